@@ -1,0 +1,40 @@
+#include "runtime/error.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/make_message.hpp>
+
+namespace sophia::runtime {
+
+const char* to_string(errc code) {
+  switch (code) {
+    case errc::none: return "none";
+    case errc::deadline_exceeded: return "deadline_exceeded";
+    case errc::node_down: return "node_down";
+    case errc::not_found: return "not_found";
+    case errc::decode_failed: return "decode_failed";
+    case errc::rejected: return "rejected";
+    case errc::unreachable: return "unreachable";
+    case errc::bad_config: return "bad_config";
+    case errc::call_failed: return "call_failed";
+  }
+  return "unknown";
+}
+
+caf::atom_value error_category() {
+  return caf::atom("sophia");
+}
+
+caf::error make_error(errc code, std::string detail) {
+  if (detail.empty())
+    return caf::error{static_cast<uint8_t>(code), error_category()};
+  return caf::error{static_cast<uint8_t>(code), error_category(),
+                    caf::make_message(std::move(detail))};
+}
+
+errc code_of(const caf::error& err) {
+  if (!err || err.category() != error_category())
+    return errc::none;
+  return static_cast<errc>(err.code());
+}
+
+} // namespace sophia::runtime
