@@ -1,0 +1,783 @@
+#include "runtime/config/loader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include <toml++/toml.h>
+
+#include "runtime/config/schema.hpp"
+#include "runtime/config/suggest.hpp"
+
+namespace sophia::runtime::config {
+
+std::string diagnostic::to_string() const {
+  return position.file + ':' + std::to_string(position.line) + ':' +
+         std::to_string(position.column) + ": error: " + message;
+}
+
+namespace {
+
+// -- small helpers ------------------------------------------------------------
+
+template <class... Ts>
+std::string cat(const Ts&... xs) {
+  std::ostringstream out;
+  (out << ... << xs);
+  return out.str();
+}
+
+/// Returns "; did you mean 'X'?" when `word` is close to a candidate.
+std::string hint(std::string_view word,
+                 const std::vector<std::string_view>& candidates) {
+  if (auto best = closest(word, candidates))
+    return cat("; did you mean '", *best, "'?");
+  return {};
+}
+
+/// Names a TOML node's type the way a user would.
+std::string_view type_name(const toml::node& x) {
+  switch (x.type()) {
+    case toml::node_type::string:
+      return "string";
+    case toml::node_type::integer:
+      return "integer";
+    case toml::node_type::floating_point:
+      return "float";
+    case toml::node_type::boolean:
+      return "boolean";
+    case toml::node_type::date:
+      return "date";
+    case toml::node_type::time:
+      return "time";
+    case toml::node_type::date_time:
+      return "date-time";
+    case toml::node_type::array:
+      return "array";
+    case toml::node_type::table:
+      return "table";
+    default:
+      return "nothing";
+  }
+}
+
+/// A validated value of one key.
+using value =
+  std::variant<bool, int64_t, std::string, std::vector<std::string>>;
+
+/// One validated key of a table.
+struct field {
+  value val;
+  /// Where the value is, or the table's header when the key was defaulted.
+  source_position pos;
+  /// Where each element of a string array is.
+  std::vector<source_position> item_pos;
+};
+
+using fields = std::map<std::string, field, std::less<>>;
+
+// -- bindings between schema keys and struct members --------------------------
+
+// The schema says what a key is; a binding says where it goes. Reading and
+// rendering both walk the schema and go through these, so neither can forget
+// a key.
+template <class T>
+struct binding {
+  std::string_view key;
+  std::function<void(T&, const value&)> set;
+  std::function<value(const T&)> get;
+};
+
+template <class T, class M>
+binding<T> bind_key(std::string_view key, M T::*member) {
+  // Integers of the structs are narrower than int64_t in places (port); the
+  // schema's range check has already made the cast lossless.
+  constexpr bool narrow = std::is_integral_v<M> && !std::is_same_v<M, bool>;
+  return { key,
+           [member](T& obj, const value& x) {
+             if constexpr (narrow)
+               obj.*member = static_cast<M>(std::get<int64_t>(x));
+             else
+               obj.*member = std::get<M>(x);
+           },
+           [member](const T& obj) -> value {
+             if constexpr (narrow)
+               return static_cast<int64_t>(obj.*member);
+             else
+               return obj.*member;
+           } };
+}
+
+template <class T>
+using bindings = std::vector<binding<T>>;
+
+const bindings<cluster_config>& bindings_of(const cluster_config*) {
+  using t = cluster_config;
+  static const bindings<t> xs{
+    bind_key("name", &t::name),
+    bind_key("heartbeat_ms", &t::heartbeat_ms),
+    bind_key("failure_timeout_ms", &t::failure_timeout_ms),
+    bind_key("connect_timeout_ms", &t::connect_timeout_ms),
+    bind_key("reconnect_ms", &t::reconnect_ms),
+    bind_key("scheduler_policy", &t::scheduler_policy),
+    bind_key("scheduler_threads", &t::scheduler_threads),
+    bind_key("log_level", &t::log_level),
+  };
+  return xs;
+}
+
+const bindings<node_config>& bindings_of(const node_config*) {
+  using t = node_config;
+  static const bindings<t> xs{
+    bind_key("name", &t::name),       bind_key("host", &t::host),
+    bind_key("port", &t::port),       bind_key("roles", &t::roles),
+    bind_key("standby", &t::standby), bind_key("gpus", &t::gpus),
+  };
+  return xs;
+}
+
+const bindings<role_config>& bindings_of(const role_config*) {
+  using t = role_config;
+  static const bindings<t> xs{
+    bind_key("failover", &t::failover),
+    bind_key("move_back", &t::move_back),
+  };
+  return xs;
+}
+
+const bindings<service_config>& bindings_of(const service_config*) {
+  using t = service_config;
+  static const bindings<t> xs{
+    bind_key("api_key", &t::api_key),
+    bind_key("base_url", &t::base_url),
+    bind_key("timeout_ms", &t::timeout_ms),
+  };
+  return xs;
+}
+
+template <class T>
+const binding<T>& binding_of(std::string_view key) {
+  for (const auto& x : bindings_of(static_cast<const T*>(nullptr)))
+    if (x.key == key) return x;
+  throw std::logic_error(cat("config: schema key '", key, "' has no binding"));
+}
+
+/// Stores every validated field of `fs` in `obj`.
+template <class T>
+void apply(const fields& fs, std::string_view table, T& obj) {
+  for (const auto* spec : keys_of(table))
+    if (auto i = fs.find(spec->key); i != fs.end())
+      binding_of<T>(spec->key).set(obj, i->second.val);
+}
+
+// -- parsing TOML -------------------------------------------------------------
+
+struct syntax_error {
+  std::string message;
+  toml::source_region where;
+};
+
+/// Rewords toml++'s "Error while parsing X: Y" so that it reads well after
+/// our own "error: " prefix.
+std::string syntax_message(std::string_view description) {
+  constexpr std::string_view prefix = "Error while parsing ";
+  if (description.starts_with(prefix)) {
+    description.remove_prefix(prefix.size());
+    return cat("TOML syntax error in ", description);
+  }
+  std::string rest{ description };
+  if (!rest.empty())
+    rest[0] =
+      static_cast<char>(std::tolower(static_cast<unsigned char>(rest[0])));
+  return "TOML syntax error: " + rest;
+}
+
+/// Parses TOML whether or not toml++ was configured to throw.
+std::variant<toml::table, syntax_error> parse_toml(std::string_view text,
+                                                   std::string_view file) {
+#if TOML_EXCEPTIONS
+  try {
+    return toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    return syntax_error{ std::string{ e.description() }, e.source() };
+  }
+#else
+  auto result = toml::parse(text, file);
+  if (!result)
+    return syntax_error{ std::string{ result.error().description() },
+                         result.error().source() };
+  return std::move(result).table();
+#endif
+}
+
+// -- the validator ------------------------------------------------------------
+
+class validator {
+public:
+  explicit validator(std::string file)
+    : file_(std::move(file)) {
+    // Nothing.
+  }
+
+  cluster_config run(const toml::table& root);
+
+  std::vector<diagnostic>& diagnostics() { return diagnostics_; }
+
+  /// Converts `x` to the type of `spec`; reports and returns false if it
+  /// has the wrong type or value. `where` names the table in messages.
+  bool convert(const toml::node& x,
+               const key_spec& spec,
+               std::string_view where,
+               field& out);
+
+private:
+  source_position at(const toml::source_region& region) const {
+    // Tables toml++ creates implicitly may lack a position.
+    if (region.begin.line == 0) return file_start();
+    return { file_, region.begin.line, region.begin.column };
+  }
+
+  source_position file_start() const { return { file_, 1, 1 }; }
+
+  void error(source_position pos, std::string message) {
+    diagnostics_.push_back({ std::move(pos), std::move(message) });
+  }
+
+  fields read_table(const toml::table& tbl,
+                    std::string_view keys,
+                    std::string_view where);
+  void read_cluster(const toml::table& root, cluster_config& cfg);
+  void read_nodes(const toml::table& root, cluster_config& cfg);
+  void check_role_list(const fields& fs,
+                       std::string_view key,
+                       std::string_view where);
+  void read_roles(const toml::table& root, cluster_config& cfg);
+  void read_services(const toml::table& root, cluster_config& cfg);
+  void finish_roles(cluster_config& cfg);
+
+  std::string file_;
+  std::vector<diagnostic> diagnostics_;
+  /// Where each `[roles.NAME]` is, for "no node runs it".
+  std::map<std::string, source_position> role_tables_;
+};
+
+/// Returns the value of a key with a default, from its TOML text.
+value default_of(const key_spec& spec) {
+  auto parsed = parse_toml(cat("v = ", spec.default_value), "<schema>");
+  auto* tbl = std::get_if<toml::table>(&parsed);
+  validator scratch{ "<schema>" };
+  field result;
+  if (tbl == nullptr || !scratch.convert(*tbl->get("v"), spec, "", result))
+    throw std::logic_error(cat("config: bad default of ", spec.key));
+  return std::move(result.val);
+}
+
+bool validator::convert(const toml::node& x,
+                        const key_spec& spec,
+                        std::string_view where,
+                        field& out) {
+  auto pos = at(x.source());
+  auto fail = [&](auto&&... what) {
+    error(pos, cat(spec.key, " in ", where, ": ", what...));
+    return false;
+  };
+  auto mismatch = [&] {
+    return fail("expected ", to_string(spec.type), ", got ", type_name(x));
+  };
+  switch (spec.type) {
+    case value_type::string: {
+      const auto* str = x.as_string();
+      if (str == nullptr) return mismatch();
+      const auto& s = str->get();
+      const auto& ok = spec.choices;
+      if (!ok.empty() && std::find(ok.begin(), ok.end(), s) == ok.end()) {
+        std::string list;
+        for (auto choice : ok)
+          list += cat(list.empty() ? "" : ", ", '"', choice, '"');
+        return fail("expected one of ", list, ", got \"", s, '"', hint(s, ok));
+      }
+      out.val = s;
+      return true;
+    }
+    case value_type::integer: {
+      const auto* num = x.as_integer();
+      if (num == nullptr) return mismatch();
+      auto n = num->get();
+      if (n < spec.min || n > spec.max)
+        return fail(n, " is out of range ", spec.min, "..", spec.max);
+      out.val = n;
+      return true;
+    }
+    case value_type::boolean: {
+      const auto* flag = x.as_boolean();
+      if (flag == nullptr) return mismatch();
+      out.val = flag->get();
+      return true;
+    }
+    case value_type::string_array: {
+      const auto* arr = x.as_array();
+      if (arr == nullptr) return mismatch();
+      std::vector<std::string> items;
+      bool ok = true;
+      for (const auto& item : *arr) {
+        if (const auto* str = item.as_string()) {
+          items.push_back(str->get());
+          out.item_pos.push_back(at(item.source()));
+        } else {
+          pos = at(item.source()); // point at the offending element
+          ok = fail("expected string array, got array containing ",
+                    type_name(item));
+        }
+      }
+      out.val = std::move(items);
+      return ok;
+    }
+  }
+  return false;
+}
+
+fields validator::read_table(const toml::table& tbl,
+                             std::string_view keys,
+                             std::string_view where) {
+  fields result;
+  std::set<std::string, std::less<>> seen;
+  for (auto&& [key, x] : tbl) {
+    auto name = key.str();
+    seen.emplace(name);
+    const auto* spec = find_key(keys, name);
+    if (spec == nullptr) {
+      std::vector<std::string_view> candidates;
+      for (const auto* known : keys_of(keys))
+        candidates.push_back(known->key);
+      // TOML puts every key after a header into that table, so a `node = `
+      // written below [cluster] lands here; say what was probably meant.
+      auto advice = hint(name, candidates);
+      if (const auto* top = find_table(name))
+        advice = cat("; did you mean a ", top->header, " block?");
+      error(at(key.source()),
+            cat("unknown key '", name, "' in ", where, advice));
+      continue;
+    }
+    field f;
+    f.pos = at(x.source());
+    if (convert(x, *spec, where, f)) result.emplace(name, std::move(f));
+  }
+  // Fill in defaults; a key that was present but invalid is already reported
+  // and stays out, so that later checks skip it.
+  auto header = at(tbl.source());
+  for (const auto* spec : keys_of(keys)) {
+    if (seen.count(spec->key) != 0) continue;
+    if (spec->is_required())
+      error(header, cat("missing required key '", spec->key, "' in ", where));
+    else
+      result.emplace(spec->key, field{ default_of(*spec), header, {} });
+  }
+  return result;
+}
+
+void validator::read_cluster(const toml::table& root, cluster_config& cfg) {
+  const auto* x = root.get("cluster");
+  if (x == nullptr) {
+    error(file_start(), "missing required table [cluster]");
+    return;
+  }
+  const auto* tbl = x->as_table();
+  if (tbl == nullptr) {
+    error(at(x->source()),
+          cat("cluster: expected table [cluster], got ", type_name(*x)));
+    return;
+  }
+  auto fs = read_table(*tbl, "cluster", "[cluster]");
+  apply(fs, "cluster", cfg);
+  // The detector needs several missed heartbeats before it declares a peer
+  // down; a timeout at or below the interval flags healthy peers.
+  auto hb = fs.find("heartbeat_ms");
+  auto ft = fs.find("failure_timeout_ms");
+  if (hb != fs.end() && ft != fs.end() &&
+      cfg.failure_timeout_ms <= cfg.heartbeat_ms) {
+    // Point at whichever of the two the file actually set.
+    auto pos = ft->second.pos;
+    if (tbl->get("failure_timeout_ms") == nullptr) pos = hb->second.pos;
+    error(pos,
+          cat("failure_timeout_ms (",
+              cfg.failure_timeout_ms,
+              ") must be greater than heartbeat_ms (",
+              cfg.heartbeat_ms,
+              ")"));
+  }
+}
+
+void validator::check_role_list(const fields& fs,
+                                std::string_view key,
+                                std::string_view where) {
+  auto i = fs.find(key);
+  if (i == fs.end()) return;
+  const auto& roles = std::get<std::vector<std::string>>(i->second.val);
+  const auto& known = known_roles();
+  std::set<std::string_view> seen;
+  for (size_t n = 0; n < roles.size() && n < i->second.item_pos.size(); ++n) {
+    const auto& role = roles[n];
+    const auto& pos = i->second.item_pos[n];
+    if (std::find(known.begin(), known.end(), role) == known.end())
+      error(pos,
+            cat("unknown role '",
+                role,
+                "' in ",
+                key,
+                " of ",
+                where,
+                hint(role, known)));
+    else if (!seen.insert(role).second)
+      error(pos,
+            cat("role '", role, "' is listed twice in ", key, " of ", where));
+  }
+}
+
+void validator::read_nodes(const toml::table& root, cluster_config& cfg) {
+  const auto* x = root.get("node");
+  const auto* arr = x != nullptr ? x->as_array() : nullptr;
+  if (x != nullptr && arr == nullptr) {
+    error(at(x->source()),
+          cat("node: expected [[node]] blocks, got ", type_name(*x)));
+    return;
+  }
+  if (arr == nullptr || arr->empty()) {
+    error(x != nullptr ? at(x->source()) : file_start(),
+          "no [[node]] blocks: a cluster needs at least one node");
+    return;
+  }
+  std::map<std::string, source_position> names;
+  std::map<std::string, std::string> endpoints; // endpoint -> node name
+  size_t index = 0;
+  for (const auto& item : *arr) {
+    ++index;
+    const auto* tbl = item.as_table();
+    if (tbl == nullptr) {
+      error(at(item.source()),
+            cat("node: expected [[node]] table, got ", type_name(item)));
+      continue;
+    }
+    // Name the node in messages by its name when it has a usable one.
+    auto where = cat("[[node]] #", index);
+    if (auto name = (*tbl)["name"].value<std::string>(); name && !name->empty())
+      where = cat("[[node]] '", *name, "'");
+    auto fs = read_table(*tbl, "node", where);
+    node_config node;
+    apply(fs, "node", node);
+    node.position = at(tbl->source());
+    if (auto i = fs.find("name"); i != fs.end()) {
+      if (!is_node_name(node.name)) {
+        error(i->second.pos,
+              cat("invalid node name '",
+                  node.name,
+                  "': must match [a-z0-9][a-z0-9_-]*"));
+      } else if (auto [first, added] = names.emplace(node.name, i->second.pos);
+                 !added) {
+        error(i->second.pos,
+              cat("duplicate node name '",
+                  node.name,
+                  "' (first defined at line ",
+                  first->second.line,
+                  ")"));
+      }
+    }
+    auto host = fs.find("host");
+    if (host != fs.end() && node.host.empty())
+      error(host->second.pos, cat("host in ", where, ": must not be empty"));
+    if (auto port = fs.find("port");
+        host != fs.end() && port != fs.end() && !node.host.empty()) {
+      auto [first, added] = endpoints.emplace(node.endpoint(), node.name);
+      if (!added)
+        error(port->second.pos,
+              cat("duplicate endpoint ",
+                  node.endpoint(),
+                  " in ",
+                  where,
+                  ": node '",
+                  first->second,
+                  "' already uses it"));
+    }
+    check_role_list(fs, "roles", where);
+    check_role_list(fs, "standby", where);
+    cfg.nodes.push_back(std::move(node));
+  }
+}
+
+void validator::read_roles(const toml::table& root, cluster_config& cfg) {
+  const auto* x = root.get("roles");
+  if (x == nullptr) return;
+  const auto* tbl = x->as_table();
+  if (tbl == nullptr) {
+    error(at(x->source()),
+          cat("roles: expected [roles.NAME] tables, got ", type_name(*x)));
+    return;
+  }
+  const auto& known = known_roles();
+  for (auto&& [key, item] : *tbl) {
+    auto name = std::string{ key.str() };
+    const auto* role_tbl = item.as_table();
+    if (role_tbl == nullptr) {
+      error(at(item.source()),
+            cat(name,
+                " in [roles]: expected a [roles.",
+                "NAME] table, got ",
+                type_name(item)));
+      continue;
+    }
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      error(at(key.source()),
+            cat("unknown role '",
+                name,
+                "' in [roles.",
+                name,
+                "]",
+                hint(name, known)));
+      continue;
+    }
+    auto fs = read_table(*role_tbl, "roles.*", cat("[roles.", name, "]"));
+    role_config role;
+    role.name = name;
+    apply(fs, "roles.*", role);
+    cfg.roles.emplace(name, std::move(role));
+    role_tables_.emplace(name, at(key.source()));
+  }
+}
+
+void validator::read_services(const toml::table& root, cluster_config& cfg) {
+  const auto* x = root.get("services");
+  if (x == nullptr) return;
+  const auto* tbl = x->as_table();
+  if (tbl == nullptr) {
+    error(at(x->source()),
+          cat("services: expected [services.NAME] tables, "
+              "got ",
+              type_name(*x)));
+    return;
+  }
+  for (auto&& [key, item] : *tbl) {
+    auto name = std::string{ key.str() };
+    const auto* svc_tbl = item.as_table();
+    if (svc_tbl == nullptr) {
+      error(at(item.source()),
+            cat(name,
+                " in [services]: expected a ",
+                "[services.NAME] table, got ",
+                type_name(item)));
+      continue;
+    }
+    if (!is_service_name(name)) {
+      error(at(key.source()),
+            cat("invalid service name '", name, "': must match [a-z0-9_]+"));
+      continue;
+    }
+    auto fs = read_table(*svc_tbl, "services.*", cat("[services.", name, "]"));
+    service_config svc;
+    svc.name = name;
+    apply(fs, "services.*", svc);
+    cfg.services.emplace(name, std::move(svc));
+  }
+}
+
+void validator::finish_roles(cluster_config& cfg) {
+  std::set<std::string, std::less<>> run;
+  for (const auto& node : cfg.nodes)
+    run.insert(node.roles.begin(), node.roles.end());
+  for (const auto& [name, pos] : role_tables_)
+    if (run.count(name) == 0)
+      error(pos,
+            cat("role '",
+                name,
+                "' is configured in [roles.",
+                name,
+                "] but no node runs it"));
+  // Every role that runs gets an entry, so callers never need to know
+  // whether the file spelled out its defaults.
+  for (const auto& name : run) {
+    if (cfg.roles.count(name) != 0) continue;
+    role_config role;
+    role.name = name;
+    fields defaults;
+    for (const auto* spec : keys_of("roles.*"))
+      defaults.emplace(spec->key, field{ default_of(*spec), {}, {} });
+    apply(defaults, "roles.*", role);
+    cfg.roles.emplace(name, std::move(role));
+  }
+}
+
+cluster_config validator::run(const toml::table& root) {
+  cluster_config cfg;
+  cfg.source = file_;
+  for (auto&& [key, x] : root) {
+    if (find_table(key.str()) != nullptr) continue;
+    std::vector<std::string_view> candidates;
+    for (const auto& spec : tables())
+      candidates.push_back(spec.name);
+    auto what = x.is_table() || x.is_array_of_tables() ? "table" : "key";
+    auto advice = hint(key.str(), candidates);
+    if (find_key("cluster", key.str()) != nullptr)
+      advice = "; did you mean to put it under [cluster]?";
+    error(at(key.source()),
+          cat("unknown ", what, " '", key.str(), "'", advice));
+  }
+  read_cluster(root, cfg);
+  read_nodes(root, cfg);
+  read_roles(root, cfg);
+  read_services(root, cfg);
+  finish_roles(cfg);
+  return cfg;
+}
+
+// -- rendering ----------------------------------------------------------------
+
+/// Quotes `x` as a TOML basic string.
+std::string quote(std::string_view x) {
+  std::string out = "\"";
+  for (char c : x) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf,
+                        sizeof(buf),
+                        "\\u%04x",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + '"';
+}
+
+/// Renders a table name bare when TOML allows it.
+std::string table_key(std::string_view x) {
+  auto bare = !x.empty() && std::all_of(x.begin(), x.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+  return bare ? std::string{ x } : quote(x);
+}
+
+std::string render_value(const key_spec& spec, const value& x) {
+  if (const auto* b = std::get_if<bool>(&x)) return *b ? "true" : "false";
+  if (const auto* n = std::get_if<int64_t>(&x)) return std::to_string(*n);
+  if (const auto* s = std::get_if<std::string>(&x)) {
+    if (spec.secret && !s->empty() && !is_secret_reference(*s))
+      return quote("<redacted>");
+    return quote(*s);
+  }
+  std::string out = "[";
+  for (const auto& item : std::get<std::vector<std::string>>(x))
+    out += cat(out.size() > 1 ? ", " : "", quote(item));
+  return out + ']';
+}
+
+template <class T>
+void render_keys(std::ostream& out, std::string_view table, const T& obj) {
+  for (const auto* spec : keys_of(table))
+    out << spec->key << " = "
+        << render_value(*spec, binding_of<T>(spec->key).get(obj)) << '\n';
+}
+
+} // namespace
+
+load_result parse(std::string_view text, const std::string& file) {
+  // Validation code is not supposed to throw; this is the last line of
+  // defense for a bug or std::bad_alloc, so a caller always gets a result.
+  try {
+    auto parsed = parse_toml(text, file);
+    if (auto* err = std::get_if<syntax_error>(&parsed)) {
+      source_position pos{ file,
+                           err->where.begin.line,
+                           err->where.begin.column };
+      if (pos.line == 0) pos = { file, 1, 1 };
+      return std::vector<diagnostic>{ { pos, syntax_message(err->message) } };
+    }
+    validator v{ file };
+    auto cfg = v.run(std::get<toml::table>(parsed));
+    auto& diags = v.diagnostics();
+    if (diags.empty()) return cfg;
+    std::stable_sort(diags.begin(), diags.end(), [](auto& a, auto& b) {
+      return std::pair{ a.position.line, a.position.column } <
+             std::pair{ b.position.line, b.position.column };
+    });
+    return std::move(diags);
+  } catch (const std::exception& e) {
+    return std::vector<diagnostic>{
+      { { file, 1, 1 },
+        cat("internal error while reading configuration: ", e.what()) }
+    };
+  }
+}
+
+load_result load(const std::string& path) {
+  auto fail = [&](std::string why) {
+    return std::vector<diagnostic>{
+      { { path, 1, 1 }, cat("cannot read configuration file: ", why) }
+    };
+  };
+  try {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return fail("is a directory");
+    errno = 0;
+    std::ifstream in{ path, std::ios::binary };
+    if (!in)
+      return fail(
+        errno != 0 ? std::error_code{ errno, std::generic_category() }.message()
+                   : "cannot open");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return fail("read error");
+    return parse(text.str(), path);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
+std::string render_effective(const cluster_config& cfg) {
+  std::ostringstream out;
+  out << "# Effective configuration (defaults filled in), read from "
+      << quote(cfg.source) << ".\n";
+  out << "\n[cluster]\n";
+  render_keys(out, "cluster", cfg);
+  for (const auto& node : cfg.nodes) {
+    out << "\n[[node]]\n";
+    render_keys(out, "node", node);
+  }
+  for (const auto& [name, role] : cfg.roles) {
+    out << "\n[roles." << table_key(name) << "]\n";
+    render_keys(out, "roles.*", role);
+  }
+  for (const auto& [name, svc] : cfg.services) {
+    out << "\n[services." << table_key(name) << "]\n";
+    render_keys(out, "services.*", svc);
+  }
+  return out.str();
+}
+
+} // namespace sophia::runtime::config

@@ -1,0 +1,90 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace sophia::runtime::config {
+
+/// The TOML type a key accepts.
+enum class value_type { string, integer, boolean, string_array };
+
+/// Returns the name diagnostics use: `string`, `integer`, `boolean`,
+/// `string array`.
+std::string_view to_string(value_type x);
+
+/// The `key_spec::default_value` of a key that has no default.
+inline constexpr std::string_view required = "required";
+
+/// One key of `cluster.conf`. Every key is declared exactly once, in
+/// `schema()`; the loader, the renderer and the tests all read this table.
+struct key_spec {
+  /// The table holding the key: `cluster`, `node`, `roles.*` or `services.*`.
+  std::string_view table;
+  std::string_view key;
+  value_type type = value_type::string;
+  /// The default as TOML text (`500`, `"info"`, `[]`), or `required`.
+  std::string_view default_value;
+  /// One line for humans; `cluster.conf` carries the same text.
+  std::string_view doc;
+  /// A literal value is printed as `<redacted>`; references are kept.
+  bool secret = false;
+  /// Inclusive range of an integer key.
+  int64_t min = 0;
+  int64_t max = 0;
+  /// The values a string key may take; empty means any.
+  std::vector<std::string_view> choices = {};
+
+  /// Returns whether the file must set this key.
+  bool is_required() const noexcept { return default_value == required; }
+};
+
+/// How a top-level name of `cluster.conf` is spelled.
+enum class table_kind {
+  /// `[cluster]`
+  table,
+  /// `[[node]]`
+  array_of_tables,
+  /// `[roles.NAME]`: a table of named tables.
+  named_tables,
+};
+
+/// One top-level table of `cluster.conf`.
+struct table_spec {
+  /// The top-level key: `cluster`, `node`, `roles`, `services`.
+  std::string_view name;
+  /// The schema table its keys live in: `cluster`, `node`, `roles.*`, ...
+  std::string_view keys;
+  table_kind kind = table_kind::table;
+  /// How it is written in the file: `[cluster]`, `[[node]]`, `[roles.NAME]`.
+  std::string_view header;
+  std::string_view doc;
+};
+
+/// Every key, grouped by table, in the order the renderer prints them.
+const std::vector<key_spec>& schema();
+
+/// Every top-level table, in the order the renderer prints them.
+const std::vector<table_spec>& tables();
+
+/// Returns the keys of `table` (`cluster`, `node`, `roles.*`, `services.*`).
+std::vector<const key_spec*> keys_of(std::string_view table);
+
+/// Returns the spec of `key` in `table`, or nullptr.
+const key_spec* find_key(std::string_view table, std::string_view key);
+
+/// Returns the top-level table called `name`, or nullptr.
+const table_spec* find_table(std::string_view name);
+
+/// Returns whether `x` matches `[a-z0-9][a-z0-9_-]*`: node names end up in
+/// actor names, log fields and file names, so we keep them plain.
+bool is_node_name(std::string_view x);
+
+/// Returns whether `x` matches `[a-z0-9_]+`.
+bool is_service_name(std::string_view x);
+
+/// Returns whether `x` refers to a secret (`env:`, `file:`, `esc:`) rather
+/// than being one; references are safe to print.
+bool is_secret_reference(std::string_view x);
+
+} // namespace sophia::runtime::config
