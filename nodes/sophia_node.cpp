@@ -1,0 +1,178 @@
+// sophia-node: one process of a Sophia cluster (the composition root).
+//
+//   sophia-node --config FILE --node NAME     run node NAME of FILE
+//   sophia-node --config FILE --check         validate FILE, print it
+//
+// Exit codes: 0 clean shutdown, 1 runtime failure (port taken, ...),
+// 2 bad command line or configuration (nothing is started).
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <variant>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "gpu/device.hpp"
+#include "runtime/config/loader.hpp"
+#include "runtime/log.hpp"
+#include "runtime/node/node.hpp"
+#include "runtime/system/atoms.hpp"
+#include "runtime/system/setup.hpp"
+#include "runtime/version.hpp"
+
+namespace {
+
+using namespace sophia::runtime;
+
+constexpr const char* usage = R"(usage:
+  sophia-node --config FILE --node NAME   run node NAME of the cluster in FILE
+  sophia-node --config FILE --check       validate FILE and print the effective
+                                          configuration (secrets redacted)
+  sophia-node --version | --help
+
+Signals: SIGHUP re-reads FILE (a bad file is rejected, the running
+configuration kept); SIGTERM/SIGINT leave the cluster and exit.
+)";
+
+struct args {
+  std::string config;
+  std::string node;
+  bool check = false;
+};
+
+int usage_error(const std::string& msg) {
+  std::cerr << "sophia-node: " << msg << "\n" << usage;
+  return 2;
+}
+
+/// Waits for signals in the main thread (all threads block them) until the
+/// node should stop; SIGHUP reloads cluster.conf.
+int serve(caf::actor_system& sys, const node::handles& h) {
+  auto log = log::get("node");
+  std::atomic<bool> membership_done{false};
+  caf::actor_cast<caf::abstract_actor*>(h.membership)->attach_functor([&] {
+    membership_done = true;
+  });
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGHUP, SIGTERM, SIGINT})
+    sigaddset(&set, sig);
+  timespec poll{0, 100'000'000};
+  for (;;) {
+    int sig = sigtimedwait(&set, nullptr, &poll);
+    if (membership_done) {
+      log->info("membership stopped (removed from cluster.conf): exiting");
+      node::stop(sys, h, false);
+      return 0;
+    }
+    if (sig == SIGHUP) {
+      log->info("SIGHUP: reloading cluster.conf");
+      caf::scoped_actor self{sys};
+      self->request(h.membership, std::chrono::seconds{10}, atoms::reload::value)
+        .receive([&](const std::string& summary) { log->info("{}", summary); },
+                 [&](caf::error& err) {
+                   log->error("reload failed: {}", sys.render(err));
+                 });
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      log->info("{}: leaving the cluster", strsignal(sig));
+      node::stop(sys, h, true);
+      return 0;
+    }
+  }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> const char* {
+      return i + 1 < argc ? argv[++i] : nullptr;
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::cout << usage;
+      return 0;
+    } else if (arg == "--version") {
+      std::cout << "sophia-node " << version() << "\n";
+      return 0;
+    } else if (arg == "--config") {
+      auto v = value();
+      if (!v)
+        return usage_error("--config needs a FILE");
+      a.config = v;
+    } else if (arg == "--node") {
+      auto v = value();
+      if (!v)
+        return usage_error("--node needs a NAME");
+      a.node = v;
+    } else if (arg == "--check") {
+      a.check = true;
+    } else {
+      return usage_error("unknown argument '" + arg + "'");
+    }
+  }
+  if (a.config.empty())
+    return usage_error("--config FILE is required");
+  auto loaded = config::load(a.config);
+  if (auto diags = std::get_if<std::vector<config::diagnostic>>(&loaded)) {
+    for (auto& d : *diags)
+      std::cerr << d.to_string() << "\n";
+    return 2;
+  }
+  auto& cluster = std::get<config::cluster_config>(loaded);
+  if (!a.node.empty() && !cluster.find_node(a.node)) {
+    std::string names;
+    for (auto& n : cluster.nodes)
+      names += (names.empty() ? "" : ", ") + n.name;
+    std::cerr << a.config << ":1:1: error: no [[node]] named '" << a.node
+              << "' (nodes: " << names << ")\n";
+    return 2;
+  }
+  if (a.check) {
+    std::cout << config::render_effective(cluster);
+    std::cerr << a.config << ": ok (" << cluster.nodes.size() << " nodes)\n";
+    return 0;
+  }
+  if (a.node.empty())
+    return usage_error("--node NAME is required (or --check)");
+  // Block the signals before CAF starts its threads, so that only the main
+  // thread's sigtimedwait() ever sees them.
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGHUP, SIGTERM, SIGINT})
+    sigaddset(&set, sig);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  log::init(a.node, cluster.log_level);
+  auto log = log::get("node");
+  caf::actor_system_config cfg;
+  system::prepare(cfg, cluster);
+  caf::actor_system sys{cfg};
+  auto h = node::start(sys, cluster, a.node);
+  if (!h) {
+    log->critical("{}", sys.render(h.error()));
+    return 1;
+  }
+  auto me = cluster.find_node(a.node);
+  log->info("node {} of cluster '{}' up on {} (pid {}, scheduler {}/{} "
+            "threads, heartbeat {} ms, failure timeout {} ms)",
+            a.node, cluster.name, me->endpoint(), getpid(),
+            cluster.scheduler_policy, cluster.scheduler_threads,
+            cluster.heartbeat_ms, cluster.failure_timeout_ms);
+  auto gpus = sophia::gpu::probe();
+  log->info("gpu backend={} devices={} nccl={}{}{}", gpus.backend,
+            gpus.devices.size(), gpus.nccl_version,
+            gpus.note.empty() ? "" : " note=", gpus.note);
+  if (static_cast<size_t>(me->gpus) > gpus.devices.size())
+    log->warn("cluster.conf gives node {} gpus = {}, but {} CUDA device(s) "
+              "are usable: GPU roles fall back to the CPU backend",
+              a.node, me->gpus, gpus.devices.size());
+  return serve(sys, *h);
+}

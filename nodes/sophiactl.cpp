@@ -1,0 +1,326 @@
+// sophiactl: talk to a running Sophia cluster.
+//
+//   sophiactl --config FILE [--node NAME] status [--json]
+//   sophiactl --config FILE [--node NAME] reload
+//   sophiactl --config FILE [--node NAME] registry [--json]
+//   sophiactl --config FILE [--node NAME] call NAME METHOD [PAYLOAD]
+//
+// It reaches the first live node of FILE (or NAME) and asks it. Exit codes:
+// 0 ok, 1 no node reachable or the request failed, 2 bad usage or config.
+
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/call/call.hpp"
+#include "runtime/config/loader.hpp"
+#include "runtime/log.hpp"
+#include "runtime/membership/view_format.hpp"
+#include "runtime/node/connector.hpp"
+#include "runtime/system/atoms.hpp"
+#include "runtime/system/setup.hpp"
+#include "runtime/wire/codec.hpp"
+
+namespace {
+
+using namespace sophia::runtime;
+using std::chrono::milliseconds;
+
+constexpr const char* usage = R"(usage: sophiactl --config FILE [options] COMMAND
+
+commands:
+  status [--json]            every node's state as seen from a live node
+  reload                     make every reachable node (or --node) re-read
+                             its cluster.conf
+  registry [--json]          the names in the cluster registry
+  call NAME METHOD [PAYLOAD] call an actor through the call helper, e.g.
+                             `call runtime.echo@edge-1 echo hi`
+
+options:
+  --node NAME                ask this node only
+  --timeout-ms N             per-step timeout (default 2000)
+  --deadline-ms N            deadline of `call` (default 5000)
+)";
+
+struct args {
+  std::string config;
+  std::string node;
+  std::string command;
+  std::vector<std::string> operands;
+  bool json = false;
+  int64_t timeout_ms = 2000;
+  int64_t deadline_ms = 5000;
+};
+
+int usage_error(const std::string& msg) {
+  std::cerr << "sophiactl: " << msg << "\n" << usage;
+  return 2;
+}
+
+/// A node reached: its name and membership actor.
+struct reached {
+  std::string name;
+  caf::actor membership;
+};
+
+class ctl {
+public:
+  ctl(caf::actor_system& sys, const config::cluster_config& cluster,
+      const args& a)
+    : sys_(sys), cluster_(cluster), args_(a), self_(sys),
+      connector_(node::spawn_connector(sys)) {
+  }
+
+  ~ctl() {
+    caf::anon_send_exit(connector_, caf::exit_reason::user_shutdown);
+  }
+
+  /// Connects to the candidate nodes in file order; stops at the first
+  /// reachable one unless `all`.
+  std::vector<reached> connect(bool all) {
+    std::vector<reached> out;
+    for (auto& n : cluster_.nodes) {
+      if (!args_.node.empty() && n.name != args_.node)
+        continue;
+      self_->request(connector_, timeout(), caf::connect_atom::value, n.host, n.port)
+        .receive([&](caf::actor& a) { out.push_back({n.name, std::move(a)}); },
+                 [&](caf::error& err) {
+                   failures_ += "\n  " + n.name + " (" + n.endpoint()
+                                + "): " + sys_.render(err);
+                 });
+      if (!out.empty() && !all)
+        break;
+    }
+    return out;
+  }
+
+  int unreachable() {
+    std::cerr << "sophiactl: no node of cluster '" << cluster_.name
+              << "' is reachable (" << cluster_.source << "):" << failures_
+              << "\n";
+    return 1;
+  }
+
+  int status() {
+    auto nodes = connect(false);
+    for (auto& n : nodes) {
+      int rc = -1;
+      self_->request(n.membership, timeout(), atoms::status::value)
+        .receive(
+          [&](const wire::buffer& buf) {
+            auto view = wire::decode_membership_view(buf);
+            if (!view) {
+              std::cerr << "sophiactl: " << sys_.render(view.error()) << "\n";
+              rc = 1;
+              return;
+            }
+            if (args_.json)
+              std::cout << membership::to_json(*view, 2) << "\n";
+            else
+              std::cout << membership::to_table(*view, now_ms());
+            rc = 0;
+          },
+          [&](caf::error& err) {
+            failures_ += "\n  " + n.name + ": " + sys_.render(err);
+          });
+      if (rc >= 0)
+        return rc;
+    }
+    return unreachable();
+  }
+
+  int reload() {
+    auto nodes = connect(true);
+    if (nodes.empty())
+      return unreachable();
+    int rc = 0;
+    for (auto& n : nodes)
+      self_->request(n.membership, milliseconds{10'000}, atoms::reload::value)
+        .receive([&](const std::string& summary) {
+                   std::cout << n.name << ": " << summary << "\n";
+                 },
+                 [&](caf::error& err) {
+                   std::cout << n.name << ": " << sys_.render(err) << "\n";
+                   rc = 1;
+                 });
+    if (!failures_.empty())
+      std::cerr << "sophiactl: not reached:" << failures_ << "\n";
+    return rc;
+  }
+
+  /// Asks a node for its registry actor.
+  caf::actor registry_of(const reached& n) {
+    caf::actor result;
+    self_->request(n.membership, timeout(), caf::get_atom::value,
+                   atoms::registry::value)
+      .receive([&](caf::actor& a) { result = std::move(a); },
+               [&](caf::error& err) {
+                 failures_ += "\n  " + n.name + ": " + sys_.render(err);
+               });
+    return result;
+  }
+
+  int registry() {
+    for (auto& n : connect(false)) {
+      auto reg = registry_of(n);
+      if (!reg)
+        continue;
+      int rc = 1;
+      self_->request(reg, timeout(), caf::get_atom::value, atoms::all::value)
+        .receive(
+          [&](const std::vector<std::string>& names) {
+            if (args_.json) {
+              nlohmann::json entries = nlohmann::json::array();
+              for (auto& x : names) {
+                auto at = x.rfind('@');
+                entries.push_back(
+                  {{"name", x.substr(0, at)}, {"node", x.substr(at + 1)}});
+              }
+              std::cout << nlohmann::json{{"seen_from", n.name},
+                                          {"entries", entries}}
+                             .dump(2)
+                        << "\n";
+            } else {
+              for (auto& x : names)
+                std::cout << x << "\n";
+            }
+            rc = 0;
+          },
+          [&](caf::error& err) {
+            std::cerr << "sophiactl: " << sys_.render(err) << "\n";
+          });
+      return rc;
+    }
+    return unreachable();
+  }
+
+  int invoke() {
+    if (args_.operands.size() < 2 || args_.operands.size() > 3)
+      return usage_error("call needs NAME METHOD [PAYLOAD]");
+    for (auto& n : connect(false)) {
+      auto reg = registry_of(n);
+      if (!reg)
+        continue;
+      call::request req{args_.operands[1],
+                        args_.operands.size() == 3 ? args_.operands[2] : "",
+                        milliseconds{args_.deadline_ms}, "sophiactl", ""};
+      auto started = std::chrono::steady_clock::now();
+      auto result = call::call(self_, reg, args_.operands[0], req);
+      auto took = std::chrono::duration_cast<milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+      if (!result) {
+        std::cerr << "sophiactl: call " << args_.operands[0] << " via "
+                  << n.name << " failed after " << took
+                  << " ms: " << sys_.render(result.error()) << "\n";
+        return 1;
+      }
+      std::cout << *result << "\n";
+      return 0;
+    }
+    return unreachable();
+  }
+
+private:
+  milliseconds timeout() const {
+    return milliseconds{args_.timeout_ms};
+  }
+
+  static int64_t now_ms() {
+    return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+  }
+
+  caf::actor_system& sys_;
+  const config::cluster_config& cluster_;
+  const args& args_;
+  caf::scoped_actor self_;
+  caf::actor connector_;
+  std::string failures_;
+};
+
+bool parse_int(const char* s, int64_t& out) {
+  try {
+    size_t pos = 0;
+    out = std::stoll(s, &pos);
+    return pos == std::strlen(s) && out > 0;
+  } catch (...) {
+    return false;
+  }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> const char* {
+      return i + 1 < argc ? argv[++i] : nullptr;
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::cout << usage;
+      return 0;
+    } else if (arg == "--config") {
+      auto v = value();
+      if (!v)
+        return usage_error("--config needs a FILE");
+      a.config = v;
+    } else if (arg == "--node") {
+      auto v = value();
+      if (!v)
+        return usage_error("--node needs a NAME");
+      a.node = v;
+    } else if (arg == "--json") {
+      a.json = true;
+    } else if (arg == "--timeout-ms" || arg == "--deadline-ms") {
+      auto v = value();
+      auto& dst = arg == "--timeout-ms" ? a.timeout_ms : a.deadline_ms;
+      if (!v || !parse_int(v, dst))
+        return usage_error(arg + " needs a positive number of milliseconds");
+    } else if (arg.rfind("--", 0) == 0) {
+      return usage_error("unknown option '" + arg + "'");
+    } else if (a.command.empty()) {
+      a.command = arg;
+    } else {
+      a.operands.push_back(arg);
+    }
+  }
+  if (a.config.empty())
+    return usage_error("--config FILE is required");
+  if (a.command.empty())
+    return usage_error("no command given");
+  auto loaded = config::load(a.config);
+  if (auto diags = std::get_if<std::vector<config::diagnostic>>(&loaded)) {
+    for (auto& d : *diags)
+      std::cerr << d.to_string() << "\n";
+    return 2;
+  }
+  auto& cluster = std::get<config::cluster_config>(loaded);
+  if (!a.node.empty() && !cluster.find_node(a.node))
+    return usage_error("no [[node]] named '" + a.node + "' in " + a.config);
+  log::init("sophiactl", "warn");
+  caf::actor_system_config cfg;
+  system::prepare(cfg, cluster);
+  caf::actor_system sys{cfg};
+  ctl c{sys, cluster, a};
+  if (a.command == "status")
+    return c.status();
+  if (a.command == "reload")
+    return c.reload();
+  if (a.command == "registry")
+    return c.registry();
+  if (a.command == "call")
+    return c.invoke();
+  return usage_error("unknown command '" + a.command + "'");
+}

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/wire/messages.hpp"
+
+namespace sophia::runtime::membership {
+
+/// Renders a membership view as the JSON document of `sophiactl status
+/// --json`: `{"cluster", "seen_from", "nodes": [{"name", "host", "port",
+/// "roles", "state", "since_ms", "heartbeat_age_ms"}]}` where `since_ms` is
+/// the unix time (ms) of the last state change and `heartbeat_age_ms` is null
+/// when no heartbeat was ever received.
+std::string to_json(const wire::membership_view& view, int indent = -1);
+
+/// Renders a membership view as an aligned text table, ages relative to
+/// `now_unix_ms`.
+std::string to_table(const wire::membership_view& view, int64_t now_unix_ms);
+
+} // namespace sophia::runtime::membership

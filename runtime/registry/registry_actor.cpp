@@ -1,0 +1,237 @@
+#include "runtime/registry/registry_actor.hpp"
+
+#include <map>
+#include <unordered_set>
+
+#include <caf/all.hpp>
+
+#include "runtime/call/pending_calls.hpp"
+#include "runtime/error.hpp"
+#include "runtime/log.hpp"
+#include "runtime/membership/event.hpp"
+#include "runtime/registry/table.hpp"
+#include "runtime/system/atoms.hpp"
+#include "runtime/wire/codec.hpp"
+
+namespace sophia::runtime::registry {
+
+namespace {
+
+using promise = caf::typed_response_promise<wire::buffer>;
+
+struct state {
+  explicit state() : names{""} {
+  }
+  table<caf::actor> names;
+  uint64_t incarnation = 0;
+  /// Registry actors and incarnations of the peers that are up.
+  std::map<std::string, caf::actor> peers;
+  std::map<std::string, uint64_t> incarnations;
+  /// Snapshots that arrived before the membership actor told us their node
+  /// is up (the two travel different paths); applied on the up event.
+  std::map<std::string, std::pair<wire::registry_snapshot, std::vector<caf::actor>>>
+    early;
+  call::pending_calls<caf::actor_addr, promise> pending;
+  /// Call targets we monitor; a monitor stays until the target goes down.
+  std::unordered_set<caf::actor_addr> watched;
+  uint64_t next_call = 0;
+  std::shared_ptr<spdlog::logger> log;
+
+  static inline const char* name = "sophia.registry";
+};
+
+using actor_ptr = caf::stateful_actor<state>*;
+
+void send_snapshot(actor_ptr self, const caf::actor& to) {
+  auto& st = self->state;
+  wire::registry_snapshot snap{st.names.self(), st.incarnation,
+                               st.names.version(), {}};
+  std::vector<caf::actor> handles;
+  for (auto& [name, h] : st.names.local()) {
+    snap.entries.push_back({name, static_cast<uint32_t>(handles.size())});
+    handles.push_back(h);
+  }
+  self->send(to, atoms::reg_sync::value, wire::encode(snap), std::move(handles));
+}
+
+void broadcast(actor_ptr self) {
+  for (auto& [node, reg] : self->state.peers)
+    send_snapshot(self, reg);
+}
+
+/// Applies a peer's snapshot unless it belongs to another incarnation than
+/// the one that is up (a stale message from before a restart).
+void apply_snapshot(actor_ptr self, const wire::registry_snapshot& snap,
+                    const std::vector<caf::actor>& handles) {
+  auto& st = self->state;
+  auto i = st.incarnations.find(snap.node);
+  if (i == st.incarnations.end() || i->second != snap.incarnation)
+    return;
+  std::map<std::string, caf::actor> entries;
+  for (auto& e : snap.entries)
+    if (e.handle < handles.size() && handles[e.handle])
+      entries.emplace(e.name, handles[e.handle]);
+  st.names.apply(snap.node, snap.incarnation, snap.version, std::move(entries));
+}
+
+/// Forwards a call envelope to `target` and completes the caller's promise
+/// with the reply, the deadline error, or `node_down` (see the down handler).
+caf::result<wire::buffer> route(actor_ptr self, const caf::actor& target,
+                                wire::buffer& env, caf::timespan timeout) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<wire::buffer>();
+  auto id = ++st.next_call;
+  auto addr = target.address();
+  if (st.watched.insert(addr).second)
+    self->monitor(target);
+  st.pending.add(id, addr, rp);
+  self->request(target, timeout, atoms::call::value, std::move(env))
+    .then(
+      [self, id](wire::buffer& reply) {
+        if (auto p = self->state.pending.take(id))
+          p->deliver(std::move(reply));
+      },
+      [self, id, timeout](caf::error& err) {
+        auto p = self->state.pending.take(id);
+        if (!p)
+          return;
+        if (err == caf::sec::request_timeout)
+          p->deliver(make_error(
+            errc::deadline_exceeded,
+            "no reply within "
+              + std::to_string(
+                std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
+                  .count())
+              + " ms"));
+        else if (err == caf::sec::request_receiver_down)
+          p->deliver(make_error(errc::node_down, "the callee is down"));
+        else
+          p->deliver(std::move(err));
+      });
+  return rp;
+}
+
+caf::behavior registry_impl(actor_ptr self, std::string name,
+                            uint64_t incarnation) {
+  auto& st = self->state;
+  st.names = table<caf::actor>{std::move(name)};
+  st.incarnation = incarnation;
+  st.log = log::get("registry");
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.watched.erase(dm.source) > 0) {
+      auto reason = self->system().render(dm.reason);
+      for (auto& p : st.pending.take_all(dm.source))
+        p.deliver(make_error(errc::node_down,
+                             "the callee went down while the call was "
+                             "pending ("
+                               + reason + ")"));
+    }
+    // A terminated local actor: its names go away everywhere.
+    std::vector<std::string> gone;
+    for (auto& [n, a] : st.names.local())
+      if (a.address() == dm.source)
+        gone.push_back(n);
+    for (auto& n : gone)
+      st.names.erase(n);
+    if (!gone.empty())
+      broadcast(self);
+  });
+  return {
+    [self](caf::put_atom, const std::string& name,
+           caf::actor& h) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      if (name.empty() || name.find('@') != std::string::npos)
+        return make_error(errc::rejected,
+                          "invalid registry name '" + name
+                            + "': must be non-empty and contain no '@'");
+      if (!st.names.put(name, h))
+        return make_error(errc::rejected, "'" + name
+                                            + "' is already registered on "
+                                            + st.names.self());
+      self->monitor(h);
+      st.log->debug("registered name={}", name);
+      broadcast(self);
+      return caf::ok_atom::value;
+    },
+    [self](caf::delete_atom, const std::string& name) {
+      if (self->state.names.erase(name))
+        broadcast(self);
+      return caf::ok_atom::value;
+    },
+    [self](caf::get_atom, const std::string& name) -> caf::result<caf::actor> {
+      if (auto h = self->state.names.lookup(name))
+        return *h;
+      return make_error(errc::not_found,
+                        "no actor registered as '" + name + "'");
+    },
+    [self](caf::get_atom, atoms::all) {
+      std::vector<std::string> out;
+      for (auto& e : self->state.names.list())
+        out.emplace_back(e.name + "@" + e.node);
+      return out;
+    },
+    [self](atoms::member, const membership::event& ev) {
+      auto& st = self->state;
+      if (ev.state == wire::member_state::down) {
+        st.peers.erase(ev.node);
+        st.incarnations.erase(ev.node);
+        st.early.erase(ev.node);
+        st.names.drop(ev.node);
+        return;
+      }
+      st.incarnations[ev.node] = ev.incarnation;
+      if (ev.registry && st.peers[ev.node] != ev.registry) {
+        st.peers[ev.node] = ev.registry;
+        send_snapshot(self, ev.registry);
+      }
+      if (auto i = st.early.find(ev.node); i != st.early.end()) {
+        auto [snap, handles] = std::move(i->second);
+        st.early.erase(i);
+        apply_snapshot(self, snap, handles);
+      }
+    },
+    [self](atoms::reg_sync, const wire::buffer& buf,
+           std::vector<caf::actor>& handles) {
+      auto& st = self->state;
+      auto snap = wire::decode_registry_snapshot(buf);
+      if (!snap) {
+        st.log->warn("dropped a registry snapshot: {}",
+                     self->system().render(snap.error()));
+        return;
+      }
+      if (!st.incarnations.count(snap->node)) {
+        auto& slot = st.early[snap->node];
+        if (slot.first.incarnation < snap->incarnation
+            || (slot.first.incarnation == snap->incarnation
+                && slot.first.version <= snap->version))
+          slot = {std::move(*snap), std::move(handles)};
+        return;
+      }
+      apply_snapshot(self, *snap, handles);
+    },
+    [self](atoms::call, const std::string& name, wire::buffer& env,
+           caf::timespan timeout) -> caf::result<wire::buffer> {
+      auto target = self->state.names.lookup(name);
+      if (!target)
+        return make_error(errc::not_found,
+                          "no actor registered as '" + name + "'");
+      return route(self, *target, env, timeout);
+    },
+    [self](atoms::call, const caf::actor& target, wire::buffer& env,
+           caf::timespan timeout) -> caf::result<wire::buffer> {
+      if (!target)
+        return make_error(errc::not_found, "call to an invalid handle");
+      return route(self, target, env, timeout);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_registry(caf::actor_system& sys, std::string self,
+                          uint64_t incarnation) {
+  return sys.spawn(registry_impl, std::move(self), incarnation);
+}
+
+} // namespace sophia::runtime::registry
