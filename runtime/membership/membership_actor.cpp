@@ -400,9 +400,13 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
       auto& p = i->second;
       if (p.state == member_state::down || p.incarnation != hb->incarnation) {
         // Alive but not connected in our view (it was hung, or restarted):
-        // handshake again soon.
-        if (!p.connecting)
-          p.next_attempt = self->clock().now();
+        // handshake again now. An attempt still in flight most likely went
+        // to the frozen process and would only time out: supersede it.
+        if (p.connecting) {
+          ++p.attempt;
+          p.connecting = false;
+        }
+        p.next_attempt = self->clock().now();
         return;
       }
       p.last_heartbeat = self->clock().now();

@@ -184,6 +184,9 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
       if (ev.registry && st.peers[ev.node] != ev.registry) {
         st.peers[ev.node] = ev.registry;
         send_snapshot(self, ev.registry);
+        // The peer may never have seen us go (an asymmetric failure), so it
+        // would not resend on its own: ask for its entries.
+        self->send(ev.registry, caf::get_atom::value, atoms::reg_sync::value);
       }
       if (auto i = st.early.find(ev.node); i != st.early.end()) {
         auto [snap, handles] = std::move(i->second);
@@ -209,6 +212,10 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
         return;
       }
       apply_snapshot(self, *snap, handles);
+    },
+    [self](caf::get_atom, atoms::reg_sync) {
+      if (auto peer = caf::actor_cast<caf::actor>(self->current_sender()))
+        send_snapshot(self, peer);
     },
     [self](atoms::call, const std::string& name, wire::buffer& env,
            caf::timespan timeout) -> caf::result<wire::buffer> {

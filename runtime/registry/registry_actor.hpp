@@ -23,7 +23,8 @@ namespace sophia::runtime::registry {
 ///   and with `node_down` as soon as the target or its node goes down
 ///
 /// From the membership actor: `(member, event)`; from peer registries:
-/// `(regsync, buffer RegistrySnapshot, std::vector<actor>)`.
+/// `(regsync, buffer RegistrySnapshot, std::vector<actor>)`, and
+/// `(get_atom, regsync)` asking for this node's snapshot.
 /// Local entries vanish when their actor terminates; a peer's entries vanish
 /// when it goes down and come back with its next snapshot.
 caf::actor spawn_registry(caf::actor_system& sys, std::string self,
