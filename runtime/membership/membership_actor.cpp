@@ -345,7 +345,11 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
   self->set_down_handler([self](caf::down_msg& dm) {
     for (auto& [name, p] : self->state.peers)
       if (p.membership && p.membership.address() == dm.source) {
-        mark_down(self, p, "connection lost: " + self->system().render(dm.reason));
+        mark_down(self, p,
+                  dm.reason == caf::exit_reason::remote_link_unreachable
+                    ? "connection lost"
+                    : "its membership actor exited: "
+                        + self->system().render(dm.reason));
         return;
       }
     auto& subs = self->state.subscribers;
