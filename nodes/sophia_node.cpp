@@ -121,21 +121,10 @@ int main(int argc, char** argv) {
   }
   if (a.config.empty())
     return usage_error("--config FILE is required");
-  auto loaded = config::load(a.config);
-  if (auto diags = std::get_if<std::vector<config::diagnostic>>(&loaded)) {
-    for (auto& d : *diags)
-      std::cerr << d.to_string() << "\n";
+  auto loaded = config::load_or_report(a.config, a.node, std::cerr);
+  if (!loaded)
     return 2;
-  }
-  auto& cluster = std::get<config::cluster_config>(loaded);
-  if (!a.node.empty() && !cluster.find_node(a.node)) {
-    std::string names;
-    for (auto& n : cluster.nodes)
-      names += (names.empty() ? "" : ", ") + n.name;
-    std::cerr << a.config << ":1:1: error: no [[node]] named '" << a.node
-              << "' (nodes: " << names << ")\n";
-    return 2;
-  }
+  auto& cluster = *loaded;
   if (a.check) {
     std::cout << config::render_effective(cluster);
     std::cerr << a.config << ": ok (" << cluster.nodes.size() << " nodes)\n";

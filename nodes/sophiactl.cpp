@@ -300,15 +300,10 @@ int main(int argc, char** argv) {
     return usage_error("--config FILE is required");
   if (a.command.empty())
     return usage_error("no command given");
-  auto loaded = config::load(a.config);
-  if (auto diags = std::get_if<std::vector<config::diagnostic>>(&loaded)) {
-    for (auto& d : *diags)
-      std::cerr << d.to_string() << "\n";
+  auto loaded = config::load_or_report(a.config, a.node, std::cerr);
+  if (!loaded)
     return 2;
-  }
-  auto& cluster = std::get<config::cluster_config>(loaded);
-  if (!a.node.empty() && !cluster.find_node(a.node))
-    return usage_error("no [[node]] named '" + a.node + "' in " + a.config);
+  auto& cluster = *loaded;
   log::init("sophiactl", "warn");
   caf::actor_system_config cfg;
   system::prepare(cfg, cluster);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <ostream>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -778,6 +779,29 @@ std::string render_effective(const cluster_config& cfg) {
     render_keys(out, "services.*", svc);
   }
   return out.str();
+}
+
+std::optional<cluster_config> load_or_report(const std::string& path,
+                                             const std::string& node,
+                                             std::ostream& err) {
+  auto loaded = load(path);
+  if (auto diags = std::get_if<std::vector<diagnostic>>(&loaded)) {
+    for (auto& d : *diags)
+      err << d.to_string() << "\n";
+    return std::nullopt;
+  }
+  auto& cfg = std::get<cluster_config>(loaded);
+  if (!node.empty() && !cfg.find_node(node)) {
+    std::string names;
+    for (auto& n : cfg.nodes)
+      names += (names.empty() ? "" : ", ") + n.name;
+    err << diagnostic{{path, 1, 1}, "no [[node]] named '" + node
+                                      + "' (nodes: " + names + ")"}
+             .to_string()
+        << "\n";
+    return std::nullopt;
+  }
+  return std::move(cfg);
 }
 
 } // namespace sophia::runtime::config

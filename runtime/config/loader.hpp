@@ -1,5 +1,7 @@
 #pragma once
 
+#include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -26,6 +28,14 @@ load_result parse(std::string_view text, const std::string& file);
 
 /// Reads and validates the file at `path` (an unreadable file is a diagnostic).
 load_result load(const std::string& path);
+
+/// Loads `path` for a command-line tool: on failure every diagnostic is
+/// written to `err`, one `FILE:LINE:COL: error: ...` line each, and nothing
+/// is returned (the tool then exits with 2). With a non-empty `node`, a
+/// missing `[[node]]` of that name is reported the same way.
+std::optional<cluster_config> load_or_report(const std::string& path,
+                                             const std::string& node,
+                                             std::ostream& err);
 
 /// Renders the effective configuration (defaults filled in) as TOML, with
 /// literal secrets replaced by `<redacted>`; secret references are kept.

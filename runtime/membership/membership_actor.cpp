@@ -342,6 +342,10 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
   for (auto& n : st.opts.cluster.nodes)
     if (n.name != st.self_info.name)
       add_peer(self, n);
+  // A message from a newer node version that we do not know: answer requests
+  // with sec::unexpected_message instead of printing to stderr (rolling
+  // upgrades mix versions).
+  self->set_default_handler(caf::drop);
   self->set_down_handler([self](caf::down_msg& dm) {
     for (auto& [name, p] : self->state.peers)
       if (p.membership && p.membership.address() == dm.source) {

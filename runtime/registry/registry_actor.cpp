@@ -117,6 +117,10 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
   st.names = table<caf::actor>{std::move(name)};
   st.incarnation = incarnation;
   st.log = log::get("registry");
+  // A message from a newer node version that we do not know: answer requests
+  // with sec::unexpected_message instead of printing to stderr (rolling
+  // upgrades mix versions).
+  self->set_default_handler(caf::drop);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.watched.erase(dm.source) > 0) {
