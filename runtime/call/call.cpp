@@ -43,6 +43,13 @@ caf::expected<std::string> blocking_call(caf::scoped_actor& self,
 
 } // namespace
 
+caf::duration router_timeout(const caf::node_id& caller,
+                             const caf::actor& registry, const request& req) {
+  if (registry && registry.node() == caller)
+    return caf::infinite;
+  return caf::duration{req.deadline + router_grace};
+}
+
 wire::buffer make_envelope(const request& req) {
   using namespace std::chrono;
   auto deadline = system_clock::now() + req.deadline;

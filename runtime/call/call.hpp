@@ -5,7 +5,9 @@
 
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
+#include <caf/duration.hpp>
 #include <caf/fwd.hpp>
+#include <caf/node_id.hpp>
 #include <caf/timespan.hpp>
 
 #include "runtime/system/atoms.hpp"
@@ -29,6 +31,13 @@ struct request {
 /// Extra time the router gets beyond the deadline to report the deadline
 /// error itself (so callers see `deadline_exceeded`, not a local timeout).
 constexpr std::chrono::milliseconds router_grace{250};
+
+/// The timeout of the request to the router: none for a registry on the
+/// caller's node, which always answers by the deadline (a CAF request timer
+/// costs time and memory until it fires); `deadline + router_grace` for a
+/// remote one (e.g. sophiactl's), whose node may die.
+caf::duration router_timeout(const caf::node_id& caller,
+                             const caf::actor& registry, const request& req);
 
 /// Builds the Cap'n Proto call envelope of `req` (absolute deadline).
 wire::buffer make_envelope(const request& req);
@@ -57,7 +66,7 @@ caf::expected<std::string> call(caf::scoped_actor& self,
 template <class Self, class Target>
 auto async_call(Self* self, const caf::actor& registry, const Target& target,
                 const request& req) {
-  return self->request(registry, req.deadline + router_grace,
+  return self->request(registry, router_timeout(self->node(), registry, req),
                        atoms::call::value, target, make_envelope(req),
                        caf::timespan{req.deadline});
 }

@@ -1,11 +1,10 @@
 #include "runtime/registry/registry_actor.hpp"
 
 #include <map>
-#include <unordered_set>
 
 #include <caf/all.hpp>
 
-#include "runtime/call/pending_calls.hpp"
+#include "runtime/call/router.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/membership/event.hpp"
@@ -16,8 +15,6 @@
 namespace sophia::runtime::registry {
 
 namespace {
-
-using promise = caf::typed_response_promise<wire::buffer>;
 
 struct state {
   explicit state() : names{""} {
@@ -31,10 +28,7 @@ struct state {
   /// is up (the two travel different paths); applied on the up event.
   std::map<std::string, std::pair<wire::registry_snapshot, std::vector<caf::actor>>>
     early;
-  call::pending_calls<caf::actor_addr, promise> pending;
-  /// Call targets we monitor; a monitor stays until the target goes down.
-  std::unordered_set<caf::actor_addr> watched;
-  uint64_t next_call = 0;
+  call::router router;
   std::shared_ptr<spdlog::logger> log;
 
   static inline const char* name = "sophia.registry";
@@ -74,43 +68,6 @@ void apply_snapshot(actor_ptr self, const wire::registry_snapshot& snap,
   st.names.apply(snap.node, snap.incarnation, snap.version, std::move(entries));
 }
 
-/// Forwards a call envelope to `target` and completes the caller's promise
-/// with the reply, the deadline error, or `node_down` (see the down handler).
-caf::result<wire::buffer> route(actor_ptr self, const caf::actor& target,
-                                wire::buffer& env, caf::timespan timeout) {
-  auto& st = self->state;
-  auto rp = self->make_response_promise<wire::buffer>();
-  auto id = ++st.next_call;
-  auto addr = target.address();
-  if (st.watched.insert(addr).second)
-    self->monitor(target);
-  st.pending.add(id, addr, rp);
-  self->request(target, timeout, atoms::call::value, std::move(env))
-    .then(
-      [self, id](wire::buffer& reply) {
-        if (auto p = self->state.pending.take(id))
-          p->deliver(std::move(reply));
-      },
-      [self, id, timeout](caf::error& err) {
-        auto p = self->state.pending.take(id);
-        if (!p)
-          return;
-        if (err == caf::sec::request_timeout)
-          p->deliver(make_error(
-            errc::deadline_exceeded,
-            "no reply within "
-              + std::to_string(
-                std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
-                  .count())
-              + " ms"));
-        else if (err == caf::sec::request_receiver_down)
-          p->deliver(make_error(errc::node_down, "the callee is down"));
-        else
-          p->deliver(std::move(err));
-      });
-  return rp;
-}
-
 caf::behavior registry_impl(actor_ptr self, std::string name,
                             uint64_t incarnation) {
   auto& st = self->state;
@@ -123,14 +80,7 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
   self->set_default_handler(caf::drop);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
-    if (st.watched.erase(dm.source) > 0) {
-      auto reason = self->system().render(dm.reason);
-      for (auto& p : st.pending.take_all(dm.source))
-        p.deliver(make_error(errc::node_down,
-                             "the callee went down while the call was "
-                             "pending ("
-                               + reason + ")"));
-    }
+    st.router.on_down(self, dm);
     // A terminated local actor: its names go away everywhere.
     std::vector<std::string> gone;
     for (auto& [n, a] : st.names.local())
@@ -217,6 +167,7 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
       }
       apply_snapshot(self, *snap, handles);
     },
+    [self](atoms::sweep) { self->state.router.sweep(self); },
     [self](caf::get_atom, atoms::reg_sync) {
       if (auto peer = caf::actor_cast<caf::actor>(self->current_sender()))
         send_snapshot(self, peer);
@@ -227,13 +178,13 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
       if (!target)
         return make_error(errc::not_found,
                           "no actor registered as '" + name + "'");
-      return route(self, *target, env, timeout);
+      return self->state.router.route(self, *target, env, timeout);
     },
     [self](atoms::call, const caf::actor& target, wire::buffer& env,
            caf::timespan timeout) -> caf::result<wire::buffer> {
       if (!target)
         return make_error(errc::not_found, "call to an invalid handle");
-      return route(self, target, env, timeout);
+      return self->state.router.route(self, target, env, timeout);
     },
   };
 }

@@ -19,5 +19,6 @@ using reg_sync = caf::atom_constant<caf::atom("regsync")>;
 using call = caf::atom_constant<caf::atom("call")>;
 using tick = caf::atom_constant<caf::atom("tick")>;
 using all = caf::atom_constant<caf::atom("all")>;
+using sweep = caf::atom_constant<caf::atom("sweep")>;
 
 } // namespace sophia::runtime::atoms

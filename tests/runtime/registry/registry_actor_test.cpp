@@ -166,6 +166,21 @@ CAF_TEST(a call that gets no reply fails with deadline_exceeded at its deadline)
   caf::anon_send_exit(hole, caf::exit_reason::kill);
 }
 
+CAF_TEST(a reply after the deadline is dropped and the registry keeps serving) {
+  auto echo = diag::spawn_echo(sys);
+  CAF_REQUIRE(!put(a, "svc", echo));
+  call::request req{"sleep", "1000", 500ms, "test", ""};
+  auto h = call::async_call(self.ptr(), a, std::string{"svc"}, req);
+  consume_messages();
+  advance(600ms);
+  caf::error err;
+  h.receive([](wire::buffer&) {}, [&](caf::error& e) { err = std::move(e); });
+  CAF_CHECK_EQUAL(code_of(err), errc::deadline_exceeded);
+  advance(600ms); // the late reply arrives now
+  CAF_CHECK_EQUAL(text(call(a, "svc", "echo", "next")), "next");
+  caf::anon_send_exit(echo, caf::exit_reason::kill);
+}
+
 CAF_TEST(a call pending on a callee that goes down fails at once with node_down) {
   auto hole = sys.spawn(black_hole);
   CAF_REQUIRE(!put(a, "hole", hole));
@@ -180,6 +195,11 @@ CAF_TEST(a call pending on a callee that goes down fails at once with node_down)
     h->receive([](wire::buffer&) {}, [&](caf::error& e) { err = std::move(e); });
     CAF_CHECK_EQUAL(code_of(err), errc::node_down);
   }
+  // The registry keeps routing afterwards.
+  auto echo = diag::spawn_echo(sys);
+  CAF_REQUIRE(!put(a, "svc", echo));
+  CAF_CHECK_EQUAL(text(call(a, "svc", "echo", "after")), "after");
+  caf::anon_send_exit(echo, caf::exit_reason::kill);
 }
 
 CAF_TEST(a corrupt snapshot is dropped and the registry keeps serving) {
