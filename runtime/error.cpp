@@ -16,6 +16,10 @@ const char* to_string(errc code) {
     case errc::unreachable: return "unreachable";
     case errc::bad_config: return "bad_config";
     case errc::call_failed: return "call_failed";
+    case errc::shutdown: return "shutdown";
+    case errc::start_failed: return "start_failed";
+    case errc::child_running: return "child_running";
+    case errc::child_exists: return "child_exists";
   }
   return "unknown";
 }

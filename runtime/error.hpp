@@ -27,6 +27,16 @@ enum class errc : uint8_t {
   bad_config,
   /// The callee failed while handling the request.
   call_failed,
+  /// An orderly stop: a supervisor reached its maximum restart intensity, or
+  /// an actor was asked to stop. Counts as a normal exit, like OTP's
+  /// `{shutdown, Term}`, whatever the context says.
+  shutdown,
+  /// A supervised child could not be started; the context names the child.
+  start_failed,
+  /// The operation needs a terminated child, but the child is running.
+  child_running,
+  /// A child with the same id already exists under the supervisor.
+  child_exists,
 };
 
 /// Returns the code's name, e.g. `"node_down"`.
