@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <variant>
 
@@ -20,9 +21,11 @@
 #include <caf/send.hpp>
 
 #include "gpu/device.hpp"
+#include "nodes/roles.hpp"
 #include "runtime/config/loader.hpp"
 #include "runtime/log.hpp"
 #include "runtime/node/node.hpp"
+#include "runtime/supervision/exit_reason.hpp"
 #include "runtime/system/atoms.hpp"
 #include "runtime/system/setup.hpp"
 #include "runtime/version.hpp"
@@ -53,13 +56,18 @@ int usage_error(const std::string& msg) {
 }
 
 /// Waits for signals in the main thread (all threads block them) until the
-/// node should stop; SIGHUP reloads cluster.conf.
-int serve(caf::actor_system& sys, const node::handles& h) {
+/// node stops; SIGHUP reloads cluster.conf. Returns the exit code.
+int serve(caf::actor_system& sys, const node::context& ctx) {
   auto log = log::get("node");
-  std::atomic<bool> membership_done{false};
-  caf::actor_cast<caf::abstract_actor*>(h.membership)->attach_functor([&] {
-    membership_done = true;
-  });
+  std::atomic<bool> tree_done{false};
+  caf::error tree_reason;
+  std::mutex mtx;
+  caf::actor_cast<caf::abstract_actor*>(ctx.get().node_supervisor)
+    ->attach_functor([&](const caf::error& reason) {
+      std::lock_guard<std::mutex> guard{mtx};
+      tree_reason = reason;
+      tree_done = true;
+    });
   sigset_t set;
   sigemptyset(&set);
   for (int sig : {SIGHUP, SIGTERM, SIGINT})
@@ -67,22 +75,28 @@ int serve(caf::actor_system& sys, const node::handles& h) {
   timespec poll{0, 100'000'000};
   for (;;) {
     int sig = sigtimedwait(&set, nullptr, &poll);
-    if (membership_done) {
-      log->info("membership stopped (removed from cluster.conf): exiting");
-      node::stop(sys, h, false);
-      return 0;
+    if (tree_done) {
+      std::lock_guard<std::mutex> guard{mtx};
+      if (supervision::is_normal_exit(tree_reason)) {
+        log->info("node stopped (left the cluster): exiting");
+        return 0;
+      }
+      log->critical("node supervisor gave up: {}", sys.render(tree_reason));
+      return 1;
     }
     if (sig == SIGHUP) {
       log->info("SIGHUP: reloading cluster.conf");
       caf::scoped_actor self{sys};
-      self->request(h.membership, std::chrono::seconds{10}, atoms::reload::value)
+      self
+        ->request(ctx.get().membership, std::chrono::seconds{10},
+                  atoms::reload::value)
         .receive([&](const std::string& summary) { log->info("{}", summary); },
                  [&](caf::error& err) {
                    log->error("reload failed: {}", sys.render(err));
                  });
     } else if (sig == SIGTERM || sig == SIGINT) {
       log->info("{}: leaving the cluster", strsignal(sig));
-      node::stop(sys, h, true);
+      node::stop(sys, ctx, true);
       return 0;
     }
   }
@@ -144,12 +158,18 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   system::prepare(cfg, cluster);
   caf::actor_system sys{cfg};
-  auto h = node::start(sys, cluster, a.node);
+  auto node_name = a.node;
+  auto h = node::start(sys, cluster, a.node,
+                       [node_name](const std::string& role,
+                                   const caf::actor& registry) {
+                         return sophia::nodes::role_supervisor(role, node_name,
+                                                               registry);
+                       });
   if (!h) {
     log->critical("{}", sys.render(h.error()));
     return 1;
   }
-  auto me = cluster.find_node(a.node);
+  const auto* me = cluster.find_node(a.node);
   log->info("node {} of cluster '{}' up on {} (pid {}, scheduler {}/{} "
             "threads, heartbeat {} ms, failure timeout {} ms)",
             a.node, cluster.name, me->endpoint(), getpid(),
@@ -163,5 +183,5 @@ int main(int argc, char** argv) {
     log->warn("cluster.conf gives node {} gpus = {}, but {} CUDA device(s) "
               "are usable: GPU roles fall back to the CPU backend",
               a.node, me->gpus, gpus.devices.size());
-  return serve(sys, *h);
+  return serve(sys, **h);
 }

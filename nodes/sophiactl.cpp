@@ -3,6 +3,7 @@
 //   sophiactl --config FILE [--node NAME] status [--json]
 //   sophiactl --config FILE [--node NAME] reload
 //   sophiactl --config FILE [--node NAME] registry [--json]
+//   sophiactl --config FILE [--node NAME] tree [--json]
 //   sophiactl --config FILE [--node NAME] call NAME METHOD [PAYLOAD]
 //
 // It reaches the first live node of FILE (or NAME) and asks it. Exit codes:
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -26,6 +28,8 @@
 #include "runtime/log.hpp"
 #include "runtime/membership/view_format.hpp"
 #include "runtime/node/connector.hpp"
+#include "runtime/placement/decide.hpp"
+#include "runtime/supervision/tree_codec.hpp"
 #include "runtime/system/atoms.hpp"
 #include "runtime/system/setup.hpp"
 #include "runtime/wire/codec.hpp"
@@ -35,13 +39,16 @@ namespace {
 using namespace sophia::runtime;
 using std::chrono::milliseconds;
 
-constexpr const char* usage = R"(usage: sophiactl --config FILE [options] COMMAND
+constexpr const char* usage =
+  R"(usage: sophiactl --config FILE [options] COMMAND
 
 commands:
-  status [--json]            every node's state as seen from a live node
+  status [--json]            every node's state as seen from a live node,
+                             and the roles each one runs now
   reload                     make every reachable node (or --node) re-read
                              its cluster.conf
   registry [--json]          the names in the cluster registry
+  tree [--json]              a node's live supervision tree (with --node)
   call NAME METHOD [PAYLOAD] call an actor through the call helper, e.g.
                              `call runtime.echo@edge-1 echo hi`
 
@@ -74,31 +81,35 @@ struct reached {
 
 class ctl {
 public:
-  ctl(caf::actor_system& sys, const config::cluster_config& cluster,
+  ctl(caf::actor_system& sys,
+      const config::cluster_config& cluster,
       const args& a)
-    : sys_(sys), cluster_(cluster), args_(a), self_(sys),
-      connector_(node::spawn_connector(sys)) {
-  }
+    : sys_(sys)
+    , cluster_(cluster)
+    , args_(a)
+    , self_(sys)
+    , connector_(node::spawn_connector(sys)) {}
 
-  ~ctl() {
-    caf::anon_send_exit(connector_, caf::exit_reason::user_shutdown);
-  }
+  ~ctl() { caf::anon_send_exit(connector_, caf::exit_reason::user_shutdown); }
 
   /// Connects to the candidate nodes in file order; stops at the first
   /// reachable one unless `all`.
   std::vector<reached> connect(bool all) {
     std::vector<reached> out;
     for (auto& n : cluster_.nodes) {
-      if (!args_.node.empty() && n.name != args_.node)
-        continue;
-      self_->request(connector_, timeout(), caf::connect_atom::value, n.host, n.port)
-        .receive([&](caf::actor& a) { out.push_back({n.name, std::move(a)}); },
-                 [&](caf::error& err) {
-                   failures_ += "\n  " + n.name + " (" + n.endpoint()
-                                + "): " + sys_.render(err);
-                 });
-      if (!out.empty() && !all)
-        break;
+      if (!args_.node.empty() && n.name != args_.node) continue;
+      self_
+        ->request(
+          connector_, timeout(), caf::connect_atom::value, n.host, n.port)
+        .receive(
+          [&](caf::actor& a) {
+            out.push_back({ n.name, std::move(a) });
+          },
+          [&](caf::error& err) {
+            failures_ +=
+              "\n  " + n.name + " (" + n.endpoint() + "): " + sys_.render(err);
+          });
+      if (!out.empty() && !all) break;
     }
     return out;
   }
@@ -123,35 +134,35 @@ public:
               rc = 1;
               return;
             }
+            auto running = running_roles(n);
             if (args_.json)
-              std::cout << membership::to_json(*view, 2) << "\n";
+              std::cout << membership::to_json(*view, 2, &running) << "\n";
             else
-              std::cout << membership::to_table(*view, now_ms());
+              std::cout << membership::to_table(*view, now_ms(), &running);
             rc = 0;
           },
           [&](caf::error& err) {
             failures_ += "\n  " + n.name + ": " + sys_.render(err);
           });
-      if (rc >= 0)
-        return rc;
+      if (rc >= 0) return rc;
     }
     return unreachable();
   }
 
   int reload() {
     auto nodes = connect(true);
-    if (nodes.empty())
-      return unreachable();
+    if (nodes.empty()) return unreachable();
     int rc = 0;
     for (auto& n : nodes)
-      self_->request(n.membership, milliseconds{10'000}, atoms::reload::value)
-        .receive([&](const std::string& summary) {
-                   std::cout << n.name << ": " << summary << "\n";
-                 },
-                 [&](caf::error& err) {
-                   std::cout << n.name << ": " << sys_.render(err) << "\n";
-                   rc = 1;
-                 });
+      self_->request(n.membership, milliseconds{ 10'000 }, atoms::reload::value)
+        .receive(
+          [&](const std::string& summary) {
+            std::cout << n.name << ": " << summary << "\n";
+          },
+          [&](caf::error& err) {
+            std::cout << n.name << ": " << sys_.render(err) << "\n";
+            rc = 1;
+          });
     if (!failures_.empty())
       std::cerr << "sophiactl: not reached:" << failures_ << "\n";
     return rc;
@@ -160,8 +171,9 @@ public:
   /// Asks a node for its registry actor.
   caf::actor registry_of(const reached& n) {
     caf::actor result;
-    self_->request(n.membership, timeout(), caf::get_atom::value,
-                   atoms::registry::value)
+    self_
+      ->request(
+        n.membership, timeout(), caf::get_atom::value, atoms::registry::value)
       .receive([&](caf::actor& a) { result = std::move(a); },
                [&](caf::error& err) {
                  failures_ += "\n  " + n.name + ": " + sys_.render(err);
@@ -169,36 +181,78 @@ public:
     return result;
   }
 
-  int registry() {
+  /// Every `name@node` in the registry as node `n` sees it, or nothing.
+  std::optional<std::vector<std::string>> registry_names(const reached& n) {
+    auto reg = registry_of(n);
+    if (!reg) return std::nullopt;
+    std::optional<std::vector<std::string>> result;
+    self_->request(reg, timeout(), caf::get_atom::value, atoms::all::value)
+      .receive(
+        [&](std::vector<std::string>& names) { result = std::move(names); },
+        [&](caf::error& err) {
+          failures_ += "\n  " + n.name + ": " + sys_.render(err);
+        });
+    return result;
+  }
+
+  /// Where roles run now: the registry's `role.NAME` entries, by node.
+  membership::running_roles running_roles(const reached& n) {
+    membership::running_roles out;
+    for (auto& x : registry_names(n).value_or(std::vector<std::string>{})) {
+      auto at = x.rfind('@');
+      if (auto role = placement::role_of(x.substr(0, at)))
+        out[x.substr(at + 1)].push_back(*role);
+    }
+    return out;
+  }
+
+  int tree() {
     for (auto& n : connect(false)) {
-      auto reg = registry_of(n);
-      if (!reg)
-        continue;
-      int rc = 1;
-      self_->request(reg, timeout(), caf::get_atom::value, atoms::all::value)
+      int rc = -1;
+      self_
+        ->request(n.membership,
+                  timeout(),
+                  caf::get_atom::value,
+                  supervision::atoms::tree::value)
         .receive(
-          [&](const std::vector<std::string>& names) {
-            if (args_.json) {
-              nlohmann::json entries = nlohmann::json::array();
-              for (auto& x : names) {
-                auto at = x.rfind('@');
-                entries.push_back(
-                  {{"name", x.substr(0, at)}, {"node", x.substr(at + 1)}});
-              }
-              std::cout << nlohmann::json{{"seen_from", n.name},
-                                          {"entries", entries}}
-                             .dump(2)
-                        << "\n";
-            } else {
-              for (auto& x : names)
-                std::cout << x << "\n";
+          [&](const wire::buffer& buf) {
+            auto t = supervision::decode_tree_snapshot(buf);
+            if (!t) {
+              std::cerr << "sophiactl: " << sys_.render(t.error()) << "\n";
+              rc = 1;
+              return;
             }
+            std::cout << (args_.json ? supervision::to_json(*t, 2) + "\n"
+                                     : supervision::to_text(*t));
             rc = 0;
           },
           [&](caf::error& err) {
-            std::cerr << "sophiactl: " << sys_.render(err) << "\n";
+            failures_ += "\n  " + n.name + ": " + sys_.render(err);
           });
-      return rc;
+      if (rc >= 0) return rc;
+    }
+    return unreachable();
+  }
+
+  int registry() {
+    for (auto& n : connect(false)) {
+      auto names = registry_names(n);
+      if (!names) continue;
+      if (!args_.json) {
+        for (auto& x : *names)
+          std::cout << x << "\n";
+        return 0;
+      }
+      nlohmann::json entries = nlohmann::json::array();
+      for (auto& x : *names) {
+        auto at = x.rfind('@');
+        entries.push_back(
+          { { "name", x.substr(0, at) }, { "node", x.substr(at + 1) } });
+      }
+      std::cout << nlohmann::json{
+        { "seen_from", n.name }, { "entries", entries }
+      }.dump(2) << "\n";
+      return 0;
     }
     return unreachable();
   }
@@ -208,11 +262,12 @@ public:
       return usage_error("call needs NAME METHOD [PAYLOAD]");
     for (auto& n : connect(false)) {
       auto reg = registry_of(n);
-      if (!reg)
-        continue;
-      call::request req{args_.operands[1],
-                        args_.operands.size() == 3 ? args_.operands[2] : "",
-                        milliseconds{args_.deadline_ms}, "sophiactl", ""};
+      if (!reg) continue;
+      call::request req{ args_.operands[1],
+                         args_.operands.size() == 3 ? args_.operands[2] : "",
+                         milliseconds{ args_.deadline_ms },
+                         "sophiactl",
+                         "" };
       auto started = std::chrono::steady_clock::now();
       auto result = call::call(self_, reg, args_.operands[0], req);
       auto took = std::chrono::duration_cast<milliseconds>(
@@ -231,9 +286,7 @@ public:
   }
 
 private:
-  milliseconds timeout() const {
-    return milliseconds{args_.timeout_ms};
-  }
+  milliseconds timeout() const { return milliseconds{ args_.timeout_ms }; }
 
   static int64_t now_ms() {
     return std::chrono::duration_cast<milliseconds>(
@@ -273,13 +326,11 @@ int main(int argc, char** argv) {
       return 0;
     } else if (arg == "--config") {
       auto v = value();
-      if (!v)
-        return usage_error("--config needs a FILE");
+      if (!v) return usage_error("--config needs a FILE");
       a.config = v;
     } else if (arg == "--node") {
       auto v = value();
-      if (!v)
-        return usage_error("--node needs a NAME");
+      if (!v) return usage_error("--node needs a NAME");
       a.node = v;
     } else if (arg == "--json") {
       a.json = true;
@@ -296,26 +347,20 @@ int main(int argc, char** argv) {
       a.operands.push_back(arg);
     }
   }
-  if (a.config.empty())
-    return usage_error("--config FILE is required");
-  if (a.command.empty())
-    return usage_error("no command given");
+  if (a.config.empty()) return usage_error("--config FILE is required");
+  if (a.command.empty()) return usage_error("no command given");
   auto loaded = config::load_or_report(a.config, a.node, std::cerr);
-  if (!loaded)
-    return 2;
+  if (!loaded) return 2;
   auto& cluster = *loaded;
   log::init("sophiactl", "warn");
   caf::actor_system_config cfg;
   system::prepare(cfg, cluster);
-  caf::actor_system sys{cfg};
-  ctl c{sys, cluster, a};
-  if (a.command == "status")
-    return c.status();
-  if (a.command == "reload")
-    return c.reload();
-  if (a.command == "registry")
-    return c.registry();
-  if (a.command == "call")
-    return c.invoke();
+  caf::actor_system sys{ cfg };
+  ctl c{ sys, cluster, a };
+  if (a.command == "status") return c.status();
+  if (a.command == "reload") return c.reload();
+  if (a.command == "registry") return c.registry();
+  if (a.command == "tree") return c.tree();
+  if (a.command == "call") return c.invoke();
   return usage_error("unknown command '" + a.command + "'");
 }

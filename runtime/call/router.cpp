@@ -25,15 +25,14 @@ caf::result<wire::buffer> router::route(caf::event_based_actor* self,
   auto rp = self->make_response_promise<wire::buffer>();
   auto id = ++next_id_;
   auto addr = target.address();
-  if (watched_.insert(addr).second)
-    self->monitor(target);
-  auto h = self->request(target, caf::infinite, atoms::call::value,
-                         std::move(env));
-  pending_.add(id, addr, self->clock().now() + timeout, slot{rp, h.id(), timeout});
+  if (watched_.insert(addr).second) self->monitor(target);
+  auto h =
+    self->request(target, caf::infinite, atoms::call::value, std::move(env));
+  pending_.add(
+    id, addr, self->clock().now() + timeout, slot{ rp, h.id(), timeout });
   h.then(
     [this, id](wire::buffer& reply) {
-      if (auto s = pending_.take(id))
-        s->promise.deliver(std::move(reply));
+      if (auto s = pending_.take(id)) s->promise.deliver(std::move(reply));
     },
     [this, id](caf::error& err) {
       auto s = pending_.take(id);
@@ -49,11 +48,10 @@ caf::result<wire::buffer> router::route(caf::event_based_actor* self,
 }
 
 bool router::on_down(caf::event_based_actor* self, const caf::down_msg& dm) {
-  if (watched_.erase(dm.source) == 0)
-    return false;
+  if (watched_.erase(dm.source) == 0) return false;
   auto err = make_error(errc::node_down,
-                        "the callee went down while the call was pending ("
-                          + self->system().render(dm.reason) + ")");
+                        "the callee went down while the call was pending (" +
+                          self->system().render(dm.reason) + ")");
   for (auto& s : pending_.take_all(dm.source))
     fail(self, s, err);
   return true;
@@ -63,29 +61,32 @@ void router::sweep(caf::event_based_actor* self) {
   sweep_at_.reset();
   auto now = self->clock().now();
   for (auto& s : pending_.take_expired(now))
-    fail(self, s, make_error(errc::deadline_exceeded,
-                             "no reply within " + millis(s.timeout) + " ms"));
+    fail(self,
+         s,
+         make_error(errc::deadline_exceeded,
+                    "no reply within " + millis(s.timeout) + " ms"));
   schedule_sweep(self);
 }
 
-void router::fail(caf::event_based_actor* self, slot& s, const caf::error& err) {
+void router::fail(caf::event_based_actor* self,
+                  slot& s,
+                  const caf::error& err) {
   s.promise.deliver(err);
   // Our request has no timeout, so CAF would keep its response handler until
   // a reply that may never come (a dead node's replies never do): answer it
   // ourselves. A real reply arriving later finds no handler and is dropped.
-  self->enqueue(caf::make_mailbox_element(nullptr, s.response, {},
-                                          make_error(errc::node_down)),
+  self->enqueue(caf::make_mailbox_element(
+                  nullptr, s.response, {}, make_error(errc::node_down)),
                 self->context());
 }
 
 void router::schedule_sweep(caf::event_based_actor* self) {
   auto next = pending_.next_deadline();
-  if (!next || (sweep_at_ && *sweep_at_ <= *next))
-    return;
+  if (!next || (sweep_at_ && *sweep_at_ <= *next)) return;
   sweep_at_ = *next;
   auto delay = *next - self->clock().now();
-  self->delayed_send(self, std::max(delay, caf::timespan{0}),
-                     atoms::sweep::value);
+  self->delayed_send(
+    self, std::max(delay, caf::timespan{ 0 }), atoms::sweep::value);
 }
 
 } // namespace sophia::runtime::call

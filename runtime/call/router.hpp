@@ -29,7 +29,8 @@ class router {
 public:
   /// Forwards `env` to `target`; the result completes when the call ends.
   caf::result<wire::buffer> route(caf::event_based_actor* self,
-                                  const caf::actor& target, wire::buffer& env,
+                                  const caf::actor& target,
+                                  wire::buffer& env,
                                   caf::timespan timeout);
 
   /// Fails every call pending on the actor that went down; returns whether
@@ -41,9 +42,7 @@ public:
   void sweep(caf::event_based_actor* self);
 
   /// Number of calls in flight.
-  size_t pending() const noexcept {
-    return pending_.size();
-  }
+  size_t pending() const noexcept { return pending_.size(); }
 
 private:
   struct slot {

@@ -12,6 +12,7 @@
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/membership/event.hpp"
+#include "runtime/supervision/tree_codec.hpp"
 #include "runtime/system/atoms.hpp"
 #include "runtime/version.hpp"
 #include "runtime/wire/codec.hpp"
@@ -284,7 +285,7 @@ caf::result<std::string> apply_reload(actor_ptr self,
     st.log->warn("this node was removed from {}: leaving the cluster",
                  next.source);
     announce_leave(self, "removed from cluster.conf");
-    self->quit();
+    self->quit(make_error(errc::shutdown, "left the cluster"));
     return std::string{"removed from cluster.conf: leaving"};
   }
   std::string added, removed;
@@ -432,7 +433,7 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
     },
     [self](atoms::leave) {
       announce_leave(self, "shutdown");
-      self->quit();
+      self->quit(make_error(errc::shutdown, "left the cluster"));
     },
     [self](atoms::status) { return wire::encode(make_view(self)); },
     [self](atoms::reload) -> caf::result<std::string> {
@@ -456,6 +457,25 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
       self->state.subscribers.emplace_back(std::move(sub));
     },
     [self](caf::get_atom, atoms::registry) { return self->state.opts.registry; },
+    [self](caf::get_atom,
+           supervision::atoms::tree) -> caf::result<wire::buffer> {
+      auto root = self->state.opts.tree_root;
+      if (!root)
+        return make_error(errc::not_found,
+                          "this node runs no supervision tree");
+      auto rp = self->make_response_promise<wire::buffer>();
+      auto node = self->state.self_info.name;
+      self
+        ->request(root, std::chrono::seconds{5}, caf::get_atom::value,
+                  supervision::atoms::tree::value)
+        .then(
+          [=](supervision::tree_node& t) mutable {
+            rp.deliver(supervision::encode(
+              supervision::tree_snapshot{node, std::move(t)}));
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
   };
 }
 

@@ -23,6 +23,8 @@ struct options {
   caf::actor connector;
   /// This node's registry actor; handed to peers in the hello handshake.
   caf::actor registry;
+  /// The root of this node's supervision tree, for `sophiactl tree`.
+  caf::actor tree_root;
 };
 
 /// Spawns the membership actor of a node: it connects to every peer of
@@ -39,6 +41,7 @@ struct options {
 /// - `(subscribe, actor)`: sends `(member, event)` on every change, starting
 ///   with the peers that are up now
 /// - `(get_atom, registry)` -> `actor`: this node's registry
+/// - `(get_atom, tree)` -> `buffer TreeSnapshot`: the node's supervision tree
 /// - `(leave)`: tells every peer this node leaves, then quits
 caf::actor spawn_membership(caf::actor_system& sys, options opts);
 

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "runtime/wire/messages.hpp"
 
@@ -11,11 +13,17 @@ namespace sophia::runtime::membership {
 /// --json`: `{"cluster", "seen_from", "nodes": [{"name", "host", "port",
 /// "roles", "state", "since_ms", "heartbeat_age_ms"}]}` where `since_ms` is
 /// the unix time (ms) of the last state change and `heartbeat_age_ms` is null
-/// when no heartbeat was ever received.
-std::string to_json(const wire::membership_view& view, int indent = -1);
+/// when no heartbeat was ever received. With `running` (roles running now,
+/// by node), each node also gets `"running_roles": [...]`.
+using running_roles = std::map<std::string, std::vector<std::string>>;
+std::string to_json(const wire::membership_view& view,
+                    int indent = -1,
+                    const running_roles* running = nullptr);
 
 /// Renders a membership view as an aligned text table, ages relative to
-/// `now_unix_ms`.
-std::string to_table(const wire::membership_view& view, int64_t now_unix_ms);
+/// `now_unix_ms`; with `running`, a RUNNING column shows where roles run.
+std::string to_table(const wire::membership_view& view,
+                     int64_t now_unix_ms,
+                     const running_roles* running = nullptr);
 
 } // namespace sophia::runtime::membership

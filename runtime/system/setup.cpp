@@ -10,11 +10,13 @@
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/error.hpp"
 #include "runtime/membership/event.hpp"
+#include "runtime/supervision/messages.hpp"
 #include "runtime/wire/buffer.hpp"
 
 namespace sophia::runtime::system {
 
 void announce(caf::actor_system_config& cfg) {
+  supervision::announce(cfg);
   cfg.add_message_type<wire::buffer>("sophia.buf");
   cfg.add_message_type<membership::event>("sophia.member_event");
   cfg.add_error_category(error_category(),

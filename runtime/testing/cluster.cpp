@@ -49,9 +49,19 @@ local_cluster::local_cluster(cluster_options opts) {
     n.name = "node-" + std::to_string(i + 1);
     n.host = "127.0.0.1";
     n.port = free_port();
+    if (i < opts.roles.size())
+      n.roles = opts.roles[i];
+    if (i < opts.standby.size())
+      n.standby = opts.standby[i];
+    for (auto& r : n.roles)
+      if (!opts.role_settings.count(r))
+        config_.roles[r] = config::role_config{r, false, false};
     config_.nodes.push_back(n);
     nodes_.emplace_back(std::make_unique<node_slot>());
   }
+  for (auto& [r, rc] : opts.role_settings)
+    config_.roles[r] = rc;
+  role_factory_ = opts.role_factory;
   for (size_t i = 0; i < opts.nodes; ++i)
     start(i);
 }
@@ -70,8 +80,8 @@ caf::actor_system& local_cluster::system(size_t i) {
   return *nodes_.at(i)->sys;
 }
 
-const node::handles& local_cluster::handles(size_t i) const {
-  return nodes_.at(i)->handles;
+node::handles local_cluster::handles(size_t i) const {
+  return nodes_.at(i)->ctx->get();
 }
 
 bool local_cluster::alive(size_t i) const {
@@ -85,9 +95,9 @@ void local_cluster::start(size_t i) {
   slot.sys = std::make_unique<caf::actor_system>(*slot.cfg);
   // A port freed by a killed node can linger briefly; retry the bind.
   for (int attempt = 0;; ++attempt) {
-    auto h = node::start(*slot.sys, config_, name(i));
+    auto h = node::start(*slot.sys, config_, name(i), role_factory_);
     if (h) {
-      slot.handles = std::move(*h);
+      slot.ctx = std::move(*h);
       return;
     }
     if (attempt == 50)
@@ -104,8 +114,8 @@ void local_cluster::kill(size_t i) {
   for (auto& a : slot.spawned)
     caf::anon_send_exit(a, caf::exit_reason::kill);
   slot.spawned.clear();
-  node::stop(*slot.sys, slot.handles, false);
-  slot.handles = {};
+  node::stop(*slot.sys, *slot.ctx, false);
+  slot.ctx.reset();
   slot.sys.reset();
   slot.cfg.reset();
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,13 @@ struct cluster_options {
   int64_t reconnect_ms = 100;
   std::string scheduler_policy = "sharing";
   int64_t scheduler_threads = 1;
+  /// Roles per node (index = node) and their `[roles.X]` settings; with a
+  /// role factory, each node runs a placement actor and the roles placed on
+  /// it (see `runtime/placement/`).
+  std::vector<std::vector<std::string>> roles = {};
+  std::vector<std::vector<std::string>> standby = {};
+  std::map<std::string, config::role_config> role_settings = {};
+  placement::role_factory role_factory = {};
 };
 
 /// An in-process cluster for tests: N nodes, each its own CAF actor system
@@ -59,8 +67,8 @@ public:
   /// The actor system of node `i` (which must be alive).
   caf::actor_system& system(size_t i);
 
-  /// The runtime actors of node `i` (which must be alive).
-  const node::handles& handles(size_t i) const;
+  /// The current runtime actors of node `i` (which must be alive).
+  node::handles handles(size_t i) const;
 
   bool alive(size_t i) const;
 
@@ -108,13 +116,14 @@ private:
   struct node_slot {
     std::unique_ptr<caf::actor_system_config> cfg;
     std::unique_ptr<caf::actor_system> sys;
-    node::handles handles;
+    std::shared_ptr<node::context> ctx;
     std::vector<caf::actor> spawned;
   };
 
   void start(size_t i);
 
   config::cluster_config config_;
+  placement::role_factory role_factory_;
   std::vector<std::unique_ptr<node_slot>> nodes_;
 };
 

@@ -72,7 +72,7 @@ node_pair::node_pair(pair_options opts) : opts_(std::move(opts)) {
   if (!h)
     throw std::runtime_error("cannot start node bench: "
                              + sys_->render(h.error()));
-  bench_ = std::move(*h);
+  ctx_ = std::move(*h);
   try {
     auto t0 = bench_clock::now();
     start_remote();
@@ -96,9 +96,9 @@ node_pair::~node_pair() {
 
 void node_pair::shutdown() {
   remote_.terminate(3s);
-  if (sys_)
-    runtime::node::stop(*sys_, bench_, false);
-  bench_ = {};
+  if (sys_ && ctx_)
+    runtime::node::stop(*sys_, *ctx_, false);
+  ctx_.reset();
   sys_.reset();
   cfg_.reset();
 }
@@ -118,7 +118,7 @@ caf::expected<caf::actor> node_pair::wait_remote_echo(
   for (;;) {
     caf::actor found;
     self
-      ->request(bench_.registry, 1s, caf::get_atom::value,
+      ->request(ctx_->get().registry, 1s, caf::get_atom::value,
                 std::string{"runtime.echo@remote"})
       .receive([&](caf::actor& a) { found = std::move(a); },
                [&](caf::error& e) { last = std::move(e); });

@@ -48,7 +48,7 @@ public:
 
   caf::actor_system& sys() { return *sys_; }
 
-  const runtime::node::handles& bench() const { return bench_; }
+  runtime::node::handles bench() const { return ctx_->get(); }
 
   const runtime::config::cluster_config& cluster() const { return cluster_; }
 
@@ -80,7 +80,7 @@ private:
   runtime::config::cluster_config cluster_;
   std::unique_ptr<caf::actor_system_config> cfg_;
   std::unique_ptr<caf::actor_system> sys_;
-  runtime::node::handles bench_;
+  std::shared_ptr<runtime::node::context> ctx_;
   child_process remote_;
 };
 

@@ -66,7 +66,7 @@ struct fixture : actor_fixture {
     registries[i] = registry::spawn_registry(sys, name, incarnation);
     auto m = membership::spawn_membership(
       sys, membership::options{cluster, name, incarnation, connector,
-                               registries[i]});
+                               registries[i], caf::actor{}});
     self->send(connector, caf::put_atom::value, cluster.nodes[i].port, m);
     if (nodes.size() <= i)
       nodes.resize(i + 1);

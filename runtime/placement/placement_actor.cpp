@@ -1,0 +1,210 @@
+#include "runtime/placement/placement_actor.hpp"
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <caf/all.hpp>
+
+#include "runtime/call/call.hpp"
+#include "runtime/error.hpp"
+#include "runtime/log.hpp"
+#include "runtime/membership/event.hpp"
+#include "runtime/placement/decide.hpp"
+#include "runtime/supervision/messages.hpp"
+#include "runtime/system/atoms.hpp"
+#include "runtime/wire/codec.hpp"
+
+namespace sophia::runtime::placement {
+
+namespace {
+
+using std::chrono::milliseconds;
+using time_point = caf::actor_clock::time_point;
+
+struct state {
+  state() = default;
+  options opts;
+  std::set<std::string> up;
+  /// Roles per node, from the registry's last listing.
+  std::map<std::string, std::set<std::string>> running;
+  /// Roles this node started or is starting (children `role.NAME`).
+  std::set<std::string> local;
+  /// When the leader last asked a node to take a role, to avoid repeating
+  /// itself while the role comes up.
+  std::map<std::string, time_point> asked;
+  time_point started;
+  bool settled = false;
+  std::shared_ptr<spdlog::logger> log;
+
+  static inline const char* name = "sophia.placement";
+};
+
+using actor_ptr = caf::stateful_actor<state>*;
+
+std::string child_id(const std::string& role) {
+  return registry_name(role);
+}
+
+view make_view(actor_ptr self) {
+  auto& st = self->state;
+  view v{ &st.opts.cluster, st.opts.self, st.up, st.running };
+  for (auto& r : st.local)
+    v.running[st.opts.self].insert(r);
+  return v;
+}
+
+void start_role(actor_ptr self, const std::string& role, const char* why) {
+  auto& st = self->state;
+  if (!st.local.insert(role).second) return;
+  st.log->info("starting role={} reason=\"{}\"", role, why);
+  self
+    ->request(st.opts.node_supervisor,
+              std::chrono::seconds{ 10 },
+              supervision::atoms::start_child::value,
+              st.opts.roles(role, st.opts.registry))
+    .then([](const caf::actor&) {},
+          [self, role](const caf::error& err) {
+            if (code_of(err) == errc::child_exists) return;
+            self->state.log->error(
+              "cannot start role={}: {}", role, self->system().render(err));
+            self->state.local.erase(role);
+          });
+}
+
+void stop_role(actor_ptr self, const std::string& role, const char* why) {
+  auto& st = self->state;
+  st.log->warn("stopping role={} reason=\"{}\"", role, why);
+  st.local.erase(role);
+  auto sup = st.opts.node_supervisor;
+  self
+    ->request(sup,
+              std::chrono::seconds{ 30 },
+              supervision::atoms::terminate_child::value,
+              child_id(role))
+    .then(
+      [self, sup, role](caf::ok_atom) {
+        self->send(
+          sup, supervision::atoms::delete_child::value, child_id(role));
+      },
+      [](const caf::error&) {});
+}
+
+/// Asks node `node` (through the call helper) to take `role`.
+void ask_to_place(actor_ptr self,
+                  const std::string& role,
+                  const std::string& node) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  auto i = st.asked.find(role);
+  if (i != st.asked.end() &&
+      now - i->second < milliseconds{ 4 * st.opts.cluster.heartbeat_ms })
+    return;
+  st.asked[role] = now;
+  st.log->warn("leader re-places role={} on node={}", role, node);
+  call::request req{ "place", role, milliseconds{ 2000 }, st.opts.self, "" };
+  call::async_call(
+    self, st.opts.registry, std::string{ placement_name } + "@" + node, req)
+    .then([](const wire::buffer&) {},
+          [self, role, node](const caf::error& err) {
+            self->state.log->warn("node={} did not take role={}: {}",
+                                  node,
+                                  role,
+                                  self->system().render(err));
+          });
+}
+
+void decide(actor_ptr self) {
+  auto& st = self->state;
+  auto v = make_view(self);
+  if (!st.settled) {
+    auto all_up = st.up.size() == st.opts.cluster.nodes.size();
+    auto waited = self->clock().now() - st.started >=
+                  milliseconds{ st.opts.cluster.failure_timeout_ms };
+    st.settled = all_up || waited;
+    if (!st.settled) return;
+  }
+  for (auto& role : roles_to_stop(v))
+    stop_role(self, role, "runs on a node whose placement wins");
+  for (auto& role : own_roles_to_start(v))
+    start_role(self, role, "configured on this node");
+  for (auto& [role, node] : replacements(v)) {
+    if (node == st.opts.self)
+      start_role(self, role, "fail-over (this node leads)");
+    else
+      ask_to_place(self, role, node);
+  }
+}
+
+/// Reads where roles run from the registry, then decides.
+void refresh(actor_ptr self) {
+  self
+    ->request(self->state.opts.registry,
+              std::chrono::seconds{ 2 },
+              caf::get_atom::value,
+              atoms::all::value)
+    .then(
+      [self](const std::vector<std::string>& names) {
+        auto& st = self->state;
+        st.running.clear();
+        for (auto& x : names) {
+          auto at = x.rfind('@');
+          if (at == std::string::npos) continue;
+          if (auto role = role_of(x.substr(0, at)))
+            st.running[x.substr(at + 1)].insert(*role);
+        }
+        decide(self);
+      },
+      [](const caf::error&) {});
+}
+
+caf::behavior placement_impl(actor_ptr self, options opts) {
+  auto& st = self->state;
+  st.log = log::get("placement");
+  st.started = self->clock().now();
+  st.up.insert(opts.self);
+  st.opts = std::move(opts);
+  self->send(st.opts.membership,
+             atoms::subscribe::value,
+             caf::actor_cast<caf::actor>(self));
+  self->send(self, atoms::tick::value);
+  self->set_default_handler(caf::drop);
+  return {
+    [self](atoms::tick) {
+      refresh(self);
+      self->delayed_send(self,
+                         milliseconds{ self->state.opts.cluster.heartbeat_ms },
+                         atoms::tick::value);
+    },
+    [self](atoms::member, const membership::event& ev) {
+      auto& st = self->state;
+      if (ev.state == wire::member_state::down)
+        st.up.erase(ev.node);
+      else
+        st.up.insert(ev.node);
+      refresh(self);
+    },
+    [self](atoms::call, const wire::buffer& buf) -> caf::result<wire::buffer> {
+      auto env = wire::decode_call_envelope(buf);
+      if (!env) return env.error();
+      if (env->method != "place")
+        return make_error(errc::rejected,
+                          "runtime.placement has no method '" + env->method +
+                            "' (place)");
+      auto& cfg = self->state.opts.cluster;
+      if (!cfg.roles.count(env->payload))
+        return make_error(errc::rejected,
+                          "no role '" + env->payload + "' in cluster.conf");
+      start_role(self, env->payload, "placed here by the leader");
+      return call::make_reply("ok");
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_placement(caf::actor_system& sys, options opts) {
+  return sys.spawn(placement_impl, std::move(opts));
+}
+
+} // namespace sophia::runtime::placement
