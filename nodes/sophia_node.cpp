@@ -59,24 +59,24 @@ int usage_error(const std::string& msg) {
 /// node stops; SIGHUP reloads cluster.conf. Returns the exit code.
 int serve(caf::actor_system& sys, const node::context& ctx) {
   auto log = log::get("node");
-  std::atomic<bool> tree_done{false};
+  std::atomic<bool> tree_done{ false };
   caf::error tree_reason;
   std::mutex mtx;
   caf::actor_cast<caf::abstract_actor*>(ctx.get().node_supervisor)
     ->attach_functor([&](const caf::error& reason) {
-      std::lock_guard<std::mutex> guard{mtx};
+      std::lock_guard<std::mutex> guard{ mtx };
       tree_reason = reason;
       tree_done = true;
     });
   sigset_t set;
   sigemptyset(&set);
-  for (int sig : {SIGHUP, SIGTERM, SIGINT})
+  for (int sig : { SIGHUP, SIGTERM, SIGINT })
     sigaddset(&set, sig);
-  timespec poll{0, 100'000'000};
+  timespec poll{ 0, 100'000'000 };
   for (;;) {
     int sig = sigtimedwait(&set, nullptr, &poll);
     if (tree_done) {
-      std::lock_guard<std::mutex> guard{mtx};
+      std::lock_guard<std::mutex> guard{ mtx };
       if (supervision::is_normal_exit(tree_reason)) {
         log->info("node stopped (left the cluster): exiting");
         return 0;
@@ -86,9 +86,10 @@ int serve(caf::actor_system& sys, const node::context& ctx) {
     }
     if (sig == SIGHUP) {
       log->info("SIGHUP: reloading cluster.conf");
-      caf::scoped_actor self{sys};
+      caf::scoped_actor self{ sys };
       self
-        ->request(ctx.get().membership, std::chrono::seconds{10},
+        ->request(ctx.get().membership,
+                  std::chrono::seconds{ 10 },
                   atoms::reload::value)
         .receive([&](const std::string& summary) { log->info("{}", summary); },
                  [&](caf::error& err) {
@@ -119,13 +120,11 @@ int main(int argc, char** argv) {
       return 0;
     } else if (arg == "--config") {
       auto v = value();
-      if (!v)
-        return usage_error("--config needs a FILE");
+      if (!v) return usage_error("--config needs a FILE");
       a.config = v;
     } else if (arg == "--node") {
       auto v = value();
-      if (!v)
-        return usage_error("--node needs a NAME");
+      if (!v) return usage_error("--node needs a NAME");
       a.node = v;
     } else if (arg == "--check") {
       a.check = true;
@@ -133,11 +132,9 @@ int main(int argc, char** argv) {
       return usage_error("unknown argument '" + arg + "'");
     }
   }
-  if (a.config.empty())
-    return usage_error("--config FILE is required");
+  if (a.config.empty()) return usage_error("--config FILE is required");
   auto loaded = config::load_or_report(a.config, a.node, std::cerr);
-  if (!loaded)
-    return 2;
+  if (!loaded) return 2;
   auto& cluster = *loaded;
   if (a.check) {
     std::cout << config::render_effective(cluster);
@@ -150,21 +147,22 @@ int main(int argc, char** argv) {
   // thread's sigtimedwait() ever sees them.
   sigset_t set;
   sigemptyset(&set);
-  for (int sig : {SIGHUP, SIGTERM, SIGINT})
+  for (int sig : { SIGHUP, SIGTERM, SIGINT })
     sigaddset(&set, sig);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   log::init(a.node, cluster.log_level);
   auto log = log::get("node");
   caf::actor_system_config cfg;
   system::prepare(cfg, cluster);
-  caf::actor_system sys{cfg};
+  caf::actor_system sys{ cfg };
   auto node_name = a.node;
-  auto h = node::start(sys, cluster, a.node,
-                       [node_name](const std::string& role,
-                                   const caf::actor& registry) {
-                         return sophia::nodes::role_supervisor(role, node_name,
-                                                               registry);
-                       });
+  auto h = node::start(
+    sys,
+    cluster,
+    a.node,
+    [node_name](const std::string& role, const caf::actor& registry) {
+      return sophia::nodes::role_supervisor(role, node_name, registry);
+    });
   if (!h) {
     log->critical("{}", sys.render(h.error()));
     return 1;
@@ -172,16 +170,26 @@ int main(int argc, char** argv) {
   const auto* me = cluster.find_node(a.node);
   log->info("node {} of cluster '{}' up on {} (pid {}, scheduler {}/{} "
             "threads, heartbeat {} ms, failure timeout {} ms)",
-            a.node, cluster.name, me->endpoint(), getpid(),
-            cluster.scheduler_policy, cluster.scheduler_threads,
-            cluster.heartbeat_ms, cluster.failure_timeout_ms);
+            a.node,
+            cluster.name,
+            me->endpoint(),
+            getpid(),
+            cluster.scheduler_policy,
+            cluster.scheduler_threads,
+            cluster.heartbeat_ms,
+            cluster.failure_timeout_ms);
   auto gpus = sophia::gpu::probe();
-  log->info("gpu backend={} devices={} nccl={}{}{}", gpus.backend,
-            gpus.devices.size(), gpus.nccl_version,
-            gpus.note.empty() ? "" : " note=", gpus.note);
+  log->info("gpu backend={} devices={} nccl={}{}{}",
+            gpus.backend,
+            gpus.devices.size(),
+            gpus.nccl_version,
+            gpus.note.empty() ? "" : " note=",
+            gpus.note);
   if (static_cast<size_t>(me->gpus) > gpus.devices.size())
     log->warn("cluster.conf gives node {} gpus = {}, but {} CUDA device(s) "
               "are usable: GPU roles fall back to the CPU backend",
-              a.node, me->gpus, gpus.devices.size());
+              a.node,
+              me->gpus,
+              gpus.devices.size());
   return serve(sys, **h);
 }

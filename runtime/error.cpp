@@ -30,14 +30,14 @@ caf::atom_value error_category() {
 
 caf::error make_error(errc code, std::string detail) {
   if (detail.empty())
-    return caf::error{static_cast<uint8_t>(code), error_category()};
-  return caf::error{static_cast<uint8_t>(code), error_category(),
-                    caf::make_message(std::move(detail))};
+    return caf::error{ static_cast<uint8_t>(code), error_category() };
+  return caf::error{ static_cast<uint8_t>(code),
+                     error_category(),
+                     caf::make_message(std::move(detail)) };
 }
 
 errc code_of(const caf::error& err) {
-  if (!err || err.category() != error_category())
-    return errc::none;
+  if (!err || err.category() != error_category()) return errc::none;
   return static_cast<errc>(err.code());
 }
 

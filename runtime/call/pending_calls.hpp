@@ -17,13 +17,15 @@ namespace sophia::runtime::call {
 /// one CAF timer per call (CAF keeps each timer until it fires, even after
 /// the reply came). `Slot` is whatever completes a call (a response promise
 /// in production); `Time` a time point.
-template <class Key, class Slot, class Time = std::chrono::steady_clock::time_point>
+template <class Key,
+          class Slot,
+          class Time = std::chrono::steady_clock::time_point>
 class pending_calls {
 public:
   /// Records call `id` to `target`, due by `deadline`.
   void add(uint64_t id, const Key& target, Time deadline, Slot slot) {
     auto due = by_deadline_.emplace(deadline, id);
-    by_id_.emplace(id, entry{target, due, std::move(slot)});
+    by_id_.emplace(id, entry{ target, due, std::move(slot) });
     by_target_[target].insert(id);
   }
 
@@ -40,8 +42,7 @@ public:
 
   /// The earliest deadline of a pending call, if any.
   std::optional<Time> next_deadline() const {
-    if (by_deadline_.empty())
-      return std::nullopt;
+    if (by_deadline_.empty()) return std::nullopt;
     return by_deadline_.begin()->first;
   }
 
@@ -49,14 +50,12 @@ public:
   /// completed (e.g. failed because its target went down).
   std::optional<Slot> take(uint64_t id) {
     auto i = by_id_.find(id);
-    if (i == by_id_.end())
-      return std::nullopt;
+    if (i == by_id_.end()) return std::nullopt;
     auto result = std::move(i->second.slot);
     by_deadline_.erase(i->second.due);
     auto t = by_target_.find(i->second.target);
     t->second.erase(id);
-    if (t->second.empty())
-      by_target_.erase(t);
+    if (t->second.empty()) by_target_.erase(t);
     by_id_.erase(i);
     return result;
   }
@@ -65,8 +64,7 @@ public:
   std::vector<Slot> take_all(const Key& target) {
     std::vector<Slot> result;
     auto t = by_target_.find(target);
-    if (t == by_target_.end())
-      return result;
+    if (t == by_target_.end()) return result;
     for (auto id : t->second) {
       auto i = by_id_.find(id);
       result.emplace_back(std::move(i->second.slot));
@@ -78,9 +76,7 @@ public:
   }
 
   /// Number of calls in flight.
-  size_t size() const noexcept {
-    return by_id_.size();
-  }
+  size_t size() const noexcept { return by_id_.size(); }
 
   /// Number of calls in flight to `target`.
   size_t count(const Key& target) const {

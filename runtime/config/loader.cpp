@@ -49,26 +49,16 @@ std::string hint(std::string_view word,
 /// Names a TOML node's type the way a user would.
 std::string_view type_name(const toml::node& x) {
   switch (x.type()) {
-    case toml::node_type::string:
-      return "string";
-    case toml::node_type::integer:
-      return "integer";
-    case toml::node_type::floating_point:
-      return "float";
-    case toml::node_type::boolean:
-      return "boolean";
-    case toml::node_type::date:
-      return "date";
-    case toml::node_type::time:
-      return "time";
-    case toml::node_type::date_time:
-      return "date-time";
-    case toml::node_type::array:
-      return "array";
-    case toml::node_type::table:
-      return "table";
-    default:
-      return "nothing";
+    case toml::node_type::string: return "string";
+    case toml::node_type::integer: return "integer";
+    case toml::node_type::floating_point: return "float";
+    case toml::node_type::boolean: return "boolean";
+    case toml::node_type::date: return "date";
+    case toml::node_type::time: return "time";
+    case toml::node_type::date_time: return "date-time";
+    case toml::node_type::array: return "array";
+    case toml::node_type::table: return "table";
+    default: return "nothing";
   }
 }
 
@@ -645,21 +635,11 @@ std::string quote(std::string_view x) {
   std::string out = "\"";
   for (char c : x) {
     switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           char buf[8];
@@ -795,8 +775,9 @@ std::optional<cluster_config> load_or_report(const std::string& path,
     std::string names;
     for (auto& n : cfg.nodes)
       names += (names.empty() ? "" : ", ") + n.name;
-    err << diagnostic{{path, 1, 1}, "no [[node]] named '" + node
-                                      + "' (nodes: " + names + ")"}
+    err << diagnostic{ { path, 1, 1 },
+                       "no [[node]] named '" + node + "' (nodes: " + names +
+                         ")" }
              .to_string()
         << "\n";
     return std::nullopt;

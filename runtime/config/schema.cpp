@@ -7,14 +7,10 @@ namespace sophia::runtime::config {
 
 std::string_view to_string(value_type x) {
   switch (x) {
-    case value_type::string:
-      return "string";
-    case value_type::integer:
-      return "integer";
-    case value_type::boolean:
-      return "boolean";
-    case value_type::string_array:
-      return "string array";
+    case value_type::string: return "string";
+    case value_type::integer: return "integer";
+    case value_type::boolean: return "boolean";
+    case value_type::string_array: return "string array";
   }
   return "?";
 }

@@ -25,8 +25,7 @@ caf::behavior echo_impl(caf::stateful_actor<echo_state>* self) {
   return {
     [self](atoms::call, const wire::buffer& buf) -> caf::result<wire::buffer> {
       auto env = wire::decode_call_envelope(buf);
-      if (!env)
-        return env.error();
+      if (!env) return env.error();
       if (env->method == "echo")
         return call::make_reply(std::move(env->payload));
       if (env->method == "fail")
@@ -38,23 +37,24 @@ caf::behavior echo_impl(caf::stateful_actor<echo_state>* self) {
         if (ec != std::errc{} || end != p.data() + p.size() || ms < 0)
           return make_error(errc::rejected,
                             "sleep: payload must be a number of milliseconds, "
-                            "got '" + p + "'");
+                            "got '" +
+                              p + "'");
         auto rp = self->make_response_promise<wire::buffer>();
         auto id = ++self->state.next_id;
         self->state.sleeping.emplace(id, rp);
-        self->delayed_send(self, std::chrono::milliseconds{ms},
-                           caf::ok_atom::value, id, ms);
+        self->delayed_send(
+          self, std::chrono::milliseconds{ ms }, caf::ok_atom::value, id, ms);
         return rp;
       }
-      return make_error(errc::rejected, "runtime.echo has no method '"
-                                          + env->method
-                                          + "' (echo, sleep, fail)");
+      return make_error(errc::rejected,
+                        "runtime.echo has no method '" + env->method +
+                          "' (echo, sleep, fail)");
     },
     [self](caf::ok_atom, uint64_t id, int64_t ms) {
       auto i = self->state.sleeping.find(id);
-      if (i == self->state.sleeping.end())
-        return;
-      i->second.deliver(call::make_reply("slept " + std::to_string(ms) + " ms"));
+      if (i == self->state.sleeping.end()) return;
+      i->second.deliver(
+        call::make_reply("slept " + std::to_string(ms) + " ms"));
       self->state.sleeping.erase(i);
     },
   };

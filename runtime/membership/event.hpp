@@ -26,8 +26,13 @@ struct event {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event& x) {
-  return f(caf::meta::type_name("sophia.member_event"), x.node, x.state,
-           x.incarnation, x.registry, x.reason, x.removed);
+  return f(caf::meta::type_name("sophia.member_event"),
+           x.node,
+           x.state,
+           x.incarnation,
+           x.registry,
+           x.reason,
+           x.removed);
 }
 
 } // namespace sophia::runtime::membership

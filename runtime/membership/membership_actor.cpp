@@ -60,7 +60,7 @@ struct state {
 using actor_ptr = caf::stateful_actor<state>*;
 
 milliseconds ms(int64_t x) {
-  return milliseconds{x};
+  return milliseconds{ x };
 }
 
 /// A peer is suspect after two missed heartbeats, but always before it is
@@ -81,23 +81,24 @@ int64_t to_unix_ms(actor_ptr self, time_point t) {
   return duration_cast<milliseconds>(wall.time_since_epoch()).count();
 }
 
-void notify(actor_ptr self, const peer& p, std::string reason,
+void notify(actor_ptr self,
+            const peer& p,
+            std::string reason,
             bool removed = false) {
-  event ev{p.cfg.name, p.state, p.incarnation, p.registry, std::move(reason),
-           removed};
+  event ev{ p.cfg.name, p.state,           p.incarnation,
+            p.registry, std::move(reason), removed };
   for (auto& sub : self->state.subscribers)
     self->send(sub, atoms::member::value, ev);
 }
 
 void set_state(actor_ptr self, peer& p, member_state to, std::string reason) {
-  if (p.state == to)
-    return;
+  if (p.state == to) return;
   auto& log = self->state.log;
   if (to == member_state::up)
     log->info("peer={} state=up incarnation={}", p.cfg.name, p.incarnation);
   else
-    log->warn("peer={} state={} reason=\"{}\"", p.cfg.name, to_string(to),
-              reason);
+    log->warn(
+      "peer={} state={} reason=\"{}\"", p.cfg.name, to_string(to), reason);
   p.state = to;
   p.since = self->clock().now();
   p.reason = reason;
@@ -105,22 +106,24 @@ void set_state(actor_ptr self, peer& p, member_state to, std::string reason) {
 }
 
 void mark_down(actor_ptr self, peer& p, std::string reason) {
-  if (p.membership)
-    self->demonitor(p.membership);
+  if (p.membership) self->demonitor(p.membership);
   p.membership = nullptr;
   p.registry = nullptr;
   // A retry right away would hit the same failure; wait a little.
-  p.next_attempt = self->clock().now() + ms(self->state.opts.cluster.reconnect_ms);
+  p.next_attempt =
+    self->clock().now() + ms(self->state.opts.cluster.reconnect_ms);
   set_state(self, p, member_state::down, std::move(reason));
 }
 
-void mark_up(actor_ptr self, peer& p, caf::actor membership,
-             caf::actor registry, uint64_t incarnation) {
+void mark_up(actor_ptr self,
+             peer& p,
+             caf::actor membership,
+             caf::actor registry,
+             uint64_t incarnation) {
   if (p.state != member_state::down && p.incarnation != incarnation)
     mark_down(self, p, "restarted");
   if (p.membership != membership) {
-    if (p.membership)
-      self->demonitor(p.membership);
+    if (p.membership) self->demonitor(p.membership);
     self->monitor(membership);
   }
   p.membership = std::move(membership);
@@ -141,25 +144,31 @@ void connect(actor_ptr self, peer& p) {
   auto timeout = ms(c.connect_timeout_ms);
   auto failed = [self, name, attempt](const caf::error& err) {
     auto i = self->state.peers.find(name);
-    if (i == self->state.peers.end() || i->second.attempt != attempt)
-      return;
+    if (i == self->state.peers.end() || i->second.attempt != attempt) return;
     auto& q = i->second;
     q.connecting = false;
-    q.next_attempt = self->clock().now() + ms(self->state.opts.cluster.reconnect_ms);
+    q.next_attempt =
+      self->clock().now() + ms(self->state.opts.cluster.reconnect_ms);
     q.reason = self->system().render(err);
     self->state.log->debug("peer={} connect failed: {}", name, q.reason);
   };
   self
-    ->request(self->state.opts.connector, timeout, caf::connect_atom::value,
-              p.cfg.host, p.cfg.port)
+    ->request(self->state.opts.connector,
+              timeout,
+              caf::connect_atom::value,
+              p.cfg.host,
+              p.cfg.port)
     .then(
       [=](caf::actor remote) {
         auto i = self->state.peers.find(name);
         if (i == self->state.peers.end() || i->second.attempt != attempt)
           return;
-        auto hello = wire::encode(wire::hello{self->state.self_info});
+        auto hello = wire::encode(wire::hello{ self->state.self_info });
         self
-          ->request(remote, timeout, atoms::hello::value, std::move(hello),
+          ->request(remote,
+                    timeout,
+                    atoms::hello::value,
+                    std::move(hello),
                     self->state.opts.registry)
           .then(
             [=](wire::buffer& reply, caf::actor registry) {
@@ -171,17 +180,20 @@ void connect(actor_ptr self, peer& p) {
                 failed(h.error());
                 return;
               }
-              if (h->from.name != name
-                  || h->from.cluster != self->state.opts.cluster.name) {
+              if (h->from.name != name ||
+                  h->from.cluster != self->state.opts.cluster.name) {
                 failed(make_error(errc::rejected,
-                                  "expected " + name + " of cluster "
-                                    + self->state.opts.cluster.name
-                                    + ", found " + h->from.name
-                                    + " of cluster " + h->from.cluster));
+                                  "expected " + name + " of cluster " +
+                                    self->state.opts.cluster.name + ", found " +
+                                    h->from.name + " of cluster " +
+                                    h->from.cluster));
                 return;
               }
               i->second.connecting = false;
-              mark_up(self, i->second, remote, std::move(registry),
+              mark_up(self,
+                      i->second,
+                      remote,
+                      std::move(registry),
                       h->from.incarnation);
             },
             failed);
@@ -191,15 +203,15 @@ void connect(actor_ptr self, peer& p) {
 
 void send_heartbeats(actor_ptr self) {
   auto& st = self->state;
-  wire::heartbeat hb{st.self_info.name, st.self_info.incarnation,
-                     ++st.heartbeat_seq,
-                     std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count()};
+  wire::heartbeat hb{ st.self_info.name,
+                      st.self_info.incarnation,
+                      ++st.heartbeat_seq,
+                      std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count() };
   auto buf = wire::encode(hb);
   for (auto& [name, p] : st.peers)
-    if (p.membership)
-      self->send(p.membership, atoms::heartbeat::value, buf);
+    if (p.membership) self->send(p.membership, atoms::heartbeat::value, buf);
   st.last_heartbeat_sent = self->clock().now();
 }
 
@@ -208,16 +220,17 @@ void on_tick(actor_ptr self) {
   auto& st = self->state;
   auto& c = st.opts.cluster;
   auto now = self->clock().now();
-  if (now - st.last_heartbeat_sent >= ms(c.heartbeat_ms))
-    send_heartbeats(self);
+  if (now - st.last_heartbeat_sent >= ms(c.heartbeat_ms)) send_heartbeats(self);
   for (auto& [name, p] : st.peers) {
     if (p.state != member_state::down) {
       auto silence = now - *p.last_heartbeat;
       if (silence >= ms(c.failure_timeout_ms))
-        mark_down(self, p,
-                  "no heartbeat for "
-                    + std::to_string(duration_cast<milliseconds>(silence).count())
-                    + " ms");
+        mark_down(
+          self,
+          p,
+          "no heartbeat for " +
+            std::to_string(duration_cast<milliseconds>(silence).count()) +
+            " ms");
       else if (silence >= suspect_after(c))
         set_state(self, p, member_state::suspect, "missed heartbeats");
     }
@@ -229,20 +242,25 @@ void on_tick(actor_ptr self) {
 
 wire::membership_view make_view(actor_ptr self) {
   auto& st = self->state;
-  wire::membership_view view{st.opts.cluster.name, st.self_info.name, {}};
+  wire::membership_view view{ st.opts.cluster.name, st.self_info.name, {} };
   for (auto& n : st.opts.cluster.nodes) {
-    wire::member_status m{n.name, n.host, n.port, n.roles, member_state::up,
-                          to_unix_ms(self, st.started), 0,
-                          st.self_info.incarnation};
+    wire::member_status m{ n.name,
+                           n.host,
+                           n.port,
+                           n.roles,
+                           member_state::up,
+                           to_unix_ms(self, st.started),
+                           0,
+                           st.self_info.incarnation };
     if (auto i = st.peers.find(n.name); i != st.peers.end()) {
       auto& p = i->second;
       m.state = p.state;
       m.since_unix_ms = to_unix_ms(self, p.since);
-      m.heartbeat_age_ms
-        = p.last_heartbeat ? duration_cast<milliseconds>(self->clock().now()
-                                                         - *p.last_heartbeat)
-                               .count()
-                           : -1;
+      m.heartbeat_age_ms =
+        p.last_heartbeat
+          ? duration_cast<milliseconds>(self->clock().now() - *p.last_heartbeat)
+              .count()
+          : -1;
       m.incarnation = p.incarnation;
     }
     view.members.emplace_back(std::move(m));
@@ -263,10 +281,9 @@ void add_peer(actor_ptr self, const config::node_config& n) {
 void announce_leave(actor_ptr self, const std::string& reason) {
   auto& st = self->state;
   auto buf = wire::encode(
-    wire::leave{st.self_info.name, st.self_info.incarnation, reason});
+    wire::leave{ st.self_info.name, st.self_info.incarnation, reason });
   for (auto& [name, p] : st.peers)
-    if (p.membership)
-      self->send(p.membership, atoms::leave::value, buf);
+    if (p.membership) self->send(p.membership, atoms::leave::value, buf);
 }
 
 /// Applies a new, valid cluster.conf: peers that appeared are connected,
@@ -277,16 +294,16 @@ caf::result<std::string> apply_reload(actor_ptr self,
   auto& st = self->state;
   if (next.name != st.opts.cluster.name)
     return make_error(errc::bad_config,
-                      next.source + ": cluster name changed from '"
-                        + st.opts.cluster.name + "' to '" + next.name
-                        + "'; restart every node to rename a cluster");
+                      next.source + ": cluster name changed from '" +
+                        st.opts.cluster.name + "' to '" + next.name +
+                        "'; restart every node to rename a cluster");
   auto me = next.find_node(st.self_info.name);
   if (!me) {
     st.log->warn("this node was removed from {}: leaving the cluster",
                  next.source);
     announce_leave(self, "removed from cluster.conf");
     self->quit(make_error(errc::shutdown, "left the cluster"));
-    return std::string{"removed from cluster.conf: leaving"};
+    return std::string{ "removed from cluster.conf: leaving" };
   }
   std::string added, removed;
   for (auto i = st.peers.begin(); i != st.peers.end();) {
@@ -298,8 +315,7 @@ caf::result<std::string> apply_reload(actor_ptr self,
     }
     removed += (removed.empty() ? "" : ",") + i->first;
     auto& p = i->second;
-    if (p.membership)
-      self->demonitor(p.membership);
+    if (p.membership) self->demonitor(p.membership);
     p.membership = nullptr;
     p.registry = nullptr;
     p.state = member_state::down;
@@ -311,19 +327,18 @@ caf::result<std::string> apply_reload(actor_ptr self,
       added += (added.empty() ? "" : ",") + n.name;
       add_peer(self, n);
     }
-  if (next.heartbeat_ms != st.opts.cluster.heartbeat_ms
-      || next.failure_timeout_ms != st.opts.cluster.failure_timeout_ms)
+  if (next.heartbeat_ms != st.opts.cluster.heartbeat_ms ||
+      next.failure_timeout_ms != st.opts.cluster.failure_timeout_ms)
     st.log->warn("heartbeat_ms/failure_timeout_ms changed: the failure "
                  "detector uses the new values now, CAF's transport "
                  "timeouts only after a restart");
   st.opts.cluster = std::move(next);
-  auto summary = "reloaded " + st.opts.cluster.source + ": added ["
-                 + added + "] removed [" + removed + "]";
+  auto summary = "reloaded " + st.opts.cluster.source + ": added [" + added +
+                 "] removed [" + removed + "]";
   st.log->info("{}", summary);
   // Connect to new peers now rather than on the next tick.
   for (auto& [name, p] : st.peers)
-    if (p.state == member_state::down && !p.connecting)
-      connect(self, p);
+    if (p.state == member_state::down && !p.connecting) connect(self, p);
   return summary;
 }
 
@@ -332,17 +347,14 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
   st.log = log::get("membership");
   st.started = self->clock().now();
   const auto* me = opts.cluster.find_node(opts.self);
-  st.self_info = wire::node_info{opts.self,
-                                 opts.cluster.name,
-                                 opts.incarnation,
-                                 static_cast<uint32_t>(::getpid()),
-                                 me ? me->host : "",
-                                 me ? me->port : uint16_t{0},
-                                 version()};
+  st.self_info =
+    wire::node_info{ opts.self,          opts.cluster.name,
+                     opts.incarnation,   static_cast<uint32_t>(::getpid()),
+                     me ? me->host : "", me ? me->port : uint16_t{ 0 },
+                     version() };
   st.opts = std::move(opts);
   for (auto& n : st.opts.cluster.nodes)
-    if (n.name != st.self_info.name)
-      add_peer(self, n);
+    if (n.name != st.self_info.name) add_peer(self, n);
   // A message from a newer node version that we do not know: answer requests
   // with sec::unexpected_message instead of printing to stderr (rolling
   // upgrades mix versions).
@@ -350,41 +362,40 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
   self->set_down_handler([self](caf::down_msg& dm) {
     for (auto& [name, p] : self->state.peers)
       if (p.membership && p.membership.address() == dm.source) {
-        mark_down(self, p,
+        mark_down(self,
+                  p,
                   dm.reason == caf::exit_reason::remote_link_unreachable
                     ? "connection lost"
-                    : "its membership actor exited: "
-                        + self->system().render(dm.reason));
+                    : "its membership actor exited: " +
+                        self->system().render(dm.reason));
         return;
       }
     auto& subs = self->state.subscribers;
-    subs.erase(std::remove_if(subs.begin(), subs.end(),
-                              [&](const caf::actor& x) {
-                                return x.address() == dm.source;
-                              }),
+    subs.erase(std::remove_if(
+                 subs.begin(),
+                 subs.end(),
+                 [&](const caf::actor& x) { return x.address() == dm.source; }),
                subs.end());
   });
   self->send(self, atoms::tick::value);
   return {
     [self](atoms::tick) { on_tick(self); },
-    [self](atoms::hello, wire::buffer& buf,
+    [self](atoms::hello,
+           wire::buffer& buf,
            caf::actor& registry) -> caf::result<wire::buffer, caf::actor> {
       auto& st = self->state;
       auto h = wire::decode_hello(buf);
-      if (!h)
-        return h.error();
+      if (!h) return h.error();
       if (h->from.cluster != st.opts.cluster.name)
-        return make_error(errc::rejected, "this is cluster '"
-                                            + st.opts.cluster.name
-                                            + "', not '" + h->from.cluster
-                                            + "'");
+        return make_error(errc::rejected,
+                          "this is cluster '" + st.opts.cluster.name +
+                            "', not '" + h->from.cluster + "'");
       auto i = st.peers.find(h->from.name);
       if (i == st.peers.end())
         return make_error(errc::rejected,
-                          "node '" + h->from.name + "' is not in "
-                            + st.opts.cluster.source
-                            + " of node '" + st.self_info.name
-                            + "' (reload its cluster.conf)");
+                          "node '" + h->from.name + "' is not in " +
+                            st.opts.cluster.source + " of node '" +
+                            st.self_info.name + "' (reload its cluster.conf)");
       auto& p = i->second;
       auto sender = caf::actor_cast<caf::actor>(self->current_sender());
       if (p.state != member_state::down && p.incarnation != h->from.incarnation)
@@ -396,16 +407,14 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
         p.connecting = false;
         mark_up(self, p, sender, std::move(registry), h->from.incarnation);
       }
-      return caf::make_result(wire::encode(wire::hello{st.self_info}),
+      return caf::make_result(wire::encode(wire::hello{ st.self_info }),
                               st.opts.registry);
     },
     [self](atoms::heartbeat, const wire::buffer& buf) {
       auto hb = wire::decode_heartbeat(buf);
-      if (!hb)
-        return;
+      if (!hb) return;
       auto i = self->state.peers.find(hb->from);
-      if (i == self->state.peers.end())
-        return;
+      if (i == self->state.peers.end()) return;
       auto& p = i->second;
       if (p.state == member_state::down || p.incarnation != hb->incarnation) {
         // Alive but not connected in our view (it was hung, or restarted):
@@ -424,11 +433,10 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
     },
     [self](atoms::leave, const wire::buffer& buf) {
       auto lv = wire::decode_leave(buf);
-      if (!lv)
-        return;
+      if (!lv) return;
       auto i = self->state.peers.find(lv->from);
-      if (i != self->state.peers.end()
-          && i->second.incarnation == lv->incarnation)
+      if (i != self->state.peers.end() &&
+          i->second.incarnation == lv->incarnation)
         mark_down(self, i->second, "left: " + lv->reason);
     },
     [self](atoms::leave) {
@@ -445,18 +453,26 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
         self->state.log->error("{}", text);
         return make_error(errc::bad_config, std::move(text));
       }
-      return apply_reload(self, std::get<config::cluster_config>(std::move(loaded)));
+      return apply_reload(self,
+                          std::get<config::cluster_config>(std::move(loaded)));
     },
     [self](atoms::subscribe, caf::actor& sub) {
       self->monitor(sub);
       for (auto& [name, p] : self->state.peers)
         if (p.state != member_state::down)
-          self->send(sub, atoms::member::value,
-                     event{p.cfg.name, p.state, p.incarnation, p.registry,
-                           "subscribed", false});
+          self->send(sub,
+                     atoms::member::value,
+                     event{ p.cfg.name,
+                            p.state,
+                            p.incarnation,
+                            p.registry,
+                            "subscribed",
+                            false });
       self->state.subscribers.emplace_back(std::move(sub));
     },
-    [self](caf::get_atom, atoms::registry) { return self->state.opts.registry; },
+    [self](caf::get_atom, atoms::registry) {
+      return self->state.opts.registry;
+    },
     [self](caf::get_atom,
            supervision::atoms::tree) -> caf::result<wire::buffer> {
       auto root = self->state.opts.tree_root;
@@ -466,12 +482,14 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
       auto rp = self->make_response_promise<wire::buffer>();
       auto node = self->state.self_info.name;
       self
-        ->request(root, std::chrono::seconds{5}, caf::get_atom::value,
+        ->request(root,
+                  std::chrono::seconds{ 5 },
+                  caf::get_atom::value,
                   supervision::atoms::tree::value)
         .then(
           [=](supervision::tree_node& t) mutable {
             rp.deliver(supervision::encode(
-              supervision::tree_snapshot{node, std::move(t)}));
+              supervision::tree_snapshot{ node, std::move(t) }));
           },
           [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;

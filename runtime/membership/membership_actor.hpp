@@ -34,7 +34,8 @@ struct options {
 /// drops), answers status queries and re-reads cluster.conf on reload.
 ///
 /// Messages:
-/// - `(hello, buffer Hello, actor registry)` -> `(buffer Hello, actor registry)`
+/// - `(hello, buffer Hello, actor registry)` -> `(buffer Hello, actor
+/// registry)`
 /// - `(heartbeat, buffer Heartbeat)`, `(leave, buffer Leave)`: from peers
 /// - `(status)` -> `buffer MembershipView`
 /// - `(reload)` -> `std::string` summary, or an error naming the bad lines

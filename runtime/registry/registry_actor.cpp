@@ -17,8 +17,8 @@ namespace sophia::runtime::registry {
 namespace {
 
 struct state {
-  explicit state() : names{""} {
-  }
+  explicit state()
+    : names{ "" } {}
   table<caf::actor> names;
   uint64_t incarnation = 0;
   /// Registry actors and incarnations of the peers that are up.
@@ -26,7 +26,8 @@ struct state {
   std::map<std::string, uint64_t> incarnations;
   /// Snapshots that arrived before the membership actor told us their node
   /// is up (the two travel different paths); applied on the up event.
-  std::map<std::string, std::pair<wire::registry_snapshot, std::vector<caf::actor>>>
+  std::map<std::string,
+           std::pair<wire::registry_snapshot, std::vector<caf::actor>>>
     early;
   call::router router;
   std::shared_ptr<spdlog::logger> log;
@@ -38,14 +39,16 @@ using actor_ptr = caf::stateful_actor<state>*;
 
 void send_snapshot(actor_ptr self, const caf::actor& to) {
   auto& st = self->state;
-  wire::registry_snapshot snap{st.names.self(), st.incarnation,
-                               st.names.version(), {}};
+  wire::registry_snapshot snap{
+    st.names.self(), st.incarnation, st.names.version(), {}
+  };
   std::vector<caf::actor> handles;
   for (auto& [name, h] : st.names.local()) {
-    snap.entries.push_back({name, static_cast<uint32_t>(handles.size())});
+    snap.entries.push_back({ name, static_cast<uint32_t>(handles.size()) });
     handles.push_back(h);
   }
-  self->send(to, atoms::reg_sync::value, wire::encode(snap), std::move(handles));
+  self->send(
+    to, atoms::reg_sync::value, wire::encode(snap), std::move(handles));
 }
 
 void broadcast(actor_ptr self) {
@@ -55,12 +58,12 @@ void broadcast(actor_ptr self) {
 
 /// Applies a peer's snapshot unless it belongs to another incarnation than
 /// the one that is up (a stale message from before a restart).
-void apply_snapshot(actor_ptr self, const wire::registry_snapshot& snap,
+void apply_snapshot(actor_ptr self,
+                    const wire::registry_snapshot& snap,
                     const std::vector<caf::actor>& handles) {
   auto& st = self->state;
   auto i = st.incarnations.find(snap.node);
-  if (i == st.incarnations.end() || i->second != snap.incarnation)
-    return;
+  if (i == st.incarnations.end() || i->second != snap.incarnation) return;
   std::map<std::string, caf::actor> entries;
   for (auto& e : snap.entries)
     if (e.handle < handles.size() && handles[e.handle])
@@ -68,10 +71,11 @@ void apply_snapshot(actor_ptr self, const wire::registry_snapshot& snap,
   st.names.apply(snap.node, snap.incarnation, snap.version, std::move(entries));
 }
 
-caf::behavior registry_impl(actor_ptr self, std::string name,
+caf::behavior registry_impl(actor_ptr self,
+                            std::string name,
                             uint64_t incarnation) {
   auto& st = self->state;
-  st.names = table<caf::actor>{std::move(name)};
+  st.names = table<caf::actor>{ std::move(name) };
   st.incarnation = incarnation;
   st.log = log::get("registry");
   // A message from a newer node version that we do not know: answer requests
@@ -84,38 +88,35 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
     // A terminated local actor: its names go away everywhere.
     std::vector<std::string> gone;
     for (auto& [n, a] : st.names.local())
-      if (a.address() == dm.source)
-        gone.push_back(n);
+      if (a.address() == dm.source) gone.push_back(n);
     for (auto& n : gone)
       st.names.erase(n);
-    if (!gone.empty())
-      broadcast(self);
+    if (!gone.empty()) broadcast(self);
   });
   return {
-    [self](caf::put_atom, const std::string& name,
+    [self](caf::put_atom,
+           const std::string& name,
            caf::actor& h) -> caf::result<caf::ok_atom> {
       auto& st = self->state;
       if (name.empty() || name.find('@') != std::string::npos)
         return make_error(errc::rejected,
-                          "invalid registry name '" + name
-                            + "': must be non-empty and contain no '@'");
+                          "invalid registry name '" + name +
+                            "': must be non-empty and contain no '@'");
       if (!st.names.put(name, h))
-        return make_error(errc::rejected, "'" + name
-                                            + "' is already registered on "
-                                            + st.names.self());
+        return make_error(errc::rejected,
+                          "'" + name + "' is already registered on " +
+                            st.names.self());
       self->monitor(h);
       st.log->debug("registered name={}", name);
       broadcast(self);
       return caf::ok_atom::value;
     },
     [self](caf::delete_atom, const std::string& name) {
-      if (self->state.names.erase(name))
-        broadcast(self);
+      if (self->state.names.erase(name)) broadcast(self);
       return caf::ok_atom::value;
     },
     [self](caf::get_atom, const std::string& name) -> caf::result<caf::actor> {
-      if (auto h = self->state.names.lookup(name))
-        return *h;
+      if (auto h = self->state.names.lookup(name)) return *h;
       return make_error(errc::not_found,
                         "no actor registered as '" + name + "'");
     },
@@ -148,7 +149,8 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
         apply_snapshot(self, snap, handles);
       }
     },
-    [self](atoms::reg_sync, const wire::buffer& buf,
+    [self](atoms::reg_sync,
+           const wire::buffer& buf,
            std::vector<caf::actor>& handles) {
       auto& st = self->state;
       auto snap = wire::decode_registry_snapshot(buf);
@@ -159,10 +161,10 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
       }
       if (!st.incarnations.count(snap->node)) {
         auto& slot = st.early[snap->node];
-        if (slot.first.incarnation < snap->incarnation
-            || (slot.first.incarnation == snap->incarnation
-                && slot.first.version <= snap->version))
-          slot = {std::move(*snap), std::move(handles)};
+        if (slot.first.incarnation < snap->incarnation ||
+            (slot.first.incarnation == snap->incarnation &&
+             slot.first.version <= snap->version))
+          slot = { std::move(*snap), std::move(handles) };
         return;
       }
       apply_snapshot(self, *snap, handles);
@@ -172,7 +174,9 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
       if (auto peer = caf::actor_cast<caf::actor>(self->current_sender()))
         send_snapshot(self, peer);
     },
-    [self](atoms::call, const std::string& name, wire::buffer& env,
+    [self](atoms::call,
+           const std::string& name,
+           wire::buffer& env,
            caf::timespan timeout) -> caf::result<wire::buffer> {
       auto target = self->state.names.lookup(name);
       if (!target)
@@ -180,7 +184,9 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
                           "no actor registered as '" + name + "'");
       return self->state.router.route(self, *target, env, timeout);
     },
-    [self](atoms::call, const caf::actor& target, wire::buffer& env,
+    [self](atoms::call,
+           const caf::actor& target,
+           wire::buffer& env,
            caf::timespan timeout) -> caf::result<wire::buffer> {
       if (!target)
         return make_error(errc::not_found, "call to an invalid handle");
@@ -191,7 +197,8 @@ caf::behavior registry_impl(actor_ptr self, std::string name,
 
 } // namespace
 
-caf::actor spawn_registry(caf::actor_system& sys, std::string self,
+caf::actor spawn_registry(caf::actor_system& sys,
+                          std::string self,
                           uint64_t incarnation) {
   return sys.spawn(registry_impl, std::move(self), incarnation);
 }

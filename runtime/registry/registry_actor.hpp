@@ -27,7 +27,8 @@ namespace sophia::runtime::registry {
 /// `(get_atom, regsync)` asking for this node's snapshot.
 /// Local entries vanish when their actor terminates; a peer's entries vanish
 /// when it goes down and come back with its next snapshot.
-caf::actor spawn_registry(caf::actor_system& sys, std::string self,
+caf::actor spawn_registry(caf::actor_system& sys,
+                          std::string self,
                           uint64_t incarnation);
 
 } // namespace sophia::runtime::registry

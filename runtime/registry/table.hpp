@@ -1,12 +1,12 @@
 #pragma once
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <map>
-#include <tuple>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -25,32 +25,26 @@ public:
     Handle handle;
   };
 
-  explicit table(std::string self) : self_(std::move(self)) {
-  }
+  explicit table(std::string self)
+    : self_(std::move(self)) {}
 
-  const std::string& self() const noexcept {
-    return self_;
-  }
+  const std::string& self() const noexcept { return self_; }
 
   /// Version of the local entries; grows with every change.
-  uint64_t version() const noexcept {
-    return version_;
-  }
+  uint64_t version() const noexcept { return version_; }
 
   /// Registers `name` locally. Fails (returns false) when the name is taken
   /// by another handle on this node; re-registering the same handle is a no-op.
   bool put(const std::string& name, const Handle& h) {
     auto [i, added] = local_.emplace(name, h);
-    if (!added)
-      return i->second == h;
+    if (!added) return i->second == h;
     ++version_;
     return true;
   }
 
   /// Removes a local name; returns whether it existed.
   bool erase(const std::string& name) {
-    if (local_.erase(name) == 0)
-      return false;
+    if (local_.erase(name) == 0) return false;
     ++version_;
     return true;
   }
@@ -65,49 +59,45 @@ public:
       } else {
         ++i;
       }
-    if (n > 0)
-      ++version_;
+    if (n > 0) ++version_;
     return n;
   }
 
   /// Replaces the entries of peer `node` unless `incarnation`/`version` are
   /// older than what is stored; returns whether the snapshot was applied.
-  bool apply(const std::string& node, uint64_t incarnation, uint64_t version,
+  bool apply(const std::string& node,
+             uint64_t incarnation,
+             uint64_t version,
              std::map<std::string, Handle> entries) {
     auto i = remote_.find(node);
     if (i != remote_.end()) {
       auto& r = i->second;
-      if (incarnation < r.incarnation
-          || (incarnation == r.incarnation && version <= r.version))
+      if (incarnation < r.incarnation ||
+          (incarnation == r.incarnation && version <= r.version))
         return false;
     }
-    remote_[node] = remote{incarnation, version, std::move(entries)};
+    remote_[node] = remote{ incarnation, version, std::move(entries) };
     return true;
   }
 
   /// Forgets every entry of peer `node` (it went down or left).
-  void drop(const std::string& node) {
-    remote_.erase(node);
-  }
+  void drop(const std::string& node) { remote_.erase(node); }
 
   /// Resolves `name` (any node, this one first, then peers by name) or
   /// `name@node` (that node only).
   std::optional<Handle> lookup(std::string_view name) const {
     auto at = name.rfind('@');
     if (at != std::string_view::npos) {
-      auto base = std::string{name.substr(0, at)};
+      auto base = std::string{ name.substr(0, at) };
       auto node = name.substr(at + 1);
-      if (node == self_)
-        return find(local_, base);
-      auto i = remote_.find(std::string{node});
+      if (node == self_) return find(local_, base);
+      auto i = remote_.find(std::string{ node });
       return i == remote_.end() ? std::nullopt : find(i->second.entries, base);
     }
-    auto key = std::string{name};
-    if (auto h = find(local_, key))
-      return h;
+    auto key = std::string{ name };
+    if (auto h = find(local_, key)) return h;
     for (auto& [node, r] : remote_)
-      if (auto h = find(r.entries, key))
-        return h;
+      if (auto h = find(r.entries, key)) return h;
     return std::nullopt;
   }
 
@@ -115,10 +105,10 @@ public:
   std::vector<entry> list() const {
     std::vector<entry> out;
     for (auto& [name, h] : local_)
-      out.push_back({name, self_, h});
+      out.push_back({ name, self_, h });
     for (auto& [node, r] : remote_)
       for (auto& [name, h] : r.entries)
-        out.push_back({name, node, h});
+        out.push_back({ name, node, h });
     std::sort(out.begin(), out.end(), [](const entry& x, const entry& y) {
       return std::tie(x.name, x.node) < std::tie(y.name, y.node);
     });
@@ -126,9 +116,7 @@ public:
   }
 
   /// This node's own entries.
-  const std::map<std::string, Handle>& local() const noexcept {
-    return local_;
-  }
+  const std::map<std::string, Handle>& local() const noexcept { return local_; }
 
 private:
   struct remote {
@@ -140,7 +128,7 @@ private:
   static std::optional<Handle> find(const std::map<std::string, Handle>& xs,
                                     const std::string& key) {
     auto i = xs.find(key);
-    return i == xs.end() ? std::nullopt : std::optional<Handle>{i->second};
+    return i == xs.end() ? std::nullopt : std::optional<Handle>{ i->second };
   }
 
   std::string self_;

@@ -11,19 +11,18 @@ caf::error validate(const child_spec& spec) {
     return make_error(errc::rejected,
                       "child '" + spec.id + "' has no start function");
   if (spec.shutdown && spec.shutdown->after.count() < 0)
-    return make_error(errc::rejected, "child '" + spec.id
-                                        + "' has a negative shutdown timeout");
+    return make_error(errc::rejected,
+                      "child '" + spec.id +
+                        "' has a negative shutdown timeout");
   return {};
 }
 
 shutdown_spec effective_shutdown(const child_spec& spec) {
-  if (spec.shutdown)
-    return *spec.shutdown;
+  if (spec.shutdown) return *spec.shutdown;
   // A supervisor needs as long as its own children take to stop: a timeout
   // would kill it halfway and leave its children to the one-way link.
-  if (spec.kind == child_kind::supervisor)
-    return shutdown_spec::infinity();
-  return shutdown_spec::timeout(std::chrono::milliseconds{5000});
+  if (spec.kind == child_kind::supervisor) return shutdown_spec::infinity();
+  return shutdown_spec::timeout(std::chrono::milliseconds{ 5000 });
 }
 
 const char* to_string(restart_type x) {

@@ -49,16 +49,16 @@ struct shutdown_spec {
   };
 
   mode how = mode::timeout;
-  std::chrono::milliseconds after{5000};
+  std::chrono::milliseconds after{ 5000 };
 
   static shutdown_spec brutal_kill() {
-    return {mode::brutal_kill, std::chrono::milliseconds{0}};
+    return { mode::brutal_kill, std::chrono::milliseconds{ 0 } };
   }
   static shutdown_spec timeout(std::chrono::milliseconds t) {
-    return {mode::timeout, t};
+    return { mode::timeout, t };
   }
   static shutdown_spec infinity() {
-    return {mode::infinity, std::chrono::milliseconds{0}};
+    return { mode::infinity, std::chrono::milliseconds{ 0 } };
   }
 };
 
@@ -71,9 +71,9 @@ struct shutdown_spec {
 /// invalid handle for OTP's `ignore`: nothing was started, yet the start did
 /// not fail. It runs inside the supervisor's message handler, so it must not
 /// block; exceptions are caught and reported as `errc::start_failed`.
-using start_function
-  = std::function<caf::expected<caf::actor>(caf::actor_system&,
-                                            const caf::message&)>;
+using start_function =
+  std::function<caf::expected<caf::actor>(caf::actor_system&,
+                                          const caf::message&)>;
 
 /// Everything a supervisor needs to know about one child (OTP's child spec).
 struct child_spec {
@@ -113,7 +113,7 @@ enum class strategy : uint8_t {
 struct flags {
   supervision::strategy strategy = strategy::one_for_one;
   int intensity = 1;
-  std::chrono::milliseconds period{5000};
+  std::chrono::milliseconds period{ 5000 };
 };
 
 const char* to_string(restart_type x);

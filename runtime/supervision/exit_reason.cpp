@@ -16,9 +16,9 @@ constexpr const char* max_intensity_text = "reached max restart intensity";
 } // namespace
 
 bool is_normal_exit(const caf::error& reason) {
-  return !reason || reason == caf::exit_reason::normal
-         || reason == caf::exit_reason::user_shutdown
-         || code_of(reason) == errc::shutdown;
+  return !reason || reason == caf::exit_reason::normal ||
+         reason == caf::exit_reason::user_shutdown ||
+         code_of(reason) == errc::shutdown;
 }
 
 bool should_restart(restart_type type, const caf::error& reason) {
@@ -35,11 +35,10 @@ caf::error escalation_reason() {
 }
 
 bool is_escalation(const caf::error& reason) {
-  if (code_of(reason) != errc::shutdown)
-    return false;
+  if (code_of(reason) != errc::shutdown) return false;
   auto& ctx = reason.context();
-  return ctx.match_elements<std::string>()
-         && ctx.get_as<std::string>(0) == max_intensity_text;
+  return ctx.match_elements<std::string>() &&
+         ctx.get_as<std::string>(0) == max_intensity_text;
 }
 
 } // namespace sophia::runtime::supervision

@@ -75,21 +75,35 @@ struct tree_node {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, child_info& x) {
-  return f(caf::meta::type_name("sophia.child_info"), x.id, x.actor, x.kind,
+  return f(caf::meta::type_name("sophia.child_info"),
+           x.id,
+           x.actor,
+           x.kind,
            x.restarts);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, child_counts& x) {
-  return f(caf::meta::type_name("sophia.child_counts"), x.specs, x.active,
-           x.supervisors, x.workers);
+  return f(caf::meta::type_name("sophia.child_counts"),
+           x.specs,
+           x.active,
+           x.supervisors,
+           x.workers);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tree_node& x) {
-  return f(caf::meta::type_name("sophia.tree_node"), x.name, x.kind,
-           x.strategy, x.running, x.restarts, x.total_restarts, x.escalations,
-           x.uptime_ms, x.detail, x.children);
+  return f(caf::meta::type_name("sophia.tree_node"),
+           x.name,
+           x.kind,
+           x.strategy,
+           x.running,
+           x.restarts,
+           x.total_restarts,
+           x.escalations,
+           x.uptime_ms,
+           x.detail,
+           x.children);
 }
 
 /// Announces the replies that may cross a node (`which_children`,

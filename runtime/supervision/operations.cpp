@@ -26,20 +26,23 @@ template <class T, class F>
 caf::result<T> deferred(supervisor_actor self, F op) {
   auto rp = self->make_response_promise<T>();
   submit(
-    self, [rp, op]() mutable { op(rp); },
+    self,
+    [rp, op]() mutable { op(rp); },
     [rp](const caf::error& err) mutable { rp.deliver(err); });
   return rp;
 }
 
 caf::error no_such_child(const supervisor_state& st, const std::string& id) {
-  return make_error(errc::not_found, "no child '" + id + "' under supervisor '"
-                                       + st.sup_name + "'");
+  return make_error(errc::not_found,
+                    "no child '" + id + "' under supervisor '" + st.sup_name +
+                      "'");
 }
 
 caf::error unsupported(const supervisor_state& st, const char* what) {
-  return make_error(errc::rejected, std::string{what} + " is not supported by "
-                                      + to_string(st.config.strategy)
-                                      + " supervisor '" + st.sup_name + "'");
+  return make_error(errc::rejected,
+                    std::string{ what } + " is not supported by " +
+                      to_string(st.config.strategy) + " supervisor '" +
+                      st.sup_name + "'");
 }
 
 bool is_simple(const supervisor_state& st) {
@@ -60,7 +63,8 @@ void add_child(supervisor_actor self, child_entry e, actor_promise& rp) {
   rp.deliver(handle);
 }
 
-void start_child(supervisor_actor self, const child_spec& spec,
+void start_child(supervisor_actor self,
+                 const child_spec& spec,
                  actor_promise& rp) {
   auto& st = self->state;
   if (is_simple(st)) {
@@ -73,9 +77,11 @@ void start_child(supervisor_actor self, const child_spec& spec,
   }
   if (auto* e = find_child(st, spec.id)) {
     rp.deliver(make_error(errc::child_exists,
-                          "child '" + spec.id + "' already exists under "
-                            "supervisor '" + st.sup_name + "' ("
-                            + (e->handle ? "running" : "terminated") + ")"));
+                          "child '" + spec.id +
+                            "' already exists under "
+                            "supervisor '" +
+                            st.sup_name + "' (" +
+                            (e->handle ? "running" : "terminated") + ")"));
     return;
   }
   child_entry e;
@@ -83,7 +89,8 @@ void start_child(supervisor_actor self, const child_spec& spec,
   add_child(self, std::move(e), rp);
 }
 
-void start_instance(supervisor_actor self, const caf::message& args,
+void start_instance(supervisor_actor self,
+                    const caf::message& args,
                     actor_promise& rp) {
   auto& st = self->state;
   if (!is_simple(st)) {
@@ -97,7 +104,8 @@ void start_instance(supervisor_actor self, const caf::message& args,
   add_child(self, std::move(e), rp);
 }
 
-void terminate_child(supervisor_actor self, const std::string& id,
+void terminate_child(supervisor_actor self,
+                     const std::string& id,
                      ok_promise& rp) {
   auto& st = self->state;
   auto* e = find_child(st, id);
@@ -121,13 +129,14 @@ void terminate_child(supervisor_actor self, const std::string& id,
     return;
   }
   st.log->info("supervisor={} child={} event=terminate", st.sup_name, id);
-  stop_children(self, {target_of(*e)}, false, [forget, rp]() mutable {
+  stop_children(self, { target_of(*e) }, false, [forget, rp]() mutable {
     forget();
     rp.deliver(caf::ok_atom::value);
   });
 }
 
-void restart_child(supervisor_actor self, const std::string& id,
+void restart_child(supervisor_actor self,
+                   const std::string& id,
                    actor_promise& rp) {
   auto& st = self->state;
   if (is_simple(st)) {
@@ -141,8 +150,8 @@ void restart_child(supervisor_actor self, const std::string& id,
   }
   if (e->handle) {
     rp.deliver(make_error(errc::child_running,
-                          "child '" + id + "' of supervisor '" + st.sup_name
-                            + "' is running"));
+                          "child '" + id + "' of supervisor '" + st.sup_name +
+                            "' is running"));
     return;
   }
   if (auto err = start_entry(self, *e, true)) {
@@ -152,7 +161,8 @@ void restart_child(supervisor_actor self, const std::string& id,
   rp.deliver(e->handle);
 }
 
-void delete_child(supervisor_actor self, const std::string& id,
+void delete_child(supervisor_actor self,
+                  const std::string& id,
                   ok_promise& rp) {
   auto& st = self->state;
   if (is_simple(st)) {
@@ -166,8 +176,8 @@ void delete_child(supervisor_actor self, const std::string& id,
   }
   if (e->handle) {
     rp.deliver(make_error(errc::child_running,
-                          "child '" + id + "' of supervisor '" + st.sup_name
-                            + "' is running"));
+                          "child '" + id + "' of supervisor '" + st.sup_name +
+                            "' is running"));
     return;
   }
   st.children.erase(st.children.begin() + (e - st.children.data()));
@@ -177,7 +187,7 @@ void delete_child(supervisor_actor self, const std::string& id,
 std::vector<child_info> which_children(const supervisor_state& st) {
   std::vector<child_info> out;
   for (auto& e : st.children)
-    out.push_back({e.spec.id, e.handle, e.spec.kind, e.restarts});
+    out.push_back({ e.spec.id, e.handle, e.spec.kind, e.restarts });
   return out;
 }
 
@@ -185,8 +195,7 @@ child_counts count_children(const supervisor_state& st) {
   child_counts out;
   out.specs = is_simple(st) ? 1 : st.children.size();
   for (auto& e : st.children) {
-    if (e.handle)
-      ++out.active;
+    if (e.handle) ++out.active;
     if (e.spec.kind == child_kind::supervisor)
       ++out.supervisors;
     else
@@ -231,25 +240,23 @@ caf::result<tree_node> tree_snapshot(supervisor_actor self) {
     size_t pending;
     caf::typed_response_promise<tree_node> rp;
   };
-  auto g = std::make_shared<gather>(gather{own_node(self), 0, {}});
+  auto g = std::make_shared<gather>(gather{ own_node(self), 0, {} });
   auto is_running_supervisor = [](const child_entry& e) {
     return e.handle && e.spec.kind == child_kind::supervisor;
   };
   g->pending = static_cast<size_t>(std::count_if(
     st.children.begin(), st.children.end(), is_running_supervisor));
-  if (g->pending == 0)
-    return std::move(g->node);
+  if (g->pending == 0) return std::move(g->node);
   g->rp = self->make_response_promise<tree_node>();
   auto done = [g] {
-    if (--g->pending == 0)
-      g->rp.deliver(std::move(g->node));
+    if (--g->pending == 0) g->rp.deliver(std::move(g->node));
   };
   for (size_t i = 0; i < st.children.size(); ++i) {
     auto& e = st.children[i];
-    if (!is_running_supervisor(e))
-      continue;
-    self->request(e.handle, tree_query_timeout, caf::get_atom::value,
-                  atoms::tree::value)
+    if (!is_running_supervisor(e)) continue;
+    self
+      ->request(
+        e.handle, tree_query_timeout, caf::get_atom::value, atoms::tree::value)
       .then(
         [g, i, done](tree_node& sub) {
           // Our view of the child (id, restarts, uptime) plus its own.
@@ -262,8 +269,8 @@ caf::result<tree_node> tree_snapshot(supervisor_actor self) {
           done();
         },
         [self, g, i, done](caf::error& err) {
-          g->node.children[i].detail = "no answer: "
-                                       + self->system().render(err);
+          g->node.children[i].detail =
+            "no answer: " + self->system().render(err);
           done();
         });
   }
@@ -291,9 +298,10 @@ caf::message_handler operation_handlers(supervisor_actor self) {
       return deferred<caf::ok_atom>(self, [self, child](ok_promise& rp) {
         auto* e = find_running(self->state, child.address());
         if (e == nullptr) {
-          rp.deliver(make_error(errc::not_found,
-                                "the actor is no running child of supervisor '"
-                                  + self->state.sup_name + "'"));
+          rp.deliver(
+            make_error(errc::not_found,
+                       "the actor is no running child of supervisor '" +
+                         self->state.sup_name + "'"));
           return;
         }
         auto id = e->spec.id; // A copy: the entry may go away meanwhile.

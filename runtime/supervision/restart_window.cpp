@@ -3,8 +3,8 @@
 namespace sophia::runtime::supervision {
 
 restart_window::restart_window(int intensity, std::chrono::milliseconds period)
-  : intensity_(intensity < 0 ? 0 : intensity), period_(period) {
-}
+  : intensity_(intensity < 0 ? 0 : intensity)
+  , period_(period) {}
 
 void restart_window::record(time_point now) {
   auto threshold = now - period_;

@@ -35,9 +35,7 @@ public:
   }
 
   /// How many restarts the window holds.
-  size_t size() const {
-    return times_.size();
-  }
+  size_t size() const { return times_.size(); }
 
 private:
   int intensity_;

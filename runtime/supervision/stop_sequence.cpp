@@ -8,8 +8,10 @@
 
 namespace sophia::runtime::supervision {
 
-void stop_sequence::begin(caf::event_based_actor* self, std::string owner,
-                          std::vector<stop_target> targets, bool parallel,
+void stop_sequence::begin(caf::event_based_actor* self,
+                          std::string owner,
+                          std::vector<stop_target> targets,
+                          bool parallel,
                           done_fn done) {
   owner_ = std::move(owner);
   parallel_ = parallel;
@@ -29,8 +31,7 @@ void stop_sequence::begin(caf::event_based_actor* self, std::string owner,
 
 bool stop_sequence::on_down(caf::event_based_actor* self,
                             const caf::actor_addr& who) {
-  if (!active())
-    return false;
+  if (!active()) return false;
   auto is_who = [&](const stop_target& t) { return t.handle.address() == who; };
   if (auto i = std::find_if(todo_.begin(), todo_.end(), is_who);
       i != todo_.end()) {
@@ -39,24 +40,26 @@ bool stop_sequence::on_down(caf::event_based_actor* self,
     advance(self);
     return true;
   }
-  auto i = std::find_if(waiting_.begin(), waiting_.end(),
+  auto i = std::find_if(waiting_.begin(),
+                        waiting_.end(),
                         [&](const waiting& w) { return is_who(w.target); });
-  if (i == waiting_.end())
-    return false;
+  if (i == waiting_.end()) return false;
   waiting_.erase(i);
   advance(self);
   return true;
 }
 
 void stop_sequence::on_timer(caf::event_based_actor* self, uint64_t token) {
-  auto i = std::find_if(waiting_.begin(), waiting_.end(),
+  auto i = std::find_if(waiting_.begin(),
+                        waiting_.end(),
                         [&](const waiting& w) { return w.token == token; });
-  if (i == waiting_.end())
-    return; // The child went down in time.
+  if (i == waiting_.end()) return; // The child went down in time.
   log::get("supervisor")
     ->warn("supervisor={} child={} event=kill reason=\"no exit within {} "
            "ms of the shutdown request\"",
-           owner_, i->target.id, i->target.shutdown.after.count());
+           owner_,
+           i->target.id,
+           i->target.shutdown.after.count());
   // Keep waiting: the down_msg of a killed actor follows promptly.
   i->token = 0;
   self->send_exit(i->target.handle, caf::exit_reason::kill);
@@ -71,14 +74,13 @@ void stop_sequence::signal(caf::event_based_actor* self, stop_target target) {
     case shutdown_spec::mode::timeout:
       token = ++next_token_;
       self->send_exit(target.handle, caf::exit_reason::user_shutdown);
-      self->delayed_send(self, target.shutdown.after, timer_atom::value,
-                         token);
+      self->delayed_send(self, target.shutdown.after, timer_atom::value, token);
       break;
     case shutdown_spec::mode::infinity:
       self->send_exit(target.handle, caf::exit_reason::user_shutdown);
       break;
   }
-  waiting_.push_back({std::move(target), token});
+  waiting_.push_back({ std::move(target), token });
 }
 
 void stop_sequence::advance(caf::event_based_actor* self) {

@@ -42,15 +42,16 @@ public:
   using done_fn = std::function<void()>;
 
   /// Whether a sequence is running.
-  bool active() const {
-    return static_cast<bool>(done_);
-  }
+  bool active() const { return static_cast<bool>(done_); }
 
   /// Starts stopping `targets` on behalf of `self`, named `owner` in logs;
   /// calls `done` once all are down (at once when `targets` is empty).
   /// Must not be called while `active()`.
-  void begin(caf::event_based_actor* self, std::string owner,
-             std::vector<stop_target> targets, bool parallel, done_fn done);
+  void begin(caf::event_based_actor* self,
+             std::string owner,
+             std::vector<stop_target> targets,
+             bool parallel,
+             done_fn done);
 
   /// Tells the sequence that `who` went down. Returns whether `who` was one
   /// of its targets; may complete the sequence (and call `done`).

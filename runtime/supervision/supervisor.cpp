@@ -18,21 +18,19 @@ namespace sophia::runtime::supervision {
 
 namespace {
 
-caf::error validate(const std::string& name, const flags& f,
+caf::error validate(const std::string& name,
+                    const flags& f,
                     const std::vector<child_spec>& children) {
   auto reject = [&](const std::string& why) {
     return make_error(errc::rejected, "supervisor '" + name + "': " + why);
   };
-  if (f.intensity < 0)
-    return reject("intensity must not be negative");
-  if (f.period.count() <= 0)
-    return reject("period must be positive");
+  if (f.intensity < 0) return reject("intensity must not be negative");
+  if (f.period.count() <= 0) return reject("period must be positive");
   if (f.strategy == strategy::simple_one_for_one && children.size() != 1)
     return reject("simple_one_for_one needs exactly one child spec");
   std::set<std::string> ids;
   for (auto& c : children) {
-    if (auto err = validate(c))
-      return err;
+    if (auto err = validate(c)) return err;
     if (!ids.insert(c.id).second)
       return reject("duplicate child id '" + c.id + "'");
   }
@@ -50,8 +48,7 @@ void resume(supervisor_actor self) {
       begin_shutdown(self, std::move(reason));
       return;
     }
-    if (st.queue.empty())
-      return;
+    if (st.queue.empty()) return;
     auto job = std::move(st.queue.front());
     st.queue.pop_front();
     job.run();
@@ -68,7 +65,9 @@ void on_down(supervisor_actor self, const caf::down_msg& dm) {
   auto id = e->spec.id;
   auto generation = e->generation;
   st.log->debug("supervisor={} child={} event=exit reason=\"{}\"",
-                st.sup_name, id, self->system().render(dm.reason));
+                st.sup_name,
+                id,
+                self->system().render(dm.reason));
   if (st.stops.on_down(self, dm.source))
     return; // We asked it to stop; the sequence's continuation takes over.
   // During a shutdown this drops the exit: nothing restarts any more.
@@ -83,41 +82,42 @@ void on_down(supervisor_actor self, const caf::down_msg& dm) {
 void on_exit_request(supervisor_actor self, const caf::exit_msg& em) {
   auto& st = self->state;
   // A child that linked itself to us: its down_msg tells us what we need.
-  if (st.links->count(em.source) > 0)
-    return;
+  if (st.links->count(em.source) > 0) return;
   // As over a CAF link, a normal exit of someone else is no reason to stop.
-  if (!em.reason || st.terminating)
-    return;
+  if (!em.reason || st.terminating) return;
   if (st.stops.active()) {
     // OTP's supervisor would see the request only after the running stop:
     // so do we, but ahead of the requests queued meanwhile.
-    if (!st.pending_exit)
-      st.pending_exit = em.reason;
+    if (!st.pending_exit) st.pending_exit = em.reason;
     return;
   }
   begin_shutdown(self, em.reason);
 }
 
-caf::behavior supervisor_impl(supervisor_actor self, std::string name,
-                              flags f, std::vector<child_spec> specs,
+caf::behavior supervisor_impl(supervisor_actor self,
+                              std::string name,
+                              flags f,
+                              std::vector<child_spec> specs,
                               std::vector<caf::actor> started,
                               caf::error abort) {
   auto& st = self->state;
   st.sup_name = std::move(name);
   st.config = f;
-  st.window = restart_window{f.intensity, f.period};
+  st.window = restart_window{ f.intensity, f.period };
   st.started = self->clock().now();
   st.log = log::get("supervisor");
   st.links = std::make_shared<std::unordered_set<caf::actor_addr>>();
   // The one-way link (see supervisor.hpp): runs on termination, even by
   // `kill`, after the state is gone.
-  self->attach_functor([links = st.links, me = self->address()](
-                         const caf::error& reason) {
-    for (auto& addr : *links)
-      if (auto child = caf::actor_cast<caf::strong_actor_ptr>(addr))
-        child->enqueue(nullptr, caf::make_message_id(),
-                       caf::make_message(caf::exit_msg{me, reason}), nullptr);
-  });
+  self->attach_functor(
+    [links = st.links, me = self->address()](const caf::error& reason) {
+      for (auto& addr : *links)
+        if (auto child = caf::actor_cast<caf::strong_actor_ptr>(addr))
+          child->enqueue(nullptr,
+                         caf::make_message_id(),
+                         caf::make_message(caf::exit_msg{ me, reason }),
+                         nullptr);
+    });
   // A message from a newer version that we do not know: answer requests
   // with sec::unexpected_message instead of printing to stderr.
   self->set_default_handler(caf::drop);
@@ -144,31 +144,36 @@ caf::behavior supervisor_impl(supervisor_actor self, std::string name,
   } else {
     st.log->info("supervisor={} event=started strategy={} intensity={} "
                  "period_ms={} children={}",
-                 st.sup_name, to_string(f.strategy), f.intensity,
-                 f.period.count(), st.children.size());
+                 st.sup_name,
+                 to_string(f.strategy),
+                 f.intensity,
+                 f.period.count(),
+                 st.children.size());
   }
   return operation_handlers(self).or_else(
     [self](stop_sequence::timer_atom, uint64_t token) {
       self->state.stops.on_timer(self, token);
     },
     [self](retry_atom, std::string& id) {
-      submit(self, [self, id] { on_retry(self, id); }, nullptr);
+      submit(
+        self, [self, id] { on_retry(self, id); }, nullptr);
     });
 }
 
 } // namespace
 
 child_entry* find_child(supervisor_state& st, const std::string& id) {
-  auto i = std::find_if(st.children.begin(), st.children.end(),
+  auto i = std::find_if(st.children.begin(),
+                        st.children.end(),
                         [&](const child_entry& e) { return e.spec.id == id; });
   return i != st.children.end() ? &*i : nullptr;
 }
 
 child_entry* find_running(supervisor_state& st, const caf::actor_addr& addr) {
-  auto i = std::find_if(st.children.begin(), st.children.end(),
-                        [&](const child_entry& e) {
-                          return e.handle && e.handle.address() == addr;
-                        });
+  auto i = std::find_if(
+    st.children.begin(), st.children.end(), [&](const child_entry& e) {
+      return e.handle && e.handle.address() == addr;
+    });
   return i != st.children.end() ? &*i : nullptr;
 }
 
@@ -183,7 +188,8 @@ void adopt(supervisor_actor self, child_entry& e, caf::actor handle) {
   ++e.generation;
 }
 
-void submit(supervisor_actor self, std::function<void()> run,
+void submit(supervisor_actor self,
+            std::function<void()> run,
             std::function<void(const caf::error&)> cancel) {
   auto& st = self->state;
   if (st.terminating || st.pending_exit) {
@@ -193,19 +199,22 @@ void submit(supervisor_actor self, std::function<void()> run,
     return;
   }
   if (st.stops.active()) {
-    st.queue.push_back({std::move(run), std::move(cancel)});
+    st.queue.push_back({ std::move(run), std::move(cancel) });
     return;
   }
   run();
 }
 
 stop_target target_of(const child_entry& e) {
-  return {e.spec.id, e.handle, effective_shutdown(e.spec)};
+  return { e.spec.id, e.handle, effective_shutdown(e.spec) };
 }
 
-void stop_children(supervisor_actor self, std::vector<stop_target> targets,
-                   bool parallel, std::function<void()> then) {
-  targets.erase(std::remove_if(targets.begin(), targets.end(),
+void stop_children(supervisor_actor self,
+                   std::vector<stop_target> targets,
+                   bool parallel,
+                   std::function<void()> then) {
+  targets.erase(std::remove_if(targets.begin(),
+                               targets.end(),
                                [](const stop_target& t) { return !t.handle; }),
                 targets.end());
   if (targets.empty()) {
@@ -215,7 +224,10 @@ void stop_children(supervisor_actor self, std::vector<stop_target> targets,
     return;
   }
   auto& st = self->state;
-  st.stops.begin(self, st.sup_name, std::move(targets), parallel,
+  st.stops.begin(self,
+                 st.sup_name,
+                 std::move(targets),
+                 parallel,
                  [self, then = std::move(then)] {
                    then();
                    resume(self);
@@ -226,28 +238,30 @@ void begin_shutdown(supervisor_actor self, caf::error reason) {
   auto& st = self->state;
   st.terminating = true;
   st.pending_exit.reset();
-  auto stopping = make_error(errc::shutdown,
-                             "supervisor '" + st.sup_name + "' is stopping");
+  auto stopping =
+    make_error(errc::shutdown, "supervisor '" + st.sup_name + "' is stopping");
   auto queue = std::move(st.queue);
   st.queue.clear();
   for (auto& job : queue)
-    if (job.cancel)
-      job.cancel(stopping);
-  st.log->info("supervisor={} event=shutdown reason=\"{}\"", st.sup_name,
+    if (job.cancel) job.cancel(stopping);
+  st.log->info("supervisor={} event=shutdown reason=\"{}\"",
+               st.sup_name,
                self->system().render(reason));
   std::vector<stop_target> targets;
   for (auto i = st.children.rbegin(); i != st.children.rend(); ++i)
     targets.push_back(target_of(*i));
   auto parallel = st.config.strategy == strategy::simple_one_for_one;
-  stop_children(self, std::move(targets), parallel,
+  stop_children(self,
+                std::move(targets),
+                parallel,
                 [self, reason = std::move(reason)] { self->quit(reason); });
 }
 
 caf::expected<caf::actor> spawn_supervisor(caf::actor_system& sys,
-                                           std::string name, flags f,
+                                           std::string name,
+                                           flags f,
                                            std::vector<child_spec> children) {
-  if (auto err = validate(name, f, children))
-    return err;
+  if (auto err = validate(name, f, children)) return err;
   std::vector<caf::actor> started;
   caf::error failure;
   if (f.strategy != strategy::simple_one_for_one) {
@@ -262,29 +276,40 @@ caf::expected<caf::actor> spawn_supervisor(caf::actor_system& sys,
   }
   if (failure) {
     log::get("supervisor")
-      ->error("supervisor={} event=start_failed reason=\"{}\"", name,
+      ->error("supervisor={} event=start_failed reason=\"{}\"",
+              name,
               sys.render(failure));
     // Only a supervisor can stop children per their shutdown specs without
     // blocking us: one is spawned just for that, and exits when done.
-    if (std::any_of(started.begin(), started.end(),
-                    [](const caf::actor& h) { return static_cast<bool>(h); }))
-      sys.spawn(supervisor_impl, std::move(name), f, std::move(children),
-                std::move(started), failure);
+    if (std::any_of(started.begin(), started.end(), [](const caf::actor& h) {
+          return static_cast<bool>(h);
+        }))
+      sys.spawn(supervisor_impl,
+                std::move(name),
+                f,
+                std::move(children),
+                std::move(started),
+                failure);
     return failure;
   }
-  return sys.spawn(supervisor_impl, std::move(name), f, std::move(children),
-                   std::move(started), caf::error{});
+  return sys.spawn(supervisor_impl,
+                   std::move(name),
+                   f,
+                   std::move(children),
+                   std::move(started),
+                   caf::error{});
 }
 
-child_spec supervisor_spec(std::string id, flags f,
+child_spec supervisor_spec(std::string id,
+                           flags f,
                            std::vector<child_spec> children,
                            restart_type restart) {
   child_spec spec;
   spec.id = id;
   spec.restart = restart;
   spec.kind = child_kind::supervisor;
-  spec.start = [id, f, children = std::move(children)](
-                 caf::actor_system& sys, const caf::message&) {
+  spec.start = [id, f, children = std::move(children)](caf::actor_system& sys,
+                                                       const caf::message&) {
     return spawn_supervisor(sys, id, f, children);
   };
   return spec;

@@ -100,18 +100,20 @@ namespace sophia::runtime::supervision {
 ///   within `tree_query_timeout`; one that does not answer appears with its
 ///   `detail` set and no children).
 caf::expected<caf::actor> spawn_supervisor(caf::actor_system& sys,
-                                           std::string name, flags f,
+                                           std::string name,
+                                           flags f,
                                            std::vector<child_spec> children);
 
 /// A child spec that starts a supervisor (kind `supervisor`, shutdown
 /// `infinity` unless changed) with `spawn_supervisor(sys, id, f, children)`;
 /// each restart starts it with these `children` again.
-child_spec supervisor_spec(std::string id, flags f,
+child_spec supervisor_spec(std::string id,
+                           flags f,
                            std::vector<child_spec> children,
                            restart_type restart = restart_type::permanent);
 
 /// How long a supervisor waits for each child supervisor's part of a tree
 /// snapshot.
-constexpr std::chrono::milliseconds tree_query_timeout{1000};
+constexpr std::chrono::milliseconds tree_query_timeout{ 1000 };
 
 } // namespace sophia::runtime::supervision

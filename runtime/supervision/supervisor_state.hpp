@@ -65,8 +65,8 @@ struct deferred_job {
 struct supervisor_state {
   // User-declared, so that CAF does not construct the state from the actor
   // pointer (see stateful_actor in C++20).
-  supervisor_state() : window(1, std::chrono::milliseconds{5000}) {
-  }
+  supervisor_state()
+    : window(1, std::chrono::milliseconds{ 5000 }) {}
 
   /// The name given to `spawn_supervisor`.
   std::string sup_name;
@@ -114,13 +114,16 @@ void adopt(supervisor_actor self, child_entry& e, caf::actor handle);
 
 /// Runs `run` now if no stop sequence is running, else queues it; answers
 /// `cancel` with `errc::shutdown` if the supervisor is stopping.
-void submit(supervisor_actor self, std::function<void()> run,
+void submit(supervisor_actor self,
+            std::function<void()> run,
             std::function<void(const caf::error&)> cancel);
 
 /// Stops the running children among `targets` (in the given order, or all
 /// at once when `parallel`), then calls `then` and resumes deferred work.
-void stop_children(supervisor_actor self, std::vector<stop_target> targets,
-                   bool parallel, std::function<void()> then);
+void stop_children(supervisor_actor self,
+                   std::vector<stop_target> targets,
+                   bool parallel,
+                   std::function<void()> then);
 
 /// What `stop_children` needs to stop `e`.
 stop_target target_of(const child_entry& e);
@@ -144,8 +147,10 @@ caf::error start_entry(supervisor_actor self, child_entry& e, bool restart);
 
 /// The instance `generation` of child `id` exited with `reason` (and no
 /// stop sequence asked it to).
-void on_child_exit(supervisor_actor self, const std::string& id,
-                   uint64_t generation, const caf::error& reason);
+void on_child_exit(supervisor_actor self,
+                   const std::string& id,
+                   uint64_t generation,
+                   const caf::error& reason);
 
 /// A `retry_atom` for child `id` arrived.
 void on_retry(supervisor_actor self, const std::string& id);

@@ -19,20 +19,20 @@ void announce(caf::actor_system_config& cfg) {
   supervision::announce(cfg);
   cfg.add_message_type<wire::buffer>("sophia.buf");
   cfg.add_message_type<membership::event>("sophia.member_event");
-  cfg.add_error_category(error_category(),
-                         [](uint8_t code, caf::atom_value,
-                            const caf::message& ctx) {
-                           std::string out = "sophia.";
-                           out += to_string(static_cast<errc>(code));
-                           if (ctx.match_elements<std::string>()) {
-                             out += ": ";
-                             out += ctx.get_as<std::string>(0);
-                           } else if (!ctx.empty()) {
-                             out += ": ";
-                             out += to_string(ctx);
-                           }
-                           return out;
-                         });
+  cfg.add_error_category(
+    error_category(),
+    [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+      std::string out = "sophia.";
+      out += to_string(static_cast<errc>(code));
+      if (ctx.match_elements<std::string>()) {
+        out += ": ";
+        out += ctx.get_as<std::string>(0);
+      } else if (!ctx.empty()) {
+        out += ": ";
+        out += to_string(ctx);
+      }
+      return out;
+    });
 }
 
 void prepare(caf::actor_system_config& cfg) {
@@ -50,9 +50,9 @@ void prepare(caf::actor_system_config& cfg,
   cfg.set("scheduler.max-threads",
           static_cast<size_t>(cluster.scheduler_threads));
   cfg.set("middleman.heartbeat-interval",
-          caf::timespan{milliseconds{cluster.heartbeat_ms}});
+          caf::timespan{ milliseconds{ cluster.heartbeat_ms } });
   cfg.set("middleman.connection-timeout",
-          caf::timespan{milliseconds{cluster.failure_timeout_ms}});
+          caf::timespan{ milliseconds{ cluster.failure_timeout_ms } });
 }
 
 } // namespace sophia::runtime::system

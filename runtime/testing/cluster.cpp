@@ -19,15 +19,14 @@ namespace sophia::runtime::testing {
 
 uint16_t free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    throw std::runtime_error("free_port: socket() failed");
+  if (fd < 0) throw std::runtime_error("free_port: socket() failed");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
   socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
-      || ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     ::close(fd);
     throw std::runtime_error("free_port: bind() failed");
   }
@@ -49,13 +48,11 @@ local_cluster::local_cluster(cluster_options opts) {
     n.name = "node-" + std::to_string(i + 1);
     n.host = "127.0.0.1";
     n.port = free_port();
-    if (i < opts.roles.size())
-      n.roles = opts.roles[i];
-    if (i < opts.standby.size())
-      n.standby = opts.standby[i];
+    if (i < opts.roles.size()) n.roles = opts.roles[i];
+    if (i < opts.standby.size()) n.standby = opts.standby[i];
     for (auto& r : n.roles)
       if (!opts.role_settings.count(r))
-        config_.roles[r] = config::role_config{r, false, false};
+        config_.roles[r] = config::role_config{ r, false, false };
     config_.nodes.push_back(n);
     nodes_.emplace_back(std::make_unique<node_slot>());
   }
@@ -68,8 +65,7 @@ local_cluster::local_cluster(cluster_options opts) {
 
 local_cluster::~local_cluster() {
   for (size_t i = 0; i < nodes_.size(); ++i)
-    if (alive(i))
-      kill(i);
+    if (alive(i)) kill(i);
 }
 
 const std::string& local_cluster::name(size_t i) const {
@@ -101,16 +97,15 @@ void local_cluster::start(size_t i) {
       return;
     }
     if (attempt == 50)
-      throw std::runtime_error("local_cluster: cannot start " + name(i) + ": "
-                               + slot.sys->render(h.error()));
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+      throw std::runtime_error("local_cluster: cannot start " + name(i) + ": " +
+                               slot.sys->render(h.error()));
+    std::this_thread::sleep_for(std::chrono::milliseconds{ 100 });
   }
 }
 
 void local_cluster::kill(size_t i) {
   auto& slot = *nodes_.at(i);
-  if (!slot.sys)
-    return;
+  if (!slot.sys) return;
   for (auto& a : slot.spawned)
     caf::anon_send_exit(a, caf::exit_reason::kill);
   slot.spawned.clear();
@@ -125,24 +120,30 @@ void local_cluster::restart(size_t i) {
   start(i);
 }
 
-caf::error local_cluster::register_actor(size_t i, const std::string& name,
+caf::error local_cluster::register_actor(size_t i,
+                                         const std::string& name,
                                          const caf::actor& a) {
-  caf::scoped_actor self{system(i)};
+  caf::scoped_actor self{ system(i) };
   caf::error err;
   self
-    ->request(handles(i).registry, std::chrono::seconds{5},
-              caf::put_atom::value, name, a)
+    ->request(handles(i).registry,
+              std::chrono::seconds{ 5 },
+              caf::put_atom::value,
+              name,
+              a)
     .receive([](caf::ok_atom) {}, [&](caf::error& e) { err = std::move(e); });
   return err;
 }
 
 caf::expected<caf::actor> local_cluster::lookup(size_t i,
                                                 const std::string& name) {
-  caf::scoped_actor self{system(i)};
-  caf::expected<caf::actor> result{make_error(errc::none)};
+  caf::scoped_actor self{ system(i) };
+  caf::expected<caf::actor> result{ make_error(errc::none) };
   self
-    ->request(handles(i).registry, std::chrono::seconds{5},
-              caf::get_atom::value, name)
+    ->request(handles(i).registry,
+              std::chrono::seconds{ 5 },
+              caf::get_atom::value,
+              name)
     .receive([&](caf::actor& a) { result = std::move(a); },
              [&](caf::error& e) { result = std::move(e); });
   return result;
@@ -151,36 +152,34 @@ caf::expected<caf::actor> local_cluster::lookup(size_t i,
 caf::expected<std::string> local_cluster::call(size_t i,
                                                const std::string& name,
                                                const call::request& req) {
-  caf::scoped_actor self{system(i)};
+  caf::scoped_actor self{ system(i) };
   return call::call(self, handles(i).registry, name, req);
 }
 
 caf::expected<wire::membership_view> local_cluster::view(size_t i) {
-  caf::scoped_actor self{system(i)};
-  caf::expected<wire::membership_view> result{make_error(errc::none)};
+  caf::scoped_actor self{ system(i) };
+  caf::expected<wire::membership_view> result{ make_error(errc::none) };
   self
-    ->request(handles(i).membership, std::chrono::seconds{5},
-              atoms::status::value)
-    .receive([&](wire::buffer& buf) { result = wire::decode_membership_view(buf); },
-             [&](caf::error& e) { result = std::move(e); });
+    ->request(
+      handles(i).membership, std::chrono::seconds{ 5 }, atoms::status::value)
+    .receive(
+      [&](wire::buffer& buf) { result = wire::decode_membership_view(buf); },
+      [&](caf::error& e) { result = std::move(e); });
   return result;
 }
 
 std::optional<wire::member_state> local_cluster::state(size_t observer,
                                                        size_t peer) {
   auto v = view(observer);
-  if (!v)
-    return std::nullopt;
+  if (!v) return std::nullopt;
   for (auto& m : v->members)
-    if (m.name == name(peer))
-      return m.state;
+    if (m.name == name(peer)) return m.state;
   return std::nullopt;
 }
 
 bool local_cluster::converged() {
   for (size_t i = 0; i < size(); ++i) {
-    if (!alive(i))
-      continue;
+    if (!alive(i)) continue;
     for (size_t j = 0; j < size(); ++j)
       if (j != i && alive(j) && state(i, j) != wire::member_state::up)
         return false;
@@ -192,9 +191,8 @@ bool local_cluster::wait_until(const std::function<bool()>& pred,
                                std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return pred();
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    if (std::chrono::steady_clock::now() >= deadline) return pred();
+    std::this_thread::sleep_for(std::chrono::milliseconds{ 20 });
   }
   return true;
 }

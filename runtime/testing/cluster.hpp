@@ -26,7 +26,8 @@ uint16_t free_port();
 struct cluster_options {
   size_t nodes = 3;
   std::string name = "test-cluster";
-  /// Short timers keep tests quick; failure_timeout_ms must exceed heartbeat_ms.
+  /// Short timers keep tests quick; failure_timeout_ms must exceed
+  /// heartbeat_ms.
   int64_t heartbeat_ms = 100;
   int64_t failure_timeout_ms = 1000;
   int64_t connect_timeout_ms = 500;
@@ -54,13 +55,9 @@ public:
   local_cluster(const local_cluster&) = delete;
   local_cluster& operator=(const local_cluster&) = delete;
 
-  size_t size() const noexcept {
-    return nodes_.size();
-  }
+  size_t size() const noexcept { return nodes_.size(); }
 
-  const config::cluster_config& config() const noexcept {
-    return config_;
-  }
+  const config::cluster_config& config() const noexcept { return config_; }
 
   const std::string& name(size_t i) const;
 
@@ -81,14 +78,16 @@ public:
   }
 
   /// Registers `a` under `name` in node `i`'s registry.
-  caf::error register_actor(size_t i, const std::string& name,
+  caf::error register_actor(size_t i,
+                            const std::string& name,
                             const caf::actor& a);
 
   /// Resolves `name` as node `i` sees it.
   caf::expected<caf::actor> lookup(size_t i, const std::string& name);
 
   /// Calls `name` from node `i` through the call helper.
-  caf::expected<std::string> call(size_t i, const std::string& name,
+  caf::expected<std::string> call(size_t i,
+                                  const std::string& name,
                                   const call::request& req);
 
   /// The membership view of node `i`.
@@ -108,9 +107,9 @@ public:
   void restart(size_t i);
 
   /// Polls `pred` until it holds or `timeout` passes; returns its last value.
-  static bool wait_until(const std::function<bool()>& pred,
-                         std::chrono::milliseconds timeout
-                         = std::chrono::seconds{15});
+  static bool wait_until(
+    const std::function<bool()>& pred,
+    std::chrono::milliseconds timeout = std::chrono::seconds{ 15 });
 
 private:
   struct node_slot {

@@ -31,21 +31,21 @@ void fill(s::NodeInfo::Builder b, const node_info& x) {
 }
 
 node_info extract(s::NodeInfo::Reader r) {
-  return {str(r.getName()), str(r.getCluster()), r.getIncarnation(),
-          r.getPid(),       str(r.getHost()),    r.getPort(),
-          str(r.getVersion())};
+  return { str(r.getName()),   str(r.getCluster()), r.getIncarnation(),
+           r.getPid(),         str(r.getHost()),    r.getPort(),
+           str(r.getVersion()) };
 }
 
 } // namespace
 
 buffer encode(const hello& x) {
-  return build<s::Hello>([&](s::Hello::Builder b) { fill(b.initFrom(), x.from); });
+  return build<s::Hello>(
+    [&](s::Hello::Builder b) { fill(b.initFrom(), x.from); });
 }
 
 caf::expected<hello> decode_hello(const buffer& buf) {
-  return read<s::Hello>(buf, [](s::Hello::Reader r) {
-    return hello{extract(r.getFrom())};
-  });
+  return read<s::Hello>(
+    buf, [](s::Hello::Reader r) { return hello{ extract(r.getFrom()) }; });
 }
 
 buffer encode(const heartbeat& x) {
@@ -59,8 +59,9 @@ buffer encode(const heartbeat& x) {
 
 caf::expected<heartbeat> decode_heartbeat(const buffer& buf) {
   return read<s::Heartbeat>(buf, [](s::Heartbeat::Reader r) {
-    return heartbeat{str(r.getFrom()), r.getIncarnation(), r.getSeq(),
-                     r.getSentUnixNs()};
+    return heartbeat{
+      str(r.getFrom()), r.getIncarnation(), r.getSeq(), r.getSentUnixNs()
+    };
   });
 }
 
@@ -74,7 +75,7 @@ buffer encode(const leave& x) {
 
 caf::expected<leave> decode_leave(const buffer& buf) {
   return read<s::Leave>(buf, [](s::Leave::Reader r) {
-    return leave{str(r.getFrom()), r.getIncarnation(), str(r.getReason())};
+    return leave{ str(r.getFrom()), r.getIncarnation(), str(r.getReason()) };
   });
 }
 
@@ -102,7 +103,7 @@ buffer encode(const membership_view& x) {
 
 caf::expected<membership_view> decode_membership_view(const buffer& buf) {
   return read<s::MembershipView>(buf, [](s::MembershipView::Reader r) {
-    membership_view out{str(r.getCluster()), str(r.getSeenFrom()), {}};
+    membership_view out{ str(r.getCluster()), str(r.getSeenFrom()), {} };
     for (auto m : r.getMembers()) {
       member_status st;
       st.name = str(m.getName());
@@ -137,10 +138,11 @@ buffer encode(const registry_snapshot& x) {
 
 caf::expected<registry_snapshot> decode_registry_snapshot(const buffer& buf) {
   return read<s::RegistrySnapshot>(buf, [](s::RegistrySnapshot::Reader r) {
-    registry_snapshot out{str(r.getNode()), r.getIncarnation(), r.getVersion(),
-                          {}};
+    registry_snapshot out{
+      str(r.getNode()), r.getIncarnation(), r.getVersion(), {}
+    };
     for (auto e : r.getEntries())
-      out.entries.push_back({str(e.getName()), e.getHandle()});
+      out.entries.push_back({ str(e.getName()), e.getHandle() });
     return out;
   });
 }
@@ -157,21 +159,22 @@ buffer encode(const call_envelope& x) {
 
 caf::expected<call_envelope> decode_call_envelope(const buffer& buf) {
   return read<s::CallEnvelope>(buf, [](s::CallEnvelope::Reader r) {
-    return call_envelope{str(r.getTraceId()), str(r.getCaller()),
-                         r.getDeadlineUnixNs(), str(r.getMethod()),
-                         bytes(r.getPayload())};
+    return call_envelope{ str(r.getTraceId()),
+                          str(r.getCaller()),
+                          r.getDeadlineUnixNs(),
+                          str(r.getMethod()),
+                          bytes(r.getPayload()) };
   });
 }
 
 buffer encode(const call_reply& x) {
-  return build<s::CallReply>([&](s::CallReply::Builder b) {
-    b.setPayload(as_data(x.payload));
-  });
+  return build<s::CallReply>(
+    [&](s::CallReply::Builder b) { b.setPayload(as_data(x.payload)); });
 }
 
 caf::expected<call_reply> decode_call_reply(const buffer& buf) {
   return read<s::CallReply>(buf, [](s::CallReply::Reader r) {
-    return call_reply{bytes(r.getPayload())};
+    return call_reply{ bytes(r.getPayload()) };
   });
 }
 

@@ -35,11 +35,12 @@ struct targets {
 };
 
 void note_error(std::string& first, std::string text) {
-  if (first.empty())
-    first = std::move(text);
+  if (first.empty()) first = std::move(text);
 }
 
-void raw_once(caf::scoped_actor& self, const targets& t, seq_side* side,
+void raw_once(caf::scoped_actor& self,
+              const targets& t,
+              seq_side* side,
               std::string& first_error) {
   auto t0 = bench_clock::now();
   bool ok = false;
@@ -49,8 +50,7 @@ void raw_once(caf::scoped_actor& self, const targets& t, seq_side* side,
                note_error(first_error, "raw: " + self->system().render(e));
              });
   auto t1 = bench_clock::now();
-  if (!side)
-    return;
+  if (!side) return;
   if (ok)
     side->us.push_back(
       std::chrono::duration<double, std::micro>(t1 - t0).count());
@@ -58,15 +58,15 @@ void raw_once(caf::scoped_actor& self, const targets& t, seq_side* side,
     ++side->errors;
 }
 
-void ours_once(caf::scoped_actor& self, const targets& t, seq_side* side,
+void ours_once(caf::scoped_actor& self,
+               const targets& t,
+               seq_side* side,
                std::string& first_error) {
   auto t0 = bench_clock::now();
   auto r = call::call(self, t.registry, remote_echo, t.req);
   auto t1 = bench_clock::now();
-  if (!r)
-    note_error(first_error, "ours: " + self->system().render(r.error()));
-  if (!side)
-    return;
+  if (!r) note_error(first_error, "ours: " + self->system().render(r.error()));
+  if (!side) return;
   if (r)
     side->us.push_back(
       std::chrono::duration<double, std::micro>(t1 - t0).count());
@@ -82,23 +82,24 @@ void check_paths(caf::scoped_actor& self, const targets& t) {
   self->request(t.echo, 5s, atoms::call::value, t.envelope)
     .receive(
       [&](runtime::wire::buffer& buf) {
-        if (auto p = call::reply_payload(buf))
-          reply = *p;
+        if (auto p = call::reply_payload(buf)) reply = *p;
       },
       [&](caf::error& e) { err = std::move(e); });
   if (err || reply != t.req.payload)
-    throw std::runtime_error("RAW call to the remote echo failed: "
-                             + self->system().render(err));
+    throw std::runtime_error("RAW call to the remote echo failed: " +
+                             self->system().render(err));
   auto r = call::call(self, t.registry, remote_echo, t.req);
   if (!r || *r != t.req.payload)
     throw std::runtime_error(
-      "call helper to runtime.echo@remote failed: "
-      + (r ? "wrong payload" : self->system().render(r.error())));
+      "call helper to runtime.echo@remote failed: " +
+      (r ? "wrong payload" : self->system().render(r.error())));
 }
 
-void sequential(caf::actor_system& sys, const targets& t, const cross_params& p,
+void sequential(caf::actor_system& sys,
+                const targets& t,
+                const cross_params& p,
                 cross_result& r) {
-  caf::scoped_actor self{sys};
+  caf::scoped_actor self{ sys };
   for (size_t i = 0; i < p.warmup; ++i) {
     raw_once(self, t, nullptr, r.first_error);
     ours_once(self, t, nullptr, r.first_error);
@@ -125,7 +126,9 @@ void sequential(caf::actor_system& sys, const targets& t, const cross_params& p,
   r.ours_seq_errors = ours.errors;
 }
 
-void pipelined(caf::actor_system& sys, const targets& t, const cross_params& p,
+void pipelined(caf::actor_system& sys,
+               const targets& t,
+               const cross_params& p,
                cross_result& r) {
   auto raw_issue = [echo = t.echo,
                     env = t.envelope](caf::event_based_actor* self) {
@@ -149,8 +152,8 @@ void pipelined(caf::actor_system& sys, const targets& t, const cross_params& p,
                             : run_pipelined(sys, ours_issue, n, window, 120s);
         if (!out.first_error.empty())
           note_error(r.first_error,
-                     (raw_turn ? "raw pipelined: " : "ours pipelined: ")
-                       + out.first_error);
+                     (raw_turn ? "raw pipelined: " : "ours pipelined: ") +
+                       out.first_error);
         (raw_turn ? raw_s : ours_s) += out.seconds;
         (raw_turn ? raw_n : ours_n) += out.calls;
         (raw_turn ? pp.raw_errors : pp.ours_errors) += out.errors;
@@ -174,14 +177,14 @@ cross_result run_cross(const sched& config, const cross_params& params) {
     opts.scheduler = config;
     opts.node_bin = params.node_bin;
     opts.work_dir = params.work_dir;
-    node_pair pair{opts};
+    node_pair pair{ opts };
     r.startup_ms = pair.startup_ms;
     targets t;
     t.registry = pair.bench().registry;
     auto echo = pair.wait_remote_echo(5s);
     if (!echo)
-      throw std::runtime_error("runtime.echo@remote vanished: "
-                               + pair.sys().render(echo.error()));
+      throw std::runtime_error("runtime.echo@remote vanished: " +
+                               pair.sys().render(echo.error()));
     t.echo = *echo;
     t.req.method = "echo";
     t.req.payload = std::string(params.payload, 'x');
@@ -191,7 +194,7 @@ cross_result run_cross(const sched& config, const cross_params& params) {
     long_lived.deadline = 1h;
     t.envelope = call::make_envelope(long_lived);
     {
-      caf::scoped_actor self{pair.sys()};
+      caf::scoped_actor self{ pair.sys() };
       check_paths(self, t);
     }
     sequential(pair.sys(), t, params, r);

@@ -25,7 +25,7 @@ struct cross_params {
   /// Pipelined calls per side and window size, split into `rounds`
   /// alternating rounds (for the same reason).
   uint64_t pipelined = 100'000;
-  std::vector<size_t> windows{16, 256};
+  std::vector<size_t> windows{ 16, 256 };
   size_t rounds = 2;
   size_t payload = 64;
 };

@@ -21,11 +21,11 @@ struct failure_params {
   size_t runs = 10;
   /// After a peer is back up, membership must stay quiet this long before
   /// the next run (late flaps are counted, not mistaken for the next run).
-  std::chrono::milliseconds settle{1000};
+  std::chrono::milliseconds settle{ 1000 };
   /// The shipped defaults of cluster.conf.
   int64_t heartbeat_ms = runtime::config::cluster_config{}.heartbeat_ms;
-  int64_t failure_timeout_ms
-    = runtime::config::cluster_config{}.failure_timeout_ms;
+  int64_t failure_timeout_ms =
+    runtime::config::cluster_config{}.failure_timeout_ms;
 };
 
 /// One failure and recovery, timed by the bench node's membership events.

@@ -31,13 +31,14 @@ caf::behavior pong_impl(caf::event_based_actor*) {
 /// Answers every pong with the next ping, also through the return value,
 /// until `n` round trips are done.
 caf::behavior ping_impl(
-  caf::event_based_actor* self, caf::actor pong, uint64_t n,
+  caf::event_based_actor* self,
+  caf::actor pong,
+  uint64_t n,
   std::shared_ptr<std::promise<bench_clock::time_point>> done) {
-  self->send(pong, ping_atom::value, uint64_t{1});
+  self->send(pong, ping_atom::value, uint64_t{ 1 });
   return {
     [self, n, done](pong_atom, uint64_t i) -> caf::result<ping_atom, uint64_t> {
-      if (i < n)
-        return {ping_atom::value, i + 1};
+      if (i < n) return { ping_atom::value, i + 1 };
       done->set_value(bench_clock::now());
       self->quit();
       // `delegated` sends nothing: the exchange ends here.
@@ -94,34 +95,40 @@ runtime::call::request echo_request(const local_params& params) {
   req.method = "echo";
   req.payload = std::string(params.payload, 'x');
   req.caller = "bench";
-  req.deadline = std::chrono::seconds{local_timeout_s};
+  req.deadline = std::chrono::seconds{ local_timeout_s };
   return req;
 }
 
 /// (b): client -> registry -> runtime.echo -> registry -> client.
-void call_helper(const sched& config, const local_params& params,
+void call_helper(const sched& config,
+                 const local_params& params,
                  local_result& r) {
-  fresh_system fs{config};
+  fresh_system fs{ config };
   auto& sys = *fs.sys;
   auto registry = runtime::registry::spawn_registry(sys, "local", 1);
   auto echo = runtime::diag::spawn_echo(sys);
   caf::error err;
   {
-    caf::scoped_actor self{sys};
+    caf::scoped_actor self{ sys };
     self
-      ->request(registry, 5s, caf::put_atom::value,
-                std::string{runtime::diag::echo_name}, echo)
+      ->request(registry,
+                5s,
+                caf::put_atom::value,
+                std::string{ runtime::diag::echo_name },
+                echo)
       .receive([](caf::ok_atom) {}, [&](caf::error& e) { err = std::move(e); });
   }
   if (!err) {
     std::string target = runtime::diag::echo_name;
     auto out = run_pipelined(
       sys,
-      [registry, target,
-       req = echo_request(params)](caf::event_based_actor* self) {
+      [registry, target, req = echo_request(params)](
+        caf::event_based_actor* self) {
         return runtime::call::async_call(self, registry, target, req);
       },
-      params.calls, params.in_flight, 300s);
+      params.calls,
+      params.in_flight,
+      300s);
     r.calls = out.calls;
     r.call_seconds = out.seconds;
     r.calls_per_s = out.per_s();
@@ -129,17 +136,19 @@ void call_helper(const sched& config, const local_params& params,
     r.call_errors = out.errors;
     note(r, "call helper", out);
   }
-  for (auto& a : {registry, echo})
+  for (auto& a : { registry, echo })
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   if (err)
-    throw std::runtime_error("cannot register runtime.echo: "
-                             + sys.render(err));
+    throw std::runtime_error("cannot register runtime.echo: " +
+                             sys.render(err));
 }
 
 /// (c): plain CAF request/response, 2 msgs each, with the given timeout.
-double plain_requests(const sched& config, const local_params& params,
-                      caf::duration timeout, local_result& r) {
-  fresh_system fs{config};
+double plain_requests(const sched& config,
+                      const local_params& params,
+                      caf::duration timeout,
+                      local_result& r) {
+  fresh_system fs{ config };
   auto& sys = *fs.sys;
   auto plain = sys.spawn(plain_echo_impl);
   auto out = run_pipelined(
@@ -148,7 +157,9 @@ double plain_requests(const sched& config, const local_params& params,
       caf::event_based_actor* self) {
       return self->request(plain, timeout, runtime::atoms::call::value, env);
     },
-    params.calls, params.in_flight, 300s);
+    params.calls,
+    params.in_flight,
+    300s);
   note(r, timeout.valid() ? "timed request" : "request", out);
   caf::anon_send_exit(plain, caf::exit_reason::user_shutdown);
   return 2 * out.per_s();
@@ -162,19 +173,22 @@ local_result run_local(const sched& config, const local_params& params) {
   r.load1 = load_average();
   {
     // (a) Raw CAF: the floor of what any actor code can reach here.
-    fresh_system fs{config};
+    fresh_system fs{ config };
     r.round_trips = params.round_trips;
     r.raw_seconds = raw_ping_pong(*fs.sys, params.round_trips);
-    r.raw_msgs_per_s = 2.0 * static_cast<double>(params.round_trips)
-      / r.raw_seconds;
+    r.raw_msgs_per_s =
+      2.0 * static_cast<double>(params.round_trips) / r.raw_seconds;
   }
   // (b) The call helper: what a service pays per call inside one node.
   call_helper(config, params, r);
   // (c) Where (b)'s cost comes from: CAF requests without and with a timeout.
   r.requests = params.calls;
   r.untimed_msgs_per_s = plain_requests(config, params, caf::infinite, r);
-  r.timed_msgs_per_s = plain_requests(
-    config, params, caf::duration{std::chrono::seconds{local_timeout_s}}, r);
+  r.timed_msgs_per_s =
+    plain_requests(config,
+                   params,
+                   caf::duration{ std::chrono::seconds{ local_timeout_s } },
+                   r);
   return r;
 }
 

@@ -22,9 +22,9 @@ namespace sophia::bench {
 /// Where and how to run the pair.
 struct pair_options {
   /// Default: the shipped one.
-  sched scheduler{
-    runtime::config::cluster_config{}.scheduler_policy,
-    static_cast<size_t>(runtime::config::cluster_config{}.scheduler_threads)};
+  sched scheduler{ runtime::config::cluster_config{}.scheduler_policy,
+                   static_cast<size_t>(
+                     runtime::config::cluster_config{}.scheduler_threads) };
   std::string node_bin;
   /// Holds the generated cluster.conf and the remote node's log.
   std::string work_dir;
@@ -32,8 +32,8 @@ struct pair_options {
   std::string tag;
   /// The failure detector's timers; the defaults are the shipped ones.
   int64_t heartbeat_ms = runtime::config::cluster_config{}.heartbeat_ms;
-  int64_t failure_timeout_ms
-    = runtime::config::cluster_config{}.failure_timeout_ms;
+  int64_t failure_timeout_ms =
+    runtime::config::cluster_config{}.failure_timeout_ms;
 };
 
 class node_pair {

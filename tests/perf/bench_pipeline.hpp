@@ -47,7 +47,8 @@ template <class Issue>
 void pump(caf::event_based_actor* self, pipeline_state<Issue>* st);
 
 template <class Issue>
-void complete(caf::event_based_actor* self, pipeline_state<Issue>* st,
+void complete(caf::event_based_actor* self,
+              pipeline_state<Issue>* st,
               const caf::error* err) {
   ++st->answered;
   if (err && st->out.errors++ == 0)
@@ -56,8 +57,8 @@ void complete(caf::event_based_actor* self, pipeline_state<Issue>* st,
     pump(self, st);
   } else if (st->answered == st->total) {
     st->out.calls = st->total;
-    st->out.seconds
-      = std::chrono::duration<double>(bench_clock::now() - st->start).count();
+    st->out.seconds =
+      std::chrono::duration<double>(bench_clock::now() - st->start).count();
     st->done.set_value(st->out);
     self->quit();
   }
@@ -80,10 +81,13 @@ void pump(caf::event_based_actor* self, pipeline_state<Issue>* st) {
 /// `wire::buffer` and returns CAF's response handle. Gives up (and reports
 /// it as an error) after `limit`.
 template <class Issue>
-pipe_outcome run_pipelined(caf::actor_system& sys, Issue issue, uint64_t total,
-                           size_t window, std::chrono::seconds limit) {
+pipe_outcome run_pipelined(caf::actor_system& sys,
+                           Issue issue,
+                           uint64_t total,
+                           size_t window,
+                           std::chrono::seconds limit) {
   auto st = std::make_shared<detail::pipeline_state<Issue>>(
-    detail::pipeline_state<Issue>{std::move(issue), total, 0, 0, {}, {}, {}});
+    detail::pipeline_state<Issue>{ std::move(issue), total, 0, 0, {}, {}, {} });
   auto result = st->done.get_future();
   auto driver = sys.spawn([st, window](caf::event_based_actor* self) {
     st->start = bench_clock::now();
@@ -91,7 +95,7 @@ pipe_outcome run_pipelined(caf::actor_system& sys, Issue issue, uint64_t total,
       detail::pump(self, st.get());
     // The behavior only keeps the state alive; replies arrive through the
     // response handlers installed by `pump`.
-    return caf::behavior{[st](caf::ok_atom) {}};
+    return caf::behavior{ [st](caf::ok_atom) {} };
   });
   if (result.wait_for(limit) != std::future_status::ready) {
     caf::anon_send_exit(driver, caf::exit_reason::kill);

@@ -13,10 +13,8 @@ using json = nlohmann::ordered_json;
 
 /// "2.51 M", "31.2 k" or "950".
 std::string rate(double x) {
-  if (x >= 1e6)
-    return fmt::format("{:.2f} M", x / 1e6);
-  if (x >= 1e3)
-    return fmt::format("{:.1f} k", x / 1e3);
+  if (x >= 1e6) return fmt::format("{:.2f} M", x / 1e6);
+  if (x >= 1e3) return fmt::format("{:.1f} k", x / 1e3);
   return fmt::format("{:.0f}", x);
 }
 
@@ -27,16 +25,14 @@ std::string pct(double x) {
 std::vector<double> downs(const std::vector<failure_run>& runs) {
   std::vector<double> out;
   for (auto& r : runs)
-    if (r.down_ms >= 0)
-      out.push_back(r.down_ms);
+    if (r.down_ms >= 0) out.push_back(r.down_ms);
   return out;
 }
 
 std::vector<double> ups(const std::vector<failure_run>& runs) {
   std::vector<double> out;
   for (auto& r : runs)
-    if (r.up_ms >= 0)
-      out.push_back(r.up_ms);
+    if (r.up_ms >= 0) out.push_back(r.up_ms);
   return out;
 }
 
@@ -63,28 +59,30 @@ struct detection_row {
 std::vector<detection_row> detection_rows(const failure_result& f,
                                           const targets& g) {
   return {
-    {"kill9_down", "kill -9    -> down", downs(f.kill), g.kill_down_ms},
-    {"restart_up", "restart    -> up", ups(f.kill), g.up_ms},
-    {"stop_down", "kill -STOP -> down", downs(f.stop),
-     static_cast<double>(f.failure_timeout_ms) + g.stop_grace_ms},
-    {"cont_up", "SIGCONT    -> up", ups(f.stop), g.up_ms},
+    { "kill9_down", "kill -9    -> down", downs(f.kill), g.kill_down_ms },
+    { "restart_up", "restart    -> up", ups(f.kill), g.up_ms },
+    { "stop_down",
+      "kill -STOP -> down",
+      downs(f.stop),
+      static_cast<double>(f.failure_timeout_ms) + g.stop_grace_ms },
+    { "cont_up", "SIGCONT    -> up", ups(f.stop), g.up_ms },
   };
 }
 
 json summary_json(const latency_summary& s) {
-  return {{"count", s.count}, {"p50_us", s.p50},   {"p90_us", s.p90},
-          {"p99_us", s.p99},  {"p999_us", s.p999}, {"mean_us", s.mean},
-          {"max_us", s.max}};
+  return { { "count", s.count }, { "p50_us", s.p50 },   { "p90_us", s.p90 },
+           { "p99_us", s.p99 },  { "p999_us", s.p999 }, { "mean_us", s.mean },
+           { "max_us", s.max } };
 }
 
 json runs_json(const std::vector<failure_run>& runs) {
   json out = json::array();
   for (auto& r : runs)
-    out.push_back({{"down_ms", r.down_ms},
-                   {"up_ms", r.up_ms},
-                   {"down_reason", r.down_reason},
-                   {"events_after_up", r.extra_events},
-                   {"events_after_up_detail", r.extra}});
+    out.push_back({ { "down_ms", r.down_ms },
+                    { "up_ms", r.up_ms },
+                    { "down_reason", r.down_reason },
+                    { "events_after_up", r.extra_events },
+                    { "events_after_up_detail", r.extra } });
   return out;
 }
 
@@ -101,42 +99,46 @@ double rate_overhead_pct(double raw_per_s, double ours_per_s) {
 std::vector<check> evaluate(const report& r) {
   auto& g = r.goal;
   std::vector<check> out;
-  auto at_least = [&](std::string name, double v, std::string unit,
-                      double lim) {
-    out.push_back({std::move(name), v, std::move(unit), ">=", lim, v >= lim});
+  auto at_least = [&](
+                    std::string name, double v, std::string unit, double lim) {
+    out.push_back({ std::move(name), v, std::move(unit), ">=", lim, v >= lim });
   };
   auto at_most = [&](std::string name, double v, std::string unit, double lim) {
-    out.push_back({std::move(name), v, std::move(unit), "<=", lim, v <= lim});
+    out.push_back({ std::move(name), v, std::move(unit), "<=", lim, v <= lim });
   };
   for (auto& l : r.local) {
     auto tag = "local " + l.config.label();
-    at_least(tag + " raw ping-pong", l.raw_msgs_per_s, "msgs/s",
-             g.local_msgs_per_s);
-    at_least(tag + " call helper", l.call_msgs_per_s, "msgs/s",
-             g.local_msgs_per_s);
+    at_least(
+      tag + " raw ping-pong", l.raw_msgs_per_s, "msgs/s", g.local_msgs_per_s);
+    at_least(
+      tag + " call helper", l.call_msgs_per_s, "msgs/s", g.local_msgs_per_s);
   }
   for (auto& c : r.cross) {
-    if (!c.failed.empty())
-      continue;
+    if (!c.failed.empty()) continue;
     auto tag = "cross " + c.config.label();
     at_most(tag + " sequential raw p50", c.raw_seq.p50, "us", g.seq_p50_us);
     at_most(tag + " sequential raw p99", c.raw_seq.p99, "us", g.seq_p99_us);
     at_most(tag + " sequential ours p50", c.ours_seq.p50, "us", g.seq_p50_us);
     at_most(tag + " sequential ours p99", c.ours_seq.p99, "us", g.seq_p99_us);
     at_most(tag + " sequential overhead p50",
-            latency_overhead_pct(c.raw_seq.p50, c.ours_seq.p50), "%",
+            latency_overhead_pct(c.raw_seq.p50, c.ours_seq.p50),
+            "%",
             g.overhead_pct);
     for (auto& p : c.pipelined) {
       auto w = tag + " pipelined " + std::to_string(p.in_flight);
       at_least(w + " raw", p.raw_per_s, "req/s", g.pipelined_per_s);
       at_least(w + " ours", p.ours_per_s, "req/s", g.pipelined_per_s);
-      at_most(w + " overhead", rate_overhead_pct(p.raw_per_s, p.ours_per_s),
-              "%", g.overhead_pct);
+      at_most(w + " overhead",
+              rate_overhead_pct(p.raw_per_s, p.ours_per_s),
+              "%",
+              g.overhead_pct);
     }
   }
   if (r.failure && r.failure->failed.empty())
     for (auto& row : detection_rows(*r.failure, g))
-      at_most(std::string{"failure "} + row.key + " max", max_of(row.xs), "ms",
+      at_most(std::string{ "failure " } + row.key + " max",
+              max_of(row.xs),
+              "ms",
               row.limit);
   return out;
 }
@@ -147,8 +149,12 @@ std::string render_table(const report& r) {
   auto line = [&](std::string s) { out += s + "\n"; };
   line(fmt::format("Sophia runtime benchmark ({}) - {} cores, {}, load {:.2f} "
                    "at start and {:.2f} at end, {:.0f} s in all{}",
-                   r.started_at, r.machine.nproc, r.machine.cpu_model,
-                   r.machine.load1_at_start, load_average(), r.total_seconds,
+                   r.started_at,
+                   r.machine.nproc,
+                   r.machine.cpu_model,
+                   r.machine.load1_at_start,
+                   load_average(),
+                   r.total_seconds,
                    r.quick ? " [QUICK: small runs, figures are rough]" : ""));
   if (!r.local.empty()) {
     line("");
@@ -159,28 +165,41 @@ std::string render_table(const report& r) {
       fmt::format("   ping-pong: raw CAF, {} round trips (2 msgs each). "
                   "call helper: async_call to a local runtime.echo, {} calls, "
                   "{} in flight ({} msgs each).",
-                  r.local_cfg.round_trips, r.local_cfg.calls,
-                  r.local_cfg.in_flight, msgs_per_local_call));
+                  r.local_cfg.round_trips,
+                  r.local_cfg.calls,
+                  r.local_cfg.in_flight,
+                  msgs_per_local_call));
     line(
       fmt::format("   For reference, CAF request/response (2 msgs each, same "
                   "window) without a timeout and with a {} s one.",
                   local_timeout_s));
     line(fmt::format(
       "  {:<11} {:>10} {:<5} {:>10} {:>10} {:<5} {:>6} | {:>10} {:>10}",
-      "scheduler", "ping-pong", "", "calls/s", "msgs/s", "", "errors", "req",
+      "scheduler",
+      "ping-pong",
+      "",
+      "calls/s",
+      "msgs/s",
+      "",
+      "errors",
+      "req",
       "timed req"));
     for (auto& l : r.local)
       line(fmt::format(
         "  {:<11} {:>10} {:<5} {:>10} {:>10} {:<5} {:>6} | {:>10} {:>10}",
-        l.config.label(), rate(l.raw_msgs_per_s),
-        verdict(l.raw_msgs_per_s >= g.local_msgs_per_s), rate(l.calls_per_s),
+        l.config.label(),
+        rate(l.raw_msgs_per_s),
+        verdict(l.raw_msgs_per_s >= g.local_msgs_per_s),
+        rate(l.calls_per_s),
         rate(l.call_msgs_per_s),
-        verdict(l.call_msgs_per_s >= g.local_msgs_per_s), l.call_errors,
-        rate(l.untimed_msgs_per_s), rate(l.timed_msgs_per_s)));
+        verdict(l.call_msgs_per_s >= g.local_msgs_per_s),
+        l.call_errors,
+        rate(l.untimed_msgs_per_s),
+        rate(l.timed_msgs_per_s)));
     for (auto& l : r.local)
       if (!l.first_error.empty())
-        line(fmt::format("  {}: first error: {}", l.config.label(),
-                         l.first_error));
+        line(fmt::format(
+          "  {}: first error: {}", l.config.label(), l.first_error));
   }
   if (!r.cross.empty()) {
     line("");
@@ -192,60 +211,101 @@ std::string render_table(const report& r) {
     line(fmt::format("  a) sequential from a scoped_actor, {} calls per side "
                      "after {} warm-up, latency in us. Targets p50 <= {:.0f}, "
                      "p99 <= {:.0f}, overhead <= {:.0f} %.",
-                     r.cross_cfg.sequential, r.cross_cfg.warmup, g.seq_p50_us,
-                     g.seq_p99_us, g.overhead_pct));
+                     r.cross_cfg.sequential,
+                     r.cross_cfg.warmup,
+                     g.seq_p50_us,
+                     g.seq_p99_us,
+                     g.overhead_pct));
     line(fmt::format(
       "  {:<11} {:<5} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6}  {:<8} {}",
-      "scheduler", "path", "p50", "p90", "p99", "p99.9", "max", "errors", "p50",
+      "scheduler",
+      "path",
+      "p50",
+      "p90",
+      "p99",
+      "p99.9",
+      "max",
+      "errors",
+      "p50",
       "p99"));
     for (auto& c : r.cross) {
       if (!c.failed.empty()) {
         line(fmt::format("  {:<11} FAILED: {}", c.config.label(), c.failed));
         continue;
       }
-      auto row = [&](const char* path, const latency_summary& s,
-                     uint64_t errors, const std::string& sched_label) {
+      auto row = [&](const char* path,
+                     const latency_summary& s,
+                     uint64_t errors,
+                     const std::string& sched_label) {
         line(fmt::format("  {:<11} {:<5} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} "
                          "{:>8.1f} {:>6}  {:<8} {}",
-                         sched_label, path, s.p50, s.p90, s.p99, s.p999, s.max,
-                         errors, verdict(s.p50 <= g.seq_p50_us),
+                         sched_label,
+                         path,
+                         s.p50,
+                         s.p90,
+                         s.p99,
+                         s.p999,
+                         s.max,
+                         errors,
+                         verdict(s.p50 <= g.seq_p50_us),
                          verdict(s.p99 <= g.seq_p99_us)));
       };
       row("raw", c.raw_seq, c.raw_seq_errors, c.config.label());
       row("ours", c.ours_seq, c.ours_seq_errors, "");
       auto ov = latency_overhead_pct(c.raw_seq.p50, c.ours_seq.p50);
-      line(fmt::format(
-        "  {:<11} {:<5} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6}  {:<8} "
-        "(p50, ours vs raw)",
-        "", "ovh", pct(ov), "", "", "", "", "", verdict(ov <= g.overhead_pct)));
+      line(
+        fmt::format("  {:<11} {:<5} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6}  {:<8} "
+                    "(p50, ours vs raw)",
+                    "",
+                    "ovh",
+                    pct(ov),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    verdict(ov <= g.overhead_pct)));
     }
     line(fmt::format("  b) pipelined from an event-based actor, {} calls per "
                      "side and window, requests/s. Target >= {}, overhead "
                      "<= {:.0f} %.",
-                     r.cross_cfg.pipelined, rate(g.pipelined_per_s),
+                     r.cross_cfg.pipelined,
+                     rate(g.pipelined_per_s),
                      g.overhead_pct));
     line(fmt::format("  {:<11} {:>9} {:>10} {:<5} {:>10} {:<5} {:>9} {:<5} {}",
-                     "scheduler", "in flight", "raw", "", "ours", "",
-                     "overhead", "", "errors raw/ours"));
+                     "scheduler",
+                     "in flight",
+                     "raw",
+                     "",
+                     "ours",
+                     "",
+                     "overhead",
+                     "",
+                     "errors raw/ours"));
     for (auto& c : r.cross) {
-      if (!c.failed.empty())
-        continue;
+      if (!c.failed.empty()) continue;
       bool first = true;
       for (auto& p : c.pipelined) {
         auto ov = rate_overhead_pct(p.raw_per_s, p.ours_per_s);
         line(fmt::format(
           "  {:<11} {:>9} {:>10} {:<5} {:>10} {:<5} {:>9} {:<5} {}/{}",
-          first ? c.config.label() : "", p.in_flight, rate(p.raw_per_s),
-          verdict(p.raw_per_s >= g.pipelined_per_s), rate(p.ours_per_s),
-          verdict(p.ours_per_s >= g.pipelined_per_s), pct(ov),
-          verdict(ov <= g.overhead_pct), p.raw_errors, p.ours_errors));
+          first ? c.config.label() : "",
+          p.in_flight,
+          rate(p.raw_per_s),
+          verdict(p.raw_per_s >= g.pipelined_per_s),
+          rate(p.ours_per_s),
+          verdict(p.ours_per_s >= g.pipelined_per_s),
+          pct(ov),
+          verdict(ov <= g.overhead_pct),
+          p.raw_errors,
+          p.ours_errors));
         first = false;
       }
     }
     for (auto& c : r.cross)
       if (!c.first_error.empty())
-        line(fmt::format("  {}: first error: {}", c.config.label(),
-                         c.first_error));
+        line(fmt::format(
+          "  {}: first error: {}", c.config.label(), c.first_error));
     line("  overhead = extra time per call of OURS over RAW: ours/raw - 1 for "
          "latency, raw/ours - 1 for throughput.");
   }
@@ -255,22 +315,32 @@ std::string render_table(const report& r) {
     line(fmt::format("3. Failure detection by node bench's membership events "
                      "({}, heartbeat {} ms, failure timeout {} ms, {} "
                      "runs each). Verdict on the max.",
-                     f.config.label(), f.heartbeat_ms, f.failure_timeout_ms,
+                     f.config.label(),
+                     f.heartbeat_ms,
+                     f.failure_timeout_ms,
                      r.failure_cfg.runs));
-    if (!f.failed.empty())
-      line("  FAILED: " + f.failed);
-    line(fmt::format("  {:<20} {:>5} {:>10} {:>10} {:>12}  {}", "event", "runs",
-                     "median ms", "max ms", "target ms", ""));
+    if (!f.failed.empty()) line("  FAILED: " + f.failed);
+    line(fmt::format("  {:<20} {:>5} {:>10} {:>10} {:>12}  {}",
+                     "event",
+                     "runs",
+                     "median ms",
+                     "max ms",
+                     "target ms",
+                     ""));
     for (auto& row : detection_rows(f, g))
       line(fmt::format("  {:<20} {:>5} {:>10.1f} {:>10.1f} {:>12}  {}",
-                       row.label, row.xs.size(), quantile(row.xs, 0.5),
-                       max_of(row.xs), fmt::format("<= {:.0f}", row.limit),
+                       row.label,
+                       row.xs.size(),
+                       quantile(row.xs, 0.5),
+                       max_of(row.xs),
+                       fmt::format("<= {:.0f}", row.limit),
                        row.xs.empty() ? "n/a"
                                       : verdict(max_of(row.xs) <= row.limit)));
     line(fmt::format("  state changes after recovery (flaps): {} after kill -9 "
                      "runs, {} after STOP runs",
-                     flaps(f.kill), flaps(f.stop)));
-    for (auto* kind : {&f.kill, &f.stop})
+                     flaps(f.kill),
+                     flaps(f.stop)));
+    for (auto* kind : { &f.kill, &f.stop })
       for (auto& run : *kind)
         if (!run.extra.empty()) {
           line("    e.g. " + run.extra);
@@ -291,12 +361,11 @@ std::string render_table(const report& r) {
     std::string text;
     for (auto& [cause, n] : causes)
       text += fmt::format("{}{} {}x", text.empty() ? "" : ", ", cause, n);
-    if (!text.empty())
-      line("  STOP detected by: " + text);
+    if (!text.empty()) line("  STOP detected by: " + text);
   }
   auto checks = evaluate(r);
-  auto passed = std::count_if(checks.begin(), checks.end(),
-                              [](const check& c) { return c.pass; });
+  auto passed = std::count_if(
+    checks.begin(), checks.end(), [](const check& c) { return c.pass; });
   line("");
   line(fmt::format("Targets met: {} of {}", passed, checks.size()));
   return out;
@@ -309,107 +378,109 @@ json to_json(const report& r) {
   doc["started_at"] = r.started_at;
   doc["total_seconds"] = r.total_seconds;
   doc["quick"] = r.quick;
-  doc["machine"] = {{"nproc", r.machine.nproc},
-                    {"cpu_model", r.machine.cpu_model},
-                    {"kernel", r.machine.kernel},
-                    {"hostname", r.machine.hostname},
-                    {"load1_at_start", r.machine.load1_at_start},
-                    {"load1_at_end", load_average()}};
-  doc["params"]
-    = {{"node_bin", r.node_bin},
-       {"local",
-        {{"round_trips", r.local_cfg.round_trips},
-         {"calls", r.local_cfg.calls},
-         {"in_flight", r.local_cfg.in_flight},
-         {"payload_bytes", r.local_cfg.payload}}},
-       {"cross",
-        {{"sequential", r.cross_cfg.sequential},
-         {"warmup", r.cross_cfg.warmup},
-         {"block", r.cross_cfg.block},
-         {"pipelined", r.cross_cfg.pipelined},
-         {"windows", r.cross_cfg.windows},
-         {"rounds", r.cross_cfg.rounds},
-         {"payload_bytes", r.cross_cfg.payload}}},
-       {"failure",
-        {{"runs", r.failure_cfg.runs},
-         {"settle_ms", r.failure_cfg.settle.count()},
-         {"heartbeat_ms", r.failure_cfg.heartbeat_ms},
-         {"failure_timeout_ms", r.failure_cfg.failure_timeout_ms}}}};
+  doc["machine"] = { { "nproc", r.machine.nproc },
+                     { "cpu_model", r.machine.cpu_model },
+                     { "kernel", r.machine.kernel },
+                     { "hostname", r.machine.hostname },
+                     { "load1_at_start", r.machine.load1_at_start },
+                     { "load1_at_end", load_average() } };
+  doc["params"] = {
+    { "node_bin", r.node_bin },
+    { "local",
+      { { "round_trips", r.local_cfg.round_trips },
+        { "calls", r.local_cfg.calls },
+        { "in_flight", r.local_cfg.in_flight },
+        { "payload_bytes", r.local_cfg.payload } } },
+    { "cross",
+      { { "sequential", r.cross_cfg.sequential },
+        { "warmup", r.cross_cfg.warmup },
+        { "block", r.cross_cfg.block },
+        { "pipelined", r.cross_cfg.pipelined },
+        { "windows", r.cross_cfg.windows },
+        { "rounds", r.cross_cfg.rounds },
+        { "payload_bytes", r.cross_cfg.payload } } },
+    { "failure",
+      { { "runs", r.failure_cfg.runs },
+        { "settle_ms", r.failure_cfg.settle.count() },
+        { "heartbeat_ms", r.failure_cfg.heartbeat_ms },
+        { "failure_timeout_ms", r.failure_cfg.failure_timeout_ms } } }
+  };
   json local = json::array();
   for (auto& l : r.local)
-    local.push_back({{"scheduler", l.config.label()},
-                     {"load1_at_start", l.load1},
-                     {"raw",
-                      {{"round_trips", l.round_trips},
-                       {"seconds", l.raw_seconds},
-                       {"msgs_per_s", l.raw_msgs_per_s}}},
-                     {"call_helper",
-                      {{"calls", l.calls},
-                       {"seconds", l.call_seconds},
-                       {"calls_per_s", l.calls_per_s},
-                       {"msgs_per_s", l.call_msgs_per_s},
-                       {"msgs_per_call", msgs_per_local_call},
-                       {"errors", l.call_errors}}},
-                     {"caf_request",
-                      {{"requests", l.requests},
-                       {"msgs_per_s_no_timeout", l.untimed_msgs_per_s},
-                       {"msgs_per_s_timeout", l.timed_msgs_per_s},
-                       {"timeout_s", local_timeout_s}}},
-                     {"first_error", l.first_error}});
+    local.push_back({ { "scheduler", l.config.label() },
+                      { "load1_at_start", l.load1 },
+                      { "raw",
+                        { { "round_trips", l.round_trips },
+                          { "seconds", l.raw_seconds },
+                          { "msgs_per_s", l.raw_msgs_per_s } } },
+                      { "call_helper",
+                        { { "calls", l.calls },
+                          { "seconds", l.call_seconds },
+                          { "calls_per_s", l.calls_per_s },
+                          { "msgs_per_s", l.call_msgs_per_s },
+                          { "msgs_per_call", msgs_per_local_call },
+                          { "errors", l.call_errors } } },
+                      { "caf_request",
+                        { { "requests", l.requests },
+                          { "msgs_per_s_no_timeout", l.untimed_msgs_per_s },
+                          { "msgs_per_s_timeout", l.timed_msgs_per_s },
+                          { "timeout_s", local_timeout_s } } },
+                      { "first_error", l.first_error } });
   doc["local"] = local;
   json cross = json::array();
   for (auto& c : r.cross) {
     json pipes = json::array();
     for (auto& p : c.pipelined)
       pipes.push_back(
-        {{"in_flight", p.in_flight},
-         {"calls_per_side", p.calls},
-         {"raw_per_s", p.raw_per_s},
-         {"ours_per_s", p.ours_per_s},
-         {"overhead_pct", rate_overhead_pct(p.raw_per_s, p.ours_per_s)},
-         {"raw_errors", p.raw_errors},
-         {"ours_errors", p.ours_errors}});
-    cross.push_back({{"scheduler", c.config.label()},
-                     {"load1_at_start", c.load1},
-                     {"failed", c.failed},
-                     {"remote_startup_ms", c.startup_ms},
-                     {"sequential",
-                      {{"raw", summary_json(c.raw_seq)},
-                       {"ours", summary_json(c.ours_seq)},
-                       {"raw_errors", c.raw_seq_errors},
-                       {"ours_errors", c.ours_seq_errors},
-                       {"overhead_p50_pct",
-                        latency_overhead_pct(c.raw_seq.p50, c.ours_seq.p50)}}},
-                     {"pipelined", pipes},
-                     {"first_error", c.first_error}});
+        { { "in_flight", p.in_flight },
+          { "calls_per_side", p.calls },
+          { "raw_per_s", p.raw_per_s },
+          { "ours_per_s", p.ours_per_s },
+          { "overhead_pct", rate_overhead_pct(p.raw_per_s, p.ours_per_s) },
+          { "raw_errors", p.raw_errors },
+          { "ours_errors", p.ours_errors } });
+    cross.push_back(
+      { { "scheduler", c.config.label() },
+        { "load1_at_start", c.load1 },
+        { "failed", c.failed },
+        { "remote_startup_ms", c.startup_ms },
+        { "sequential",
+          { { "raw", summary_json(c.raw_seq) },
+            { "ours", summary_json(c.ours_seq) },
+            { "raw_errors", c.raw_seq_errors },
+            { "ours_errors", c.ours_seq_errors },
+            { "overhead_p50_pct",
+              latency_overhead_pct(c.raw_seq.p50, c.ours_seq.p50) } } },
+        { "pipelined", pipes },
+        { "first_error", c.first_error } });
   }
   doc["cross_node"] = cross;
   if (r.failure) {
     auto& f = *r.failure;
     json kinds = json::object();
     for (auto& row : detection_rows(f, r.goal))
-      kinds[row.key] = {{"event", row.label},
-                        {"runs", row.xs.size()},
-                        {"median_ms", quantile(row.xs, 0.5)},
-                        {"max_ms", max_of(row.xs)},
-                        {"target_ms", row.limit}};
-    doc["failure_detection"] = {{"scheduler", f.config.label()},
-                                {"load1_at_start", f.load1},
-                                {"heartbeat_ms", f.heartbeat_ms},
-                                {"failure_timeout_ms", f.failure_timeout_ms},
-                                {"failed", f.failed},
-                                {"summary", kinds},
-                                {"kill9", runs_json(f.kill)},
-                                {"stop", runs_json(f.stop)}};
+      kinds[row.key] = { { "event", row.label },
+                         { "runs", row.xs.size() },
+                         { "median_ms", quantile(row.xs, 0.5) },
+                         { "max_ms", max_of(row.xs) },
+                         { "target_ms", row.limit } };
+    doc["failure_detection"] = { { "scheduler", f.config.label() },
+                                 { "load1_at_start", f.load1 },
+                                 { "heartbeat_ms", f.heartbeat_ms },
+                                 { "failure_timeout_ms", f.failure_timeout_ms },
+                                 { "failed", f.failed },
+                                 { "summary", kinds },
+                                 { "kill9", runs_json(f.kill) },
+                                 { "stop", runs_json(f.stop) } };
   }
   json checks = json::array();
   for (auto& c : evaluate(r))
-    checks.push_back({{"name", c.name},
-                      {"value", c.value},
-                      {"unit", c.unit},
-                      {"op", c.op},
-                      {"limit", c.limit},
-                      {"verdict", verdict(c.pass)}});
+    checks.push_back({ { "name", c.name },
+                       { "value", c.value },
+                       { "unit", c.unit },
+                       { "op", c.op },
+                       { "limit", c.limit },
+                       { "verdict", verdict(c.pass) } });
   doc["checks"] = checks;
   return doc;
 }

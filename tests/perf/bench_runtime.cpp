@@ -60,7 +60,7 @@ struct options {
   bool quick = false;
   bool keep_logs = false;
   bool verbose = false;
-  std::set<std::string> parts{"local", "cross", "failure"};
+  std::set<std::string> parts{ "local", "cross", "failure" };
   std::string local_scheds = "sharing/1,sharing/2,stealing/1,stealing/2";
   std::string cross_scheds = "sharing/1,sharing/2,stealing/2";
   local_params local;
@@ -71,9 +71,9 @@ struct options {
 uint64_t to_count(const std::string& flag, const char* text) {
   size_t end = 0;
   auto n = std::stoull(text, &end);
-  if (end != std::string{text}.size() || n == 0)
-    throw std::invalid_argument(flag + " needs a positive number, got '" + text
-                                + "'");
+  if (end != std::string{ text }.size() || n == 0)
+    throw std::invalid_argument(flag + " needs a positive number, got '" +
+                                text + "'");
   return n;
 }
 
@@ -81,7 +81,7 @@ uint64_t to_count(const std::string& flag, const char* text) {
 bool parse(int argc, char** argv, options& o) {
   // --quick first, so that explicit sizes given with it still win.
   for (int i = 1; i < argc; ++i)
-    if (std::string{argv[i]} == "--quick") {
+    if (std::string{ argv[i] } == "--quick") {
       o.quick = true;
       o.local.round_trips = 100'000;
       o.local.calls = 20'000;
@@ -90,13 +90,12 @@ bool parse(int argc, char** argv, options& o) {
       o.cross.block = 500;
       o.cross.pipelined = 10'000;
       o.failure.runs = 2;
-      o.failure.settle = std::chrono::milliseconds{500};
+      o.failure.settle = std::chrono::milliseconds{ 500 };
     }
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> const char* {
-      if (i + 1 >= argc)
-        throw std::invalid_argument(arg + " needs a value");
+      if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
       return argv[++i];
     };
     if (arg == "--help" || arg == "-h") {
@@ -110,11 +109,11 @@ bool parse(int argc, char** argv, options& o) {
       o.node_bin = value();
     } else if (arg == "--only") {
       o.parts.clear();
-      std::istringstream in{value()};
+      std::istringstream in{ value() };
       for (std::string p; std::getline(in, p, ',');) {
         if (p != "local" && p != "cross" && p != "failure")
-          throw std::invalid_argument("--only: unknown part '" + p
-                                      + "' (local, cross, failure)");
+          throw std::invalid_argument("--only: unknown part '" + p +
+                                      "' (local, cross, failure)");
         o.parts.insert(p);
       }
     } else if (arg == "--local-scheds") {
@@ -144,16 +143,16 @@ bool parse(int argc, char** argv, options& o) {
     }
   }
   auto dir = self_dir();
-  if (o.out.empty())
-    o.out = dir + "/../bench/runtime.json";
-  if (o.node_bin.empty())
-    o.node_bin = dir + "/sophia-node";
+  if (o.out.empty()) o.out = dir + "/../bench/runtime.json";
+  if (o.node_bin.empty()) o.node_bin = dir + "/sophia-node";
   return true;
 }
 
 std::string fmt_seconds(bench_clock::duration d) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), ": done in %.1f s",
+  std::snprintf(buf,
+                sizeof(buf),
+                ": done in %.1f s",
                 std::chrono::duration<double>(d).count());
   return buf;
 }
@@ -191,9 +190,9 @@ int run(const options& o, const std::string& command) {
   auto t0 = bench_clock::now();
   bool needs_node = o.parts.count("cross") || o.parts.count("failure");
   if (needs_node && access(o.node_bin.c_str(), X_OK) != 0)
-    throw std::runtime_error(o.node_bin
-                             + " is not an executable sophia-node "
-                               "(build it, or pass --node-bin PATH)");
+    throw std::runtime_error(o.node_bin +
+                             " is not an executable sophia-node "
+                             "(build it, or pass --node-bin PATH)");
   auto work_dir = make_temp_dir("sophia-bench");
   auto cross = rep.cross_cfg;
   cross.node_bin = o.node_bin;
@@ -214,26 +213,24 @@ int run(const options& o, const std::string& command) {
         rep.cross.push_back(run_cross(s, cross));
         auto& c = rep.cross.back();
         trouble |= !c.failed.empty() || !c.first_error.empty();
-        if (!c.failed.empty())
-          progress("failed: " + c.failed);
+        if (!c.failed.empty()) progress("failed: " + c.failed);
       });
   if (o.parts.count("failure"))
-    timed_part("failure detection (" + std::to_string(failure.runs)
-                 + " runs each of kill -9 and kill -STOP)",
+    timed_part("failure detection (" + std::to_string(failure.runs) +
+                 " runs each of kill -9 and kill -STOP)",
                [&] {
                  rep.failure = run_failure(failure);
                  trouble |= !rep.failure->failed.empty();
                });
-  rep.total_seconds
-    = std::chrono::duration<double>(bench_clock::now() - t0).count();
+  rep.total_seconds =
+    std::chrono::duration<double>(bench_clock::now() - t0).count();
   std::cout << render_table(rep) << std::flush;
-  std::filesystem::path out{o.out};
+  std::filesystem::path out{ o.out };
   if (out.has_parent_path())
     std::filesystem::create_directories(out.parent_path());
-  std::ofstream file{out};
+  std::ofstream file{ out };
   file << to_json(rep).dump(2) << "\n";
-  if (!file)
-    throw std::runtime_error("cannot write " + o.out);
+  if (!file) throw std::runtime_error("cannot write " + o.out);
   std::cout << "JSON: " << std::filesystem::weakly_canonical(out).string()
             << "\n";
   // The remote node's logs explain a failed run; keep them then.
@@ -249,8 +246,7 @@ int run(const options& o, const std::string& command) {
 int main(int argc, char** argv) {
   options o;
   try {
-    if (!parse(argc, argv, o))
-      return 0;
+    if (!parse(argc, argv, o)) return 0;
     parse_scheds(o.local_scheds);
     parse_scheds(o.cross_scheds);
   } catch (const std::exception& e) {
@@ -263,7 +259,7 @@ int main(int argc, char** argv) {
   try {
     std::string command;
     for (int i = 0; i < argc; ++i)
-      command += (i ? " " : "") + std::string{argv[i]};
+      command += (i ? " " : "") + std::string{ argv[i] };
     return run(o, command);
   } catch (const std::exception& e) {
     std::cerr << "sophia-bench-runtime: " << e.what() << "\n";

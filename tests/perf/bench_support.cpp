@@ -28,25 +28,24 @@ std::string sched::label() const {
 
 std::vector<sched> parse_scheds(const std::string& list) {
   std::vector<sched> out;
-  std::istringstream in{list};
+  std::istringstream in{ list };
   std::string item;
   while (std::getline(in, item, ',')) {
     auto slash = item.find('/');
     if (slash == std::string::npos)
-      throw std::invalid_argument("expected POLICY/THREADS, got '" + item
-                                  + "'");
-    sched s{item.substr(0, slash), 0};
+      throw std::invalid_argument("expected POLICY/THREADS, got '" + item +
+                                  "'");
+    sched s{ item.substr(0, slash), 0 };
     if (s.policy != "sharing" && s.policy != "stealing")
-      throw std::invalid_argument("unknown scheduler policy '" + s.policy
-                                  + "' (sharing, stealing)");
+      throw std::invalid_argument("unknown scheduler policy '" + s.policy +
+                                  "' (sharing, stealing)");
     s.threads = std::stoul(item.substr(slash + 1));
     if (s.threads == 0 || s.threads > 64)
-      throw std::invalid_argument("thread count out of range in '" + item
-                                  + "'");
+      throw std::invalid_argument("thread count out of range in '" + item +
+                                  "'");
     out.push_back(s);
   }
-  if (out.empty())
-    throw std::invalid_argument("empty scheduler list");
+  if (out.empty()) throw std::invalid_argument("empty scheduler list");
   return out;
 }
 
@@ -64,28 +63,26 @@ double rank(const std::vector<double>& sorted, double q) {
 latency_summary summarize(std::vector<double>& us) {
   latency_summary s;
   s.count = us.size();
-  if (us.empty())
-    return s;
+  if (us.empty()) return s;
   std::sort(us.begin(), us.end());
   s.p50 = rank(us, 0.50);
   s.p90 = rank(us, 0.90);
   s.p99 = rank(us, 0.99);
   s.p999 = rank(us, 0.999);
-  s.mean = std::accumulate(us.begin(), us.end(), 0.0)
-    / static_cast<double>(us.size());
+  s.mean =
+    std::accumulate(us.begin(), us.end(), 0.0) / static_cast<double>(us.size());
   s.max = us.back();
   return s;
 }
 
 double quantile(std::vector<double> xs, double q) {
-  if (xs.empty())
-    return 0;
+  if (xs.empty()) return 0;
   std::sort(xs.begin(), xs.end());
   return rank(xs, q);
 }
 
 double load_average() {
-  std::ifstream in{"/proc/loadavg"};
+  std::ifstream in{ "/proc/loadavg" };
   double load1 = 0;
   in >> load1;
   return load1;
@@ -96,7 +93,7 @@ machine_info probe_machine() {
   m.nproc = std::thread::hardware_concurrency();
   if (auto n = sysconf(_SC_NPROCESSORS_ONLN); n > 0)
     m.nproc = static_cast<unsigned>(n);
-  std::ifstream cpuinfo{"/proc/cpuinfo"};
+  std::ifstream cpuinfo{ "/proc/cpuinfo" };
   for (std::string line; std::getline(cpuinfo, line);) {
     if (line.rfind("model name", 0) == 0) {
       auto colon = line.find(':');
@@ -107,15 +104,15 @@ machine_info probe_machine() {
   }
   utsname u{};
   if (uname(&u) == 0) {
-    m.kernel = std::string{u.sysname} + " " + u.release + " " + u.machine;
+    m.kernel = std::string{ u.sysname } + " " + u.release + " " + u.machine;
     m.hostname = u.nodename;
   }
   m.load1_at_start = load_average();
   return m;
 }
 
-child_process::child_process(child_process&& other) noexcept :
-  pid_(other.pid_) {
+child_process::child_process(child_process&& other) noexcept
+  : pid_(other.pid_) {
   other.pid_ = -1;
 }
 
@@ -150,22 +147,21 @@ child_process child_process::spawn(const std::vector<std::string>& argv,
   for (auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                  0644);
+  int fd =
+    ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0)
-    throw std::runtime_error("child_process: cannot open " + log_file + ": "
-                             + std::strerror(errno));
+    throw std::runtime_error("child_process: cannot open " + log_file + ": " +
+                             std::strerror(errno));
   auto parent = ::getpid();
   auto pid = ::fork();
   if (pid < 0) {
     ::close(fd);
-    throw std::runtime_error(std::string{"child_process: fork failed: "}
-                             + std::strerror(errno));
+    throw std::runtime_error(std::string{ "child_process: fork failed: " } +
+                             std::strerror(errno));
   }
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent)
-      ::_exit(127);
+    if (::getppid() != parent) ::_exit(127);
     // CAF threads of the parent may have blocked signals; start clean.
     sigset_t none;
     sigemptyset(&none);
@@ -186,8 +182,7 @@ bool child_process::signal(int sig) {
 }
 
 bool child_process::running() {
-  if (pid_ <= 0)
-    return false;
+  if (pid_ <= 0) return false;
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) == pid_) {
     pid_ = -1;
@@ -197,8 +192,7 @@ bool child_process::running() {
 }
 
 int child_process::wait(std::chrono::milliseconds timeout) {
-  if (pid_ <= 0)
-    return 0;
+  if (pid_ <= 0) return 0;
   auto deadline = bench_clock::now() + timeout;
   for (;;) {
     int status = 0;
@@ -207,26 +201,23 @@ int child_process::wait(std::chrono::milliseconds timeout) {
       pid_ = -1;
       return status;
     }
-    if (bench_clock::now() >= deadline)
-      return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds{2});
+    if (bench_clock::now() >= deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds{ 2 });
   }
 }
 
 void child_process::terminate(std::chrono::milliseconds grace) {
-  if (pid_ <= 0)
-    return;
+  if (pid_ <= 0) return;
   // A stopped process cannot act on SIGTERM.
   ::kill(pid_, SIGCONT);
   ::kill(pid_, SIGTERM);
-  if (wait(grace) == -1)
-    reset();
+  if (wait(grace) == -1) reset();
 }
 
 std::string make_temp_dir(const std::string& prefix) {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string{base && *base ? base : "/tmp"} + "/" + prefix
-    + "-XXXXXX";
+  std::string tmpl =
+    std::string{ base && *base ? base : "/tmp" } + "/" + prefix + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (!::mkdtemp(buf.data()))
@@ -242,16 +233,15 @@ void remove_tree(const std::string& dir) {
 std::string self_dir() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string{"."} : exe.parent_path().string();
+  return ec ? std::string{ "." } : exe.parent_path().string();
 }
 
 std::string tail_file(const std::string& path, size_t max_lines) {
-  std::ifstream in{path};
+  std::ifstream in{ path };
   std::deque<std::string> lines;
   for (std::string line; std::getline(in, line);) {
     lines.push_back(std::move(line));
-    if (lines.size() > max_lines)
-      lines.pop_front();
+    if (lines.size() > max_lines) lines.pop_front();
   }
   std::string out;
   for (auto& l : lines)

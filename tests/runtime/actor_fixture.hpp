@@ -27,17 +27,17 @@ using namespace std::chrono_literals;
 /// The actor system config of the deterministic tests: our message types,
 /// no middleman.
 struct actor_test_config : caf::actor_system_config {
-  actor_test_config() {
-    system::announce(*this);
-  }
+  actor_test_config() { system::announce(*this); }
 };
 
 /// Answers `(connect_atom, host, port)` with the actor registered for that
 /// port, or `errc::unreachable`; `(put_atom, port, actor)` and
 /// `(delete_atom, port)` change the map (a node comes up or goes away).
-inline caf::behavior fake_connector(caf::stateful_actor<std::map<uint16_t, caf::actor>>* self) {
+inline caf::behavior fake_connector(
+  caf::stateful_actor<std::map<uint16_t, caf::actor>>* self) {
   return {
-    [self](caf::connect_atom, const std::string& host,
+    [self](caf::connect_atom,
+           const std::string& host,
            uint16_t port) -> caf::result<caf::actor> {
       auto i = self->state.find(port);
       if (i == self->state.end())
@@ -89,7 +89,7 @@ struct actor_fixture : test_coordinator_fixture<actor_test_config> {
   /// Advances the clock in steps of `step`, running every actor after each,
   /// the way time passes in a real node (timers fire, messages flow).
   void advance(caf::timespan total, caf::timespan step = 10ms) {
-    for (caf::timespan t{0}; t < total; t += step) {
+    for (caf::timespan t{ 0 }; t < total; t += step) {
       advance_time(step);
       consume_messages();
     }
@@ -101,7 +101,7 @@ struct actor_fixture : test_coordinator_fixture<actor_test_config> {
   caf::expected<T> ask(const caf::actor& dst, Ts&&... xs) {
     auto h = self->request(dst, caf::infinite, std::forward<Ts>(xs)...);
     consume_messages();
-    caf::expected<T> result{make_error(errc::none)};
+    caf::expected<T> result{ make_error(errc::none) };
     h.receive([&](T& x) { result = std::move(x); },
               [&](caf::error& err) { result = std::move(err); });
     return result;
@@ -111,8 +111,7 @@ struct actor_fixture : test_coordinator_fixture<actor_test_config> {
   /// `run()` terminates.
   void shutdown(std::initializer_list<caf::actor> xs) {
     for (auto& x : xs)
-      if (x)
-        caf::anon_send_exit(x, caf::exit_reason::kill);
+      if (x) caf::anon_send_exit(x, caf::exit_reason::kill);
     consume_messages();
   }
 };

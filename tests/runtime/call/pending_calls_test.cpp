@@ -24,7 +24,7 @@ TEST_CASE("a target going down fails exactly its own pending calls") {
   p.add(3, "dead", 100, 3);
   auto failed = p.take_all("dead");
   std::sort(failed.begin(), failed.end());
-  CHECK(failed == std::vector<int>{1, 3});
+  CHECK(failed == std::vector<int>{ 1, 3 });
   CHECK(p.size() == 1);
   // A reply racing the down notice finds its call gone.
   CHECK_FALSE(p.take(3));
@@ -40,13 +40,13 @@ TEST_CASE("calls past their deadline are taken by the sweep, earliest first") {
   p.add(4, "a", 20, 4);
   CHECK(p.next_deadline() == 10);
   CHECK(p.take_expired(9).empty());
-  CHECK(p.take_expired(10) == std::vector<int>{2});
+  CHECK(p.take_expired(10) == std::vector<int>{ 2 });
   CHECK(p.next_deadline() == 20);
   // A completed call no longer expires.
   CHECK(p.take(3) == 3);
-  CHECK(p.take_expired(25) == std::vector<int>{4});
+  CHECK(p.take_expired(25) == std::vector<int>{ 4 });
   CHECK(p.count("a") == 1);
-  CHECK(p.take_all("a") == std::vector<int>{1});
+  CHECK(p.take_all("a") == std::vector<int>{ 1 });
   CHECK_FALSE(p.next_deadline());
   CHECK(p.size() == 0);
 }

@@ -19,7 +19,8 @@ namespace {
 /// `(delete_atom)` freezes it (hellos go unanswered, like a stopped
 /// process), `(ok_atom, to)` thaws it and sends one heartbeat to `to`, like
 /// `kill -CONT`.
-caf::behavior silent_peer(caf::event_based_actor* self, std::string name,
+caf::behavior silent_peer(caf::event_based_actor* self,
+                          std::string name,
                           std::string cluster) {
   auto frozen = std::make_shared<bool>(false);
   using promise = caf::typed_response_promise<wire::buffer, caf::actor>;
@@ -31,7 +32,7 @@ caf::behavior silent_peer(caf::event_based_actor* self, std::string name,
         parked->push_back(rp);
       else
         rp.deliver(wire::encode(wire::hello{
-                     {name, cluster, 7, 1, "127.0.0.1", 3, "test"}}),
+                     { name, cluster, 7, 1, "127.0.0.1", 3, "test" } }),
                    caf::actor{});
       return rp;
     },
@@ -42,11 +43,12 @@ caf::behavior silent_peer(caf::event_based_actor* self, std::string name,
       // A resumed process answers what queued up while it was stopped.
       for (auto& rp : *parked)
         rp.deliver(wire::encode(wire::hello{
-                     {name, cluster, 7, 1, "127.0.0.1", 3, "test"}}),
+                     { name, cluster, 7, 1, "127.0.0.1", 3, "test" } }),
                    caf::actor{});
       parked->clear();
-      caf::anon_send(to, atoms::heartbeat::value,
-                     wire::encode(wire::heartbeat{name, 7, 1, 0}));
+      caf::anon_send(to,
+                     atoms::heartbeat::value,
+                     wire::encode(wire::heartbeat{ name, 7, 1, 0 }));
     },
   };
 }
@@ -61,15 +63,14 @@ struct fixture : actor_fixture {
   /// Starts the membership actor of node `i` (and makes it reachable).
   caf::actor start(size_t i, uint64_t incarnation = 1) {
     auto& name = cluster.nodes[i].name;
-    if (registries.size() <= i)
-      registries.resize(i + 1);
+    if (registries.size() <= i) registries.resize(i + 1);
     registries[i] = registry::spawn_registry(sys, name, incarnation);
     auto m = membership::spawn_membership(
-      sys, membership::options{cluster, name, incarnation, connector,
-                               registries[i], caf::actor{}});
+      sys,
+      membership::options{
+        cluster, name, incarnation, connector, registries[i], caf::actor{} });
     self->send(connector, caf::put_atom::value, cluster.nodes[i].port, m);
-    if (nodes.size() <= i)
-      nodes.resize(i + 1);
+    if (nodes.size() <= i) nodes.resize(i + 1);
     nodes[i] = m;
     consume_messages();
     return m;
@@ -90,24 +91,21 @@ struct fixture : actor_fixture {
       return std::nullopt;
     }
     auto view = wire::decode_membership_view(*buf);
-    if (!view)
-      return std::nullopt;
+    if (!view) return std::nullopt;
     for (auto& m : view->members)
-      if (m.name == cluster.nodes[peer].name)
-        return m;
+      if (m.name == cluster.nodes[peer].name) return m;
     return std::nullopt;
   }
 
   std::optional<member_state> state(size_t observer, size_t peer) {
     auto st = status(observer, peer);
-    return st ? std::optional<member_state>{st->state} : std::nullopt;
+    return st ? std::optional<member_state>{ st->state } : std::nullopt;
   }
 
   bool all_up() {
     for (size_t i = 0; i < nodes.size(); ++i)
       for (size_t j = 0; j < nodes.size(); ++j)
-        if (i != j && state(i, j) != member_state::up)
-          return false;
+        if (i != j && state(i, j) != member_state::up) return false;
     return true;
   }
 
@@ -167,9 +165,10 @@ CAF_TEST(a killed peer is down at once through its connection) {
   CAF_CHECK_EQUAL(state(0, 1), member_state::up);
 }
 
-CAF_TEST(a silent peer is suspect after two heartbeats and down after the failure timeout) {
+CAF_TEST(a silent peer is suspect after two heartbeats and down after the
+           failure timeout) {
   auto zombie = sys.spawn(silent_peer, "b", cluster.name);
-  self->send(connector, caf::put_atom::value, uint16_t{2}, zombie);
+  self->send(connector, caf::put_atom::value, uint16_t{ 2 }, zombie);
   start(0);
   advance(20ms);
   CAF_REQUIRE_EQUAL(state(0, 1), member_state::up);
@@ -189,7 +188,7 @@ CAF_TEST(a silent peer is suspect after two heartbeats and down after the failur
 
 CAF_TEST(a hung peer that resumes is up again after a new handshake) {
   auto zombie = sys.spawn(silent_peer, "b", cluster.name);
-  self->send(connector, caf::put_atom::value, uint16_t{2}, zombie);
+  self->send(connector, caf::put_atom::value, uint16_t{ 2 }, zombie);
   start(0);
   advance(20ms);
   CAF_REQUIRE_EQUAL(state(0, 1), member_state::up);
@@ -206,7 +205,8 @@ CAF_TEST(a hung peer that resumes is up again after a new handshake) {
   caf::anon_send_exit(zombie, caf::exit_reason::kill);
 }
 
-CAF_TEST(a restarted peer rejoins with its new incarnation and subscribers hear of it) {
+CAF_TEST(a restarted peer rejoins with its new incarnation and subscribers hear
+           of it) {
   for (size_t i = 0; i < 3; ++i)
     start(i);
   advance(300ms);
@@ -231,13 +231,15 @@ CAF_TEST(a restarted peer rejoins with its new incarnation and subscribers hear 
   caf::anon_send_exit(sub, caf::exit_reason::kill);
 }
 
-CAF_TEST(a hello from a node missing in cluster conf or from another cluster is rejected) {
+CAF_TEST(a hello from a node missing in cluster conf or
+         from another cluster is rejected) {
   start(0);
   auto hello = [&](std::string name, std::string cl) {
-    return ask<wire::buffer>(nodes[0], atoms::hello::value,
-                             wire::encode(wire::hello{
-                               {name, cl, 1, 1, "127.0.0.1", 9, "t"}}),
-                             caf::actor{});
+    return ask<wire::buffer>(
+      nodes[0],
+      atoms::hello::value,
+      wire::encode(wire::hello{ { name, cl, 1, 1, "127.0.0.1", 9, "t" } }),
+      caf::actor{});
   };
   auto stranger = hello("zed", cluster.name);
   CAF_REQUIRE(!stranger);
@@ -245,8 +247,8 @@ CAF_TEST(a hello from a node missing in cluster conf or from another cluster is 
   auto foreign = hello("b", "other-cluster");
   CAF_REQUIRE(!foreign);
   CAF_CHECK_EQUAL(code_of(foreign.error()), errc::rejected);
-  auto garbage = ask<wire::buffer>(nodes[0], atoms::hello::value,
-                                   wire::buffer{{1, 2, 3}}, caf::actor{});
+  auto garbage = ask<wire::buffer>(
+    nodes[0], atoms::hello::value, wire::buffer{ { 1, 2, 3 } }, caf::actor{});
   CAF_REQUIRE(!garbage);
   CAF_CHECK_EQUAL(code_of(garbage.error()), errc::decode_failed);
   // The node keeps serving after bad input.
@@ -254,11 +256,9 @@ CAF_TEST(a hello from a node missing in cluster conf or from another cluster is 
 }
 
 CAF_TEST(reload adds a node and rejects a bad file keeping the running config) {
-  auto path = std::string{"/tmp/sophia-membership-test-"}
-              + std::to_string(::getpid()) + ".conf";
-  auto write = [&](const std::string& text) {
-    std::ofstream{path} << text;
-  };
+  auto path = std::string{ "/tmp/sophia-membership-test-" } +
+              std::to_string(::getpid()) + ".conf";
+  auto write = [&](const std::string& text) { std::ofstream{ path } << text; };
   std::string base = "[cluster]\nname = \"test\"\nheartbeat_ms = 100\n"
                      "failure_timeout_ms = 1000\n"
                      "[[node]]\nname = \"a\"\nhost = \"127.0.0.1\"\nport = 1\n"
@@ -275,7 +275,8 @@ CAF_TEST(reload adds a node and rejects a bad file keeping the running config) {
   auto bad = ask<std::string>(nodes[0], atoms::reload::value);
   CAF_REQUIRE(!bad);
   CAF_CHECK_EQUAL(code_of(bad.error()), errc::bad_config);
-  CAF_CHECK_NOT_EQUAL(sys.render(bad.error()).find(path + ":"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(sys.render(bad.error()).find(path + ":"),
+                      std::string::npos);
   CAF_CHECK(all_up());
   // A third node appears in the file; the running nodes connect to it.
   write(base + "[[node]]\nname = \"c\"\nhost = \"127.0.0.1\"\nport = 3\n");

@@ -26,11 +26,16 @@ struct fixture : actor_fixture {
   caf::actor b = registry::spawn_registry(sys, "b", 1);
 
   /// Tells registry `at` that node `node` is up (or down) with registry `reg`.
-  void member(const caf::actor& at, std::string node, member_state st,
-              caf::actor reg, uint64_t incarnation = 1) {
-    self->send(at, atoms::member::value,
-               membership::event{std::move(node), st, incarnation,
-                                 std::move(reg), "test", false});
+  void member(const caf::actor& at,
+              std::string node,
+              member_state st,
+              caf::actor reg,
+              uint64_t incarnation = 1) {
+    self->send(
+      at,
+      atoms::member::value,
+      membership::event{
+        std::move(node), st, incarnation, std::move(reg), "test", false });
     consume_messages();
   }
 
@@ -40,8 +45,8 @@ struct fixture : actor_fixture {
   }
 
   caf::error put(const caf::actor& reg, std::string name, caf::actor h) {
-    auto r = ask<caf::ok_atom>(reg, caf::put_atom::value, std::move(name),
-                               std::move(h));
+    auto r = ask<caf::ok_atom>(
+      reg, caf::put_atom::value, std::move(name), std::move(h));
     return r ? caf::error{} : r.error();
   }
 
@@ -60,14 +65,17 @@ struct fixture : actor_fixture {
     return x ? *x : "<error: " + sys.render(x.error()) + ">";
   }
 
-  caf::expected<std::string> call(const caf::actor& reg, std::string name,
-                                  std::string method, std::string payload,
+  caf::expected<std::string> call(const caf::actor& reg,
+                                  std::string name,
+                                  std::string method,
+                                  std::string payload,
                                   std::chrono::milliseconds deadline = 1s) {
-    call::request req{std::move(method), std::move(payload), deadline, "test",
-                      ""};
+    call::request req{
+      std::move(method), std::move(payload), deadline, "test", ""
+    };
     auto h = call::async_call(self.ptr(), reg, name, req);
     consume_messages();
-    caf::expected<std::string> result{make_error(errc::none)};
+    caf::expected<std::string> result{ make_error(errc::none) };
     h.receive([&](wire::buffer& buf) { result = call::reply_payload(buf); },
               [&](caf::error& err) { result = std::move(err); });
     return result;
@@ -149,11 +157,12 @@ CAF_TEST(calls reach the callee by name across registries) {
   caf::anon_send_exit(echo, caf::exit_reason::kill);
 }
 
-CAF_TEST(a call that gets no reply fails with deadline_exceeded at its deadline) {
+CAF_TEST(
+  a call that gets no reply fails with deadline_exceeded at its deadline) {
   auto hole = sys.spawn(black_hole);
   CAF_REQUIRE(!put(a, "hole", hole));
-  call::request req{"echo", "x", 500ms, "test", ""};
-  auto h = call::async_call(self.ptr(), a, std::string{"hole"}, req);
+  call::request req{ "echo", "x", 500ms, "test", "" };
+  auto h = call::async_call(self.ptr(), a, std::string{ "hole" }, req);
   consume_messages();
   advance_time(499ms);
   consume_messages();
@@ -169,8 +178,8 @@ CAF_TEST(a call that gets no reply fails with deadline_exceeded at its deadline)
 CAF_TEST(a reply after the deadline is dropped and the registry keeps serving) {
   auto echo = diag::spawn_echo(sys);
   CAF_REQUIRE(!put(a, "svc", echo));
-  call::request req{"sleep", "1000", 500ms, "test", ""};
-  auto h = call::async_call(self.ptr(), a, std::string{"svc"}, req);
+  call::request req{ "sleep", "1000", 500ms, "test", "" };
+  auto h = call::async_call(self.ptr(), a, std::string{ "svc" }, req);
   consume_messages();
   advance(600ms);
   caf::error err;
@@ -181,18 +190,20 @@ CAF_TEST(a reply after the deadline is dropped and the registry keeps serving) {
   caf::anon_send_exit(echo, caf::exit_reason::kill);
 }
 
-CAF_TEST(a call pending on a callee that goes down fails at once with node_down) {
+CAF_TEST(
+  a call pending on a callee that goes down fails at once with node_down) {
   auto hole = sys.spawn(black_hole);
   CAF_REQUIRE(!put(a, "hole", hole));
-  call::request req{"echo", "x", 10s, "test", ""};
-  auto h1 = call::async_call(self.ptr(), a, std::string{"hole"}, req);
+  call::request req{ "echo", "x", 10s, "test", "" };
+  auto h1 = call::async_call(self.ptr(), a, std::string{ "hole" }, req);
   auto h2 = call::async_call(self.ptr(), a, hole, req);
   consume_messages();
   caf::anon_send_exit(hole, caf::exit_reason::kill);
   consume_messages();
-  for (auto* h : {&h1, &h2}) {
+  for (auto* h : { &h1, &h2 }) {
     caf::error err;
-    h->receive([](wire::buffer&) {}, [&](caf::error& e) { err = std::move(e); });
+    h->receive([](wire::buffer&) {},
+               [&](caf::error& e) { err = std::move(e); });
     CAF_CHECK_EQUAL(code_of(err), errc::node_down);
   }
   // The registry keeps routing afterwards.
@@ -204,11 +215,13 @@ CAF_TEST(a call pending on a callee that goes down fails at once with node_down)
 
 CAF_TEST(a corrupt snapshot is dropped and the registry keeps serving) {
   connect();
-  self->send(b, atoms::reg_sync::value, wire::buffer{{7, 7, 7}},
+  self->send(b,
+             atoms::reg_sync::value,
+             wire::buffer{ { 7, 7, 7 } },
              std::vector<caf::actor>{});
   consume_messages();
-  CAF_CHECK(ask<std::vector<std::string>>(b, caf::get_atom::value,
-                                          atoms::all::value));
+  CAF_CHECK(
+    ask<std::vector<std::string>>(b, caf::get_atom::value, atoms::all::value));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

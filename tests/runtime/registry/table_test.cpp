@@ -5,8 +5,9 @@
 
 using sophia::runtime::registry::table;
 
-TEST_CASE("local names resolve; a taken name is refused, re-registering is a no-op") {
-  table<int> t{"a"};
+TEST_CASE(
+  "local names resolve; a taken name is refused, re-registering is a no-op") {
+  table<int> t{ "a" };
   CHECK(t.put("svc", 1));
   CHECK(t.version() == 1);
   CHECK(t.put("svc", 1));
@@ -18,10 +19,11 @@ TEST_CASE("local names resolve; a taken name is refused, re-registering is a no-
   CHECK_FALSE(t.lookup("other"));
 }
 
-TEST_CASE("local entries win over remote ones; remote ones resolve by node name order") {
-  table<int> t{"b"};
-  t.apply("c", 1, 1, {{"svc", 30}});
-  t.apply("a", 1, 1, {{"svc", 10}, {"only-a", 11}});
+TEST_CASE("local entries win over remote ones; remote ones resolve by node "
+          "name order") {
+  table<int> t{ "b" };
+  t.apply("c", 1, 1, { { "svc", 30 } });
+  t.apply("a", 1, 1, { { "svc", 10 }, { "only-a", 11 } });
   CHECK(t.lookup("svc") == 10);
   CHECK(t.lookup("svc@c") == 30);
   CHECK(t.lookup("only-a") == 11);
@@ -29,28 +31,29 @@ TEST_CASE("local entries win over remote ones; remote ones resolve by node name 
   CHECK(t.lookup("svc") == 20);
 }
 
-TEST_CASE("a node's entries vanish when it goes down and reappear with its next snapshot") {
-  table<int> t{"a"};
-  t.apply("b", 1, 3, {{"svc", 2}});
+TEST_CASE("a node's entries vanish when it goes down and reappear with its "
+          "next snapshot") {
+  table<int> t{ "a" };
+  t.apply("b", 1, 3, { { "svc", 2 } });
   t.drop("b");
   CHECK_FALSE(t.lookup("svc"));
-  CHECK(t.apply("b", 2, 1, {{"svc", 5}}));
+  CHECK(t.apply("b", 2, 1, { { "svc", 5 } }));
   CHECK(t.lookup("svc@b") == 5);
 }
 
 TEST_CASE("older snapshots are ignored: by version, then by incarnation") {
-  table<int> t{"a"};
-  CHECK(t.apply("b", 2, 5, {{"x", 1}}));
-  CHECK_FALSE(t.apply("b", 2, 5, {{"x", 2}}));
-  CHECK_FALSE(t.apply("b", 2, 4, {{"x", 3}}));
-  CHECK_FALSE(t.apply("b", 1, 9, {{"x", 4}}));
+  table<int> t{ "a" };
+  CHECK(t.apply("b", 2, 5, { { "x", 1 } }));
+  CHECK_FALSE(t.apply("b", 2, 5, { { "x", 2 } }));
+  CHECK_FALSE(t.apply("b", 2, 4, { { "x", 3 } }));
+  CHECK_FALSE(t.apply("b", 1, 9, { { "x", 4 } }));
   CHECK(t.lookup("x") == 1);
   CHECK(t.apply("b", 3, 1, {}));
   CHECK_FALSE(t.lookup("x"));
 }
 
 TEST_CASE("erasing by handle removes every name of a terminated actor") {
-  table<int> t{"a"};
+  table<int> t{ "a" };
   t.put("x", 1);
   t.put("y", 1);
   t.put("z", 2);
@@ -65,9 +68,9 @@ TEST_CASE("erasing by handle removes every name of a terminated actor") {
 }
 
 TEST_CASE("list is sorted by name then node") {
-  table<int> t{"b"};
+  table<int> t{ "b" };
   t.put("s", 1);
-  t.apply("a", 1, 1, {{"s", 2}, {"r", 3}});
+  t.apply("a", 1, 1, { { "s", 2 }, { "r", 3 } });
   auto xs = t.list();
   REQUIRE(xs.size() == 3);
   CHECK(xs[0].name == "r");

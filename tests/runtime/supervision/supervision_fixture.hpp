@@ -34,8 +34,10 @@ using journal = std::shared_ptr<std::vector<std::string>>;
 /// A test child named `name`. Records its start and its stop; when
 /// `ignore_exits`, it traps exit messages and ignores them (recording
 /// "ignored <name>"), so that only `kill` stops it.
-inline caf::behavior test_child(caf::event_based_actor* self, journal j,
-                                std::string name, bool ignore_exits) {
+inline caf::behavior test_child(caf::event_based_actor* self,
+                                journal j,
+                                std::string name,
+                                bool ignore_exits) {
   j->push_back("start " + name);
   self->attach_functor(
     [j, name](const caf::error&) { j->push_back("stop " + name); });
@@ -57,14 +59,14 @@ inline caf::error boom() {
 template <class T>
 struct later {
   bool done = false;
-  caf::expected<T> value{make_error(errc::none)};
+  caf::expected<T> value{ make_error(errc::none) };
 };
 
 struct supervision_fixture : actor_fixture {
   journal events = std::make_shared<std::vector<std::string>>();
   /// Exit reasons of the actors passed to `watch`.
-  std::shared_ptr<std::map<caf::actor_addr, caf::error>> ended
-    = std::make_shared<std::map<caf::actor_addr, caf::error>>();
+  std::shared_ptr<std::map<caf::actor_addr, caf::error>> ended =
+    std::make_shared<std::map<caf::actor_addr, caf::error>>();
   /// Everything a test spawned at top level, killed at the end.
   std::vector<caf::actor> spawned;
 
@@ -123,14 +125,14 @@ struct supervision_fixture : actor_fixture {
                    const caf::message& args) -> caf::expected<caf::actor> {
       if (!args.match_elements<std::string>())
         return make_error(errc::rejected, "expected a name");
-      return sys.spawn(test_child, j, args.get_as<std::string>(0),
-                       ignore_exits);
+      return sys.spawn(
+        test_child, j, args.get_as<std::string>(0), ignore_exits);
     };
-    return child_spec{.id = "w",
-                      .start = std::move(start),
-                      .restart = restart,
-                      .shutdown = shutdown,
-                      .kind = child_kind::worker};
+    return child_spec{ .id = "w",
+                       .start = std::move(start),
+                       .restart = restart,
+                       .shutdown = shutdown,
+                       .kind = child_kind::worker };
   }
 
   /// Spawns a supervisor that must start, and lets it and its children run.
@@ -146,9 +148,8 @@ struct supervision_fixture : actor_fixture {
 
   /// Records the exit reason of `a` in `ended`.
   void watch(const caf::actor& a) {
-    a->attach_functor([e = ended, addr = a.address()](const caf::error& r) {
-      (*e)[addr] = r;
-    });
+    a->attach_functor(
+      [e = ended, addr = a.address()](const caf::error& r) { (*e)[addr] = r; });
   }
 
   bool is_down(const caf::actor& a) const {
@@ -181,8 +182,7 @@ struct supervision_fixture : actor_fixture {
   caf::actor child(const caf::actor& sup, const std::string& id) {
     for (auto& c : children(sup))
       if (c.id == id) {
-        if (c.actor)
-          watch(c.actor);
+        if (c.actor) watch(c.actor);
         return c.actor;
       }
     return {};
@@ -190,8 +190,7 @@ struct supervision_fixture : actor_fixture {
 
   uint64_t restarts_of(const caf::actor& sup, const std::string& id) {
     for (auto& c : children(sup))
-      if (c.id == id)
-        return c.restarts;
+      if (c.id == id) return c.restarts;
     return 0;
   }
 
@@ -227,7 +226,7 @@ struct supervision_fixture : actor_fixture {
             out->value = std::move(err);
             c->quit();
           });
-      return caf::behavior{[](int) {}};
+      return caf::behavior{ [](int) {} };
     });
     spawned.push_back(client);
     consume_messages();
@@ -244,8 +243,7 @@ struct supervision_fixture : actor_fixture {
   std::vector<std::string> entries(const std::string& prefix) const {
     std::vector<std::string> out;
     for (auto& e : *events)
-      if (e.rfind(prefix, 0) == 0)
-        out.push_back(e.substr(prefix.size()));
+      if (e.rfind(prefix, 0) == 0) out.push_back(e.substr(prefix.size()));
     return out;
   }
 

@@ -12,11 +12,12 @@ using namespace sophia::runtime::test;
 namespace {
 
 flags with(strategy s, int intensity = 10) {
-  return {s, intensity, std::chrono::milliseconds{5000}};
+  return { s, intensity, std::chrono::milliseconds{ 5000 } };
 }
 
-const std::vector<strategy> static_strategies{
-  strategy::one_for_one, strategy::one_for_all, strategy::rest_for_one};
+const std::vector<strategy> static_strategies{ strategy::one_for_one,
+                                               strategy::one_for_all,
+                                               strategy::rest_for_one };
 
 } // namespace
 
@@ -25,8 +26,9 @@ CAF_TEST_FIXTURE_SCOPE(supervisor_rules, supervision_fixture)
 // -- strategies --------------------------------------------------------------
 
 CAF_TEST(one_for_one restarts only the terminated child) {
-  auto sup = start("sup", with(strategy::one_for_one),
-                   {worker("a"), worker("b"), worker("c")});
+  auto sup = start("sup",
+                   with(strategy::one_for_one),
+                   { worker("a"), worker("b"), worker("c") });
   auto a = child(sup, "a");
   auto b = child(sup, "b");
   auto c = child(sup, "c");
@@ -41,56 +43,60 @@ CAF_TEST(one_for_one restarts only the terminated child) {
 }
 
 CAF_TEST(one_for_all stops the others in reverse order then restarts all) {
-  auto sup = start("sup", with(strategy::one_for_all),
-                   {worker("a"), worker("b"), worker("c")});
+  auto sup = start("sup",
+                   with(strategy::one_for_all),
+                   { worker("a"), worker("b"), worker("c") });
   auto a = child(sup, "a");
   auto c = child(sup, "c");
   events->clear();
   crash(child(sup, "b"), boom());
-  CAF_CHECK_EQUAL(entries("stop "), names({"b", "c", "a"}));
-  CAF_CHECK_EQUAL(entries("start "), names({"a", "b", "c"}));
+  CAF_CHECK_EQUAL(entries("stop "), names({ "b", "c", "a" }));
+  CAF_CHECK_EQUAL(entries("start "), names({ "a", "b", "c" }));
   CAF_CHECK(is_down(a) && is_down(c));
   CAF_CHECK_EQUAL(reason_of(c), caf::exit_reason::user_shutdown);
-  for (auto id : {"a", "b", "c"})
+  for (auto id : { "a", "b", "c" })
     CAF_CHECK_EQUAL(restarts_of(sup, id), 1u);
   CAF_CHECK_EQUAL(tree(sup).total_restarts, 1u);
 }
 
 CAF_TEST(rest_for_one restarts the failed child and those started after it) {
-  auto sup = start("sup", with(strategy::rest_for_one),
-                   {worker("a"), worker("b"), worker("c"), worker("d")});
+  auto sup = start("sup",
+                   with(strategy::rest_for_one),
+                   { worker("a"), worker("b"), worker("c"), worker("d") });
   auto a = child(sup, "a");
   events->clear();
   crash(child(sup, "b"), boom());
-  CAF_CHECK_EQUAL(entries("stop "), names({"b", "d", "c"}));
-  CAF_CHECK_EQUAL(entries("start "), names({"b", "c", "d"}));
+  CAF_CHECK_EQUAL(entries("stop "), names({ "b", "d", "c" }));
+  CAF_CHECK_EQUAL(entries("start "), names({ "b", "c", "d" }));
   CAF_CHECK_EQUAL(child(sup, "a"), a);
   CAF_CHECK_EQUAL(restarts_of(sup, "a"), 0u);
 }
 
 CAF_TEST(simple_one_for_one starts instances of its spec with extra arguments) {
-  auto sup = start("pool", with(strategy::simple_one_for_one),
-                   {instance_spec(restart_type::permanent)});
+  auto sup = start("pool",
+                   with(strategy::simple_one_for_one),
+                   { instance_spec(restart_type::permanent) });
   CAF_CHECK(children(sup).empty());
-  auto x = ask<caf::actor>(sup, op::start_child::value,
-                           caf::make_message(std::string{"x"}));
-  auto y = ask<caf::actor>(sup, op::start_child::value,
-                           caf::make_message(std::string{"y"}));
+  auto x = ask<caf::actor>(
+    sup, op::start_child::value, caf::make_message(std::string{ "x" }));
+  auto y = ask<caf::actor>(
+    sup, op::start_child::value, caf::make_message(std::string{ "y" }));
   CAF_REQUIRE(x && y);
   consume_messages();
-  CAF_CHECK_EQUAL(entries("start "), names({"x", "y"}));
-  CAF_CHECK_EQUAL(ids(sup), names({"w#1", "w#2"}));
+  CAF_CHECK_EQUAL(entries("start "), names({ "x", "y" }));
+  CAF_CHECK_EQUAL(ids(sup), names({ "w#1", "w#2" }));
   CAF_CHECK_EQUAL(child(sup, "w#1"), *x);
-  auto bad = ask<caf::actor>(sup, op::start_child::value,
-                             caf::make_message(42));
+  auto bad =
+    ask<caf::actor>(sup, op::start_child::value, caf::make_message(42));
   CAF_CHECK_EQUAL(code_of(bad.error()), errc::start_failed);
 }
 
 CAF_TEST(simple_one_for_one restarts an instance with the same arguments) {
-  auto sup = start("pool", with(strategy::simple_one_for_one),
-                   {instance_spec(restart_type::permanent)});
-  auto x = ask<caf::actor>(sup, op::start_child::value,
-                           caf::make_message(std::string{"x"}));
+  auto sup = start("pool",
+                   with(strategy::simple_one_for_one),
+                   { instance_spec(restart_type::permanent) });
+  auto x = ask<caf::actor>(
+    sup, op::start_child::value, caf::make_message(std::string{ "x" }));
   CAF_REQUIRE(x);
   consume_messages();
   crash(*x, boom());
@@ -103,12 +109,14 @@ CAF_TEST(simple_one_for_one restarts an instance with the same arguments) {
 CAF_TEST(simple_one_for_one stops its children all at once at shutdown) {
   // Each instance ignores the shutdown request and takes its full 100 ms:
   // stopped one after another, three would take 300 ms.
-  auto sup = start("pool", with(strategy::simple_one_for_one),
-                   {instance_spec(restart_type::permanent,
-                                  shutdown_spec::timeout(100ms), true)});
-  for (auto name : {"x", "y", "z"})
-    CAF_REQUIRE(ask<caf::actor>(sup, op::start_child::value,
-                                caf::make_message(std::string{name})));
+  auto sup =
+    start("pool",
+          with(strategy::simple_one_for_one),
+          { instance_spec(
+            restart_type::permanent, shutdown_spec::timeout(100ms), true) });
+  for (auto name : { "x", "y", "z" })
+    CAF_REQUIRE(ask<caf::actor>(
+      sup, op::start_child::value, caf::make_message(std::string{ name })));
   consume_messages();
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   consume_messages();
@@ -124,7 +132,8 @@ CAF_TEST(simple_one_for_one stops its children all at once at shutdown) {
 // -- restart intensity -------------------------------------------------------
 
 CAF_TEST(restarts exactly at the intensity do not escalate) {
-  auto sup = start("sup", {strategy::one_for_one, 3, 5000ms}, {worker("a")});
+  auto sup =
+    start("sup", { strategy::one_for_one, 3, 5000ms }, { worker("a") });
   for (int i = 0; i < 3; ++i)
     crash(child(sup, "a"), boom());
   CAF_CHECK(!is_down(sup));
@@ -133,8 +142,9 @@ CAF_TEST(restarts exactly at the intensity do not escalate) {
 }
 
 CAF_TEST(one restart past the intensity escalates with reason shutdown) {
-  auto sup = start("sup", {strategy::one_for_one, 3, 5000ms},
-                   {worker("a"), worker("b"), worker("c")});
+  auto sup = start("sup",
+                   { strategy::one_for_one, 3, 5000ms },
+                   { worker("a"), worker("b"), worker("c") });
   for (int i = 0; i < 3; ++i)
     crash(child(sup, "b"), boom());
   events->clear();
@@ -144,12 +154,13 @@ CAF_TEST(one restart past the intensity escalates with reason shutdown) {
   CAF_CHECK_EQUAL(code_of(reason), errc::shutdown);
   CAF_CHECK(is_escalation(reason));
   // All children stop, in reverse order; none restarts.
-  CAF_CHECK_EQUAL(entries("stop "), names({"b", "c", "a"}));
+  CAF_CHECK_EQUAL(entries("stop "), names({ "b", "c", "a" }));
   CAF_CHECK(entries("start ").empty());
 }
 
 CAF_TEST(restarts spread beyond the period never escalate) {
-  auto sup = start("sup", {strategy::one_for_one, 1, 1000ms}, {worker("a")});
+  auto sup =
+    start("sup", { strategy::one_for_one, 1, 1000ms }, { worker("a") });
   for (int i = 0; i < 10; ++i) {
     crash(child(sup, "a"), boom());
     pass(1001ms);
@@ -169,11 +180,10 @@ CAF_TEST(a failed restart is retried and counts toward the intensity) {
   spec.start = [starts, inner = spec.start](
                  caf::actor_system& sys,
                  const caf::message& args) -> caf::expected<caf::actor> {
-    if (++*starts > 1)
-      return make_error(errc::unreachable, "device gone");
+    if (++*starts > 1) return make_error(errc::unreachable, "device gone");
     return inner(sys, args);
   };
-  auto sup = start("sup", {strategy::one_for_one, 3, 5000ms}, {spec});
+  auto sup = start("sup", { strategy::one_for_one, 3, 5000ms }, { spec });
   crash(child(sup, "a"), boom());
   // The crash and two failed tries are restarts 1..3; the third try is one
   // too many.
@@ -186,10 +196,11 @@ CAF_TEST(a failed restart is retried and counts toward the intensity) {
 CAF_TEST(permanent children are restarted after any exit under every strategy) {
   for (auto s : static_strategies) {
     CAF_MESSAGE("strategy " << to_string(s));
-    auto sup = start("sup", with(s), {worker("p"), worker("q")});
-    for (auto reason :
-         {caf::error{}, caf::error{caf::exit_reason::user_shutdown},
-          make_error(errc::shutdown, "done"), boom()}) {
+    auto sup = start("sup", with(s), { worker("p"), worker("q") });
+    for (auto reason : { caf::error{},
+                         caf::error{ caf::exit_reason::user_shutdown },
+                         make_error(errc::shutdown, "done"),
+                         boom() }) {
       auto before = child(sup, "p");
       crash(before, reason);
       auto after = child(sup, "p");
@@ -197,10 +208,11 @@ CAF_TEST(permanent children are restarted after any exit under every strategy) {
     }
     CAF_CHECK_EQUAL(restarts_of(sup, "p"), 4u);
   }
-  auto pool = start("pool", with(strategy::simple_one_for_one),
-                    {instance_spec(restart_type::permanent)});
-  auto x = ask<caf::actor>(pool, op::start_child::value,
-                           caf::make_message(std::string{"x"}));
+  auto pool = start("pool",
+                    with(strategy::simple_one_for_one),
+                    { instance_spec(restart_type::permanent) });
+  auto x = ask<caf::actor>(
+    pool, op::start_child::value, caf::make_message(std::string{ "x" }));
   CAF_REQUIRE(x);
   consume_messages();
   crash(*x, caf::error{});
@@ -210,8 +222,8 @@ CAF_TEST(permanent children are restarted after any exit under every strategy) {
 CAF_TEST(transient children restart only on abnormal exit in every strategy) {
   for (auto s : static_strategies) {
     CAF_MESSAGE("strategy " << to_string(s));
-    auto sup = start("sup", with(s),
-                     {worker("t", restart_type::transient), worker("q")});
+    auto sup = start(
+      "sup", with(s), { worker("t", restart_type::transient), worker("q") });
     auto q = child(sup, "q");
     auto t = child(sup, "t");
     crash(t, boom());
@@ -219,22 +231,23 @@ CAF_TEST(transient children restart only on abnormal exit in every strategy) {
     CAF_CHECK(t2 && t2 != t);
     // OTP's normal, shutdown and {shutdown, Term}: no restart, spec kept,
     // siblings untouched.
-    for (auto reason :
-         {caf::error{}, caf::error{caf::exit_reason::user_shutdown},
-          make_error(errc::shutdown, "any context")}) {
+    for (auto reason : { caf::error{},
+                         caf::error{ caf::exit_reason::user_shutdown },
+                         make_error(errc::shutdown, "any context") }) {
       q = child(sup, "q");
       crash(child(sup, "t"), reason);
       CAF_CHECK(!child(sup, "t"));
-      CAF_CHECK_EQUAL(ids(sup), names({"t", "q"}));
+      CAF_CHECK_EQUAL(ids(sup), names({ "t", "q" }));
       CAF_CHECK_EQUAL(child(sup, "q"), q);
-      CAF_CHECK(ask<caf::actor>(sup, op::restart_child::value,
-                                std::string{"t"}));
+      CAF_CHECK(
+        ask<caf::actor>(sup, op::restart_child::value, std::string{ "t" }));
     }
   }
-  auto pool = start("pool", with(strategy::simple_one_for_one),
-                    {instance_spec(restart_type::transient)});
-  auto x = ask<caf::actor>(pool, op::start_child::value,
-                           caf::make_message(std::string{"x"}));
+  auto pool = start("pool",
+                    with(strategy::simple_one_for_one),
+                    { instance_spec(restart_type::transient) });
+  auto x = ask<caf::actor>(
+    pool, op::start_child::value, caf::make_message(std::string{ "x" }));
   CAF_REQUIRE(x);
   consume_messages();
   crash(*x, boom());
@@ -247,22 +260,24 @@ CAF_TEST(temporary children are never restarted under any strategy) {
   for (auto s : static_strategies) {
     CAF_MESSAGE("strategy " << to_string(s));
     events->clear();
-    auto sup = start("sup", with(s),
-                     {worker("p"), worker("t", restart_type::temporary),
-                      worker("q")});
+    auto sup =
+      start("sup",
+            with(s),
+            { worker("p"), worker("t", restart_type::temporary), worker("q") });
     auto p = child(sup, "p");
     auto q = child(sup, "q");
     crash(child(sup, "t"), boom());
     CAF_CHECK_EQUAL(count("start t"), 1u);
     // Forgotten, and no sibling was touched.
-    CAF_CHECK_EQUAL(ids(sup), names({"p", "q"}));
+    CAF_CHECK_EQUAL(ids(sup), names({ "p", "q" }));
     CAF_CHECK_EQUAL(child(sup, "p"), p);
     CAF_CHECK_EQUAL(child(sup, "q"), q);
   }
-  auto pool = start("pool", with(strategy::simple_one_for_one),
-                    {instance_spec(restart_type::temporary)});
-  auto x = ask<caf::actor>(pool, op::start_child::value,
-                           caf::make_message(std::string{"x"}));
+  auto pool = start("pool",
+                    with(strategy::simple_one_for_one),
+                    { instance_spec(restart_type::temporary) });
+  auto x = ask<caf::actor>(
+    pool, op::start_child::value, caf::make_message(std::string{ "x" }));
   CAF_REQUIRE(x);
   consume_messages();
   crash(*x, boom());
@@ -271,22 +286,26 @@ CAF_TEST(temporary children are never restarted under any strategy) {
 }
 
 CAF_TEST(one_for_all does not restart a temporary sibling) {
-  auto sup = start("sup", with(strategy::one_for_all),
-                   {worker("p1"), worker("t", restart_type::temporary),
-                    worker("p2")});
+  auto sup =
+    start("sup",
+          with(strategy::one_for_all),
+          { worker("p1"), worker("t", restart_type::temporary), worker("p2") });
   auto t = child(sup, "t");
   crash(child(sup, "p1"), boom());
   CAF_CHECK(is_down(t));
   CAF_CHECK_EQUAL(count("start t"), 1u);
-  CAF_CHECK_EQUAL(ids(sup), names({"p1", "p2"}));
+  CAF_CHECK_EQUAL(ids(sup), names({ "p1", "p2" }));
   CAF_CHECK_EQUAL(count("start p1"), 2u);
   CAF_CHECK_EQUAL(count("start p2"), 2u);
 }
 
 CAF_TEST(rest_for_one does not restart a temporary sibling) {
-  auto sup = start("sup", with(strategy::rest_for_one),
-                   {worker("t0", restart_type::temporary), worker("p1"),
-                    worker("t1", restart_type::temporary), worker("p2")});
+  auto sup = start("sup",
+                   with(strategy::rest_for_one),
+                   { worker("t0", restart_type::temporary),
+                     worker("p1"),
+                     worker("t1", restart_type::temporary),
+                     worker("p2") });
   auto t0 = child(sup, "t0");
   auto t1 = child(sup, "t1");
   crash(child(sup, "p1"), boom());
@@ -295,18 +314,20 @@ CAF_TEST(rest_for_one does not restart a temporary sibling) {
   CAF_CHECK(is_down(t1));
   CAF_CHECK_EQUAL(count("start t1"), 1u);
   CAF_CHECK_EQUAL(child(sup, "t0"), t0);
-  CAF_CHECK_EQUAL(ids(sup), names({"t0", "p1", "p2"}));
+  CAF_CHECK_EQUAL(ids(sup), names({ "t0", "p1", "p2" }));
   CAF_CHECK_EQUAL(count("start p2"), 2u);
 }
 
 // -- shutdown ----------------------------------------------------------------
 
 CAF_TEST(shutdown timeout kills a child ignoring the exit after exactly T ms) {
-  auto sup = start("sup", with(strategy::one_for_one),
-                   {worker("a"), stubborn("s", shutdown_spec::timeout(100ms))});
+  auto sup =
+    start("sup",
+          with(strategy::one_for_one),
+          { worker("a"), stubborn("s", shutdown_spec::timeout(100ms)) });
   auto s = child(sup, "s");
-  auto reply = ask_later<caf::ok_atom>(sup, op::terminate_child::value,
-                                       std::string{"s"});
+  auto reply = ask_later<caf::ok_atom>(
+    sup, op::terminate_child::value, std::string{ "s" });
   CAF_CHECK_EQUAL(count("ignored s"), 1u);
   pass(99ms);
   CAF_CHECK(!is_down(s));
@@ -319,12 +340,13 @@ CAF_TEST(shutdown timeout kills a child ignoring the exit after exactly T ms) {
 }
 
 CAF_TEST(a child that stops within its shutdown timeout is not killed) {
-  auto sup = start("sup", with(strategy::one_for_one),
-                   {worker("a", restart_type::permanent,
-                           shutdown_spec::timeout(100ms))});
+  auto sup = start(
+    "sup",
+    with(strategy::one_for_one),
+    { worker("a", restart_type::permanent, shutdown_spec::timeout(100ms)) });
   auto a = child(sup, "a");
-  auto r = ask<caf::ok_atom>(sup, op::terminate_child::value,
-                             std::string{"a"});
+  auto r =
+    ask<caf::ok_atom>(sup, op::terminate_child::value, std::string{ "a" });
   CAF_CHECK(r);
   CAF_CHECK_EQUAL(reason_of(a), caf::exit_reason::user_shutdown);
   // Its timer still fires later, and must not disturb anything.
@@ -333,22 +355,24 @@ CAF_TEST(a child that stops within its shutdown timeout is not killed) {
 }
 
 CAF_TEST(brutal_kill kills the child at once) {
-  auto sup = start("sup", with(strategy::one_for_one),
-                   {stubborn("s", shutdown_spec::brutal_kill())});
+  auto sup = start("sup",
+                   with(strategy::one_for_one),
+                   { stubborn("s", shutdown_spec::brutal_kill()) });
   auto s = child(sup, "s");
-  auto r = ask<caf::ok_atom>(sup, op::terminate_child::value,
-                             std::string{"s"});
+  auto r =
+    ask<caf::ok_atom>(sup, op::terminate_child::value, std::string{ "s" });
   CAF_CHECK(r);
   CAF_CHECK_EQUAL(count("ignored s"), 0u);
   CAF_CHECK_EQUAL(reason_of(s), caf::exit_reason::kill);
 }
 
 CAF_TEST(infinity waits for the child however long it takes) {
-  auto sup = start("sup", with(strategy::one_for_one),
-                   {stubborn("s", shutdown_spec::infinity())});
+  auto sup = start("sup",
+                   with(strategy::one_for_one),
+                   { stubborn("s", shutdown_spec::infinity()) });
   auto s = child(sup, "s");
-  auto reply = ask_later<caf::ok_atom>(sup, op::terminate_child::value,
-                                       std::string{"s"});
+  auto reply = ask_later<caf::ok_atom>(
+    sup, op::terminate_child::value, std::string{ "s" });
   CAF_CHECK_EQUAL(count("ignored s"), 1u);
   pass(24h);
   CAF_CHECK(!is_down(s));
@@ -364,27 +388,32 @@ CAF_TEST(infinity waits for the child however long it takes) {
 CAF_TEST(a supervisor child gets infinity as its default shutdown) {
   auto spec = supervisor_spec("mid", with(strategy::one_for_one), {});
   CAF_CHECK(effective_shutdown(spec).how == shutdown_spec::mode::infinity);
-  CAF_CHECK(effective_shutdown(worker("w")).how
-            == shutdown_spec::mode::timeout);
+  CAF_CHECK(effective_shutdown(worker("w")).how ==
+            shutdown_spec::mode::timeout);
   CAF_CHECK_EQUAL(effective_shutdown(worker("w")).after.count(), 5000);
 }
 
 CAF_TEST(children stop in reverse start order) {
-  auto sup = start("sup", with(strategy::one_for_one),
-                   {worker("a"), stubborn("b", shutdown_spec::timeout(50ms)),
-                    worker("c"), worker("d")});
+  auto sup = start("sup",
+                   with(strategy::one_for_one),
+                   { worker("a"),
+                     stubborn("b", shutdown_spec::timeout(50ms)),
+                     worker("c"),
+                     worker("d") });
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   consume_messages();
   // b holds up the sequence: a gets its exit only once b is down.
-  CAF_CHECK_EQUAL(entries("stop "), names({"d", "c"}));
+  CAF_CHECK_EQUAL(entries("stop "), names({ "d", "c" }));
   pass(50ms);
-  CAF_CHECK_EQUAL(entries("stop "), names({"d", "c", "b", "a"}));
+  CAF_CHECK_EQUAL(entries("stop "), names({ "d", "c", "b", "a" }));
   CAF_CHECK_EQUAL(reason_of(sup), caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(a child that exits while its supervisor shuts down is not restarted) {
-  auto sup = start("sup", with(strategy::one_for_one),
-                   {worker("a"), stubborn("b", shutdown_spec::timeout(100ms))});
+  auto sup =
+    start("sup",
+          with(strategy::one_for_one),
+          { worker("a"), stubborn("b", shutdown_spec::timeout(100ms)) });
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   consume_messages();
   crash(child(sup, "a"), boom());
@@ -394,16 +423,17 @@ CAF_TEST(a child that exits while its supervisor shuts down is not restarted) {
 }
 
 CAF_TEST(children die with their supervisor even when it is killed) {
-  auto sup = start("top", with(strategy::one_for_one),
-                   {worker("a"),
-                    supervisor_spec("mid", with(strategy::one_for_one),
-                                    {worker("w")})});
+  auto sup = start(
+    "top",
+    with(strategy::one_for_one),
+    { worker("a"),
+      supervisor_spec("mid", with(strategy::one_for_one), { worker("w") }) });
   auto a = child(sup, "a");
   auto mid = child(sup, "mid");
   auto w = child(mid, "w");
   caf::anon_send_exit(sup, caf::exit_reason::kill);
   consume_messages();
-  for (auto& x : {a, mid, w}) {
+  for (auto& x : { a, mid, w }) {
     CAF_CHECK(is_down(x));
     CAF_CHECK_EQUAL(reason_of(x), caf::exit_reason::kill);
   }
@@ -411,7 +441,7 @@ CAF_TEST(children die with their supervisor even when it is killed) {
 
 CAF_TEST(a child killed from outside is restarted and its supervisor lives on) {
   // Over a CAF link, `kill` would take the supervisor down with the child.
-  auto sup = start("sup", with(strategy::one_for_one), {worker("a")});
+  auto sup = start("sup", with(strategy::one_for_one), { worker("a") });
   auto a = child(sup, "a");
   caf::anon_send_exit(a, caf::exit_reason::kill);
   consume_messages();
@@ -423,8 +453,8 @@ CAF_TEST(a child killed from outside is restarted and its supervisor lives on) {
 // -- start -------------------------------------------------------------------
 
 CAF_TEST(a first child that fails to start fails the supervisor start) {
-  auto r = spawn_supervisor(sys, "sup", with(strategy::one_for_one),
-                            {failing("bad"), worker("a")});
+  auto r = spawn_supervisor(
+    sys, "sup", with(strategy::one_for_one), { failing("bad"), worker("a") });
   CAF_REQUIRE(!r);
   CAF_CHECK_EQUAL(code_of(r.error()), errc::start_failed);
   auto text = sys.render(r.error());
@@ -435,13 +465,15 @@ CAF_TEST(a first child that fails to start fails the supervisor start) {
 }
 
 CAF_TEST(a middle child failing to start stops earlier ones in reverse order) {
-  auto r = spawn_supervisor(sys, "sup", with(strategy::one_for_one),
-                            {worker("a"), worker("b"), failing("bad"),
-                             worker("c")});
+  auto r =
+    spawn_supervisor(sys,
+                     "sup",
+                     with(strategy::one_for_one),
+                     { worker("a"), worker("b"), failing("bad"), worker("c") });
   CAF_REQUIRE(!r);
   CAF_CHECK(sys.render(r.error()).find("'bad'") != std::string::npos);
   consume_messages();
-  CAF_CHECK_EQUAL(*events, names({"start a", "start b", "stop b", "stop a"}));
+  CAF_CHECK_EQUAL(*events, names({ "start a", "start b", "stop b", "stop a" }));
 }
 
 CAF_TEST(invalid flags and specs are rejected) {
@@ -450,10 +482,10 @@ CAF_TEST(invalid flags and specs are rejected) {
     CAF_REQUIRE(!r);
     CAF_CHECK_EQUAL(code_of(r.error()), errc::rejected);
   };
-  check({strategy::one_for_one, -1, 5000ms}, {});
-  check({strategy::one_for_one, 1, 0ms}, {});
-  check(with(strategy::one_for_one), {worker("a"), worker("a")});
-  check(with(strategy::one_for_one), {child_spec{}});
+  check({ strategy::one_for_one, -1, 5000ms }, {});
+  check({ strategy::one_for_one, 1, 0ms }, {});
+  check(with(strategy::one_for_one), { worker("a"), worker("a") });
+  check(with(strategy::one_for_one), { child_spec{} });
   check(with(strategy::simple_one_for_one), {});
   consume_messages();
   CAF_CHECK(events->empty());
@@ -468,10 +500,10 @@ CAF_TEST(a start that returns no actor is ignored as in OTP) {
   spec.start = ignored;
   auto tmp = worker("t", restart_type::temporary);
   tmp.start = ignored;
-  auto sup = start("sup", with(strategy::one_for_one),
-                   {spec, tmp, worker("a")});
+  auto sup =
+    start("sup", with(strategy::one_for_one), { spec, tmp, worker("a") });
   // The permanent spec is kept, terminated; the temporary one is forgotten.
-  CAF_CHECK_EQUAL(ids(sup), names({"i", "a"}));
+  CAF_CHECK_EQUAL(ids(sup), names({ "i", "a" }));
   CAF_CHECK(!child(sup, "i"));
   CAF_CHECK(child(sup, "a"));
 }
@@ -479,9 +511,9 @@ CAF_TEST(a start that returns no actor is ignored as in OTP) {
 // -- escalation --------------------------------------------------------------
 
 CAF_TEST(escalation propagates through two levels of supervisors) {
-  flags tight{strategy::one_for_one, 1, 5000ms};
-  auto top = start("top", tight,
-                   {supervisor_spec("mid", tight, {worker("w")})});
+  flags tight{ strategy::one_for_one, 1, 5000ms };
+  auto top =
+    start("top", tight, { supervisor_spec("mid", tight, { worker("w") }) });
   // mid restarts w once, then gives up and escalates; top restarts mid.
   auto mid1 = child(top, "mid");
   crash(child(mid1, "w"), boom());
@@ -507,10 +539,11 @@ CAF_TEST(escalation propagates through two levels of supervisors) {
 
 CAF_TEST(a transient child supervisor that escalates is not restarted) {
   // Escalation exits with shutdown, which OTP counts as a normal exit.
-  flags tight{strategy::one_for_one, 0, 5000ms};
-  auto top = start("top", with(strategy::one_for_one),
-                   {supervisor_spec("mid", tight, {worker("w")},
-                                    restart_type::transient)});
+  flags tight{ strategy::one_for_one, 0, 5000ms };
+  auto top = start("top",
+                   with(strategy::one_for_one),
+                   { supervisor_spec(
+                     "mid", tight, { worker("w") }, restart_type::transient) });
   auto mid = child(top, "mid");
   crash(child(mid, "w"), boom());
   CAF_CHECK(is_escalation(reason_of(mid)));
