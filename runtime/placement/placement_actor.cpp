@@ -28,6 +28,10 @@ struct state {
   std::set<std::string> up;
   /// Roles per node, from the registry's last listing.
   std::map<std::string, std::set<std::string>> running;
+  /// Nodes whose registry entries we hold: every node registers
+  /// `runtime.echo`, so a node without entries is up but not yet synced,
+  /// and what it runs is unknown.
+  std::set<std::string> synced;
   /// Roles this node started or is starting (children `role.NAME`).
   std::set<std::string> local;
   /// When the leader last asked a node to take a role, to avoid repeating
@@ -48,7 +52,12 @@ std::string child_id(const std::string& role) {
 
 view make_view(actor_ptr self) {
   auto& st = self->state;
-  view v{ &st.opts.cluster, st.opts.self, st.up, st.running };
+  // Decide only from nodes whose entries arrived: a peer that just came up
+  // may run a role we cannot see yet.
+  std::set<std::string> known;
+  for (auto& n : st.up)
+    if (n == st.opts.self || st.synced.count(n)) known.insert(n);
+  view v{ &st.opts.cluster, st.opts.self, known, st.running };
   for (auto& r : st.local)
     v.running[st.opts.self].insert(r);
   return v;
@@ -84,8 +93,14 @@ void stop_role(actor_ptr self, const std::string& role, const char* why) {
               child_id(role))
     .then(
       [self, sup, role](caf::ok_atom) {
-        self->send(
-          sup, supervision::atoms::delete_child::value, child_id(role));
+        // A request, not a send: the supervisor replies, and a reply to a
+        // plain send would arrive here as a message nobody handles.
+        self
+          ->request(sup,
+                    std::chrono::seconds{ 30 },
+                    supervision::atoms::delete_child::value,
+                    child_id(role))
+          .then([](caf::ok_atom) {}, [](const caf::error&) {});
       },
       [](const caf::error&) {});
 }
@@ -118,7 +133,7 @@ void decide(actor_ptr self) {
   auto& st = self->state;
   auto v = make_view(self);
   if (!st.settled) {
-    auto all_up = st.up.size() == st.opts.cluster.nodes.size();
+    auto all_up = v.up.size() == st.opts.cluster.nodes.size();
     auto waited = self->clock().now() - st.started >=
                   milliseconds{ st.opts.cluster.failure_timeout_ms };
     st.settled = all_up || waited;
@@ -147,11 +162,14 @@ void refresh(actor_ptr self) {
       [self](const std::vector<std::string>& names) {
         auto& st = self->state;
         st.running.clear();
+        st.synced.clear();
         for (auto& x : names) {
           auto at = x.rfind('@');
           if (at == std::string::npos) continue;
+          auto node = x.substr(at + 1);
+          st.synced.insert(node);
           if (auto role = role_of(x.substr(0, at)))
-            st.running[x.substr(at + 1)].insert(*role);
+            st.running[node].insert(*role);
         }
         decide(self);
       },

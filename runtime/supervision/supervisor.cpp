@@ -121,6 +121,14 @@ caf::behavior supervisor_impl(supervisor_actor self,
   // A message from a newer version that we do not know: answer requests
   // with sec::unexpected_message instead of printing to stderr.
   self->set_default_handler(caf::drop);
+  // A stray error message (e.g. a bounced reply) must not take a supervisor,
+  // and with it the tree below, down: CAF's default error handler quits.
+  self->set_error_handler([self](caf::error& err) {
+    log::get("supervisor")
+      ->warn("supervisor={} ignored error message: {}",
+             self->state.sup_name,
+             self->system().render(err));
+  });
   self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
   self->set_exit_handler(
     [self](caf::exit_msg& em) { on_exit_request(self, em); });
