@@ -139,6 +139,9 @@ void decide(actor_ptr self) {
     st.settled = all_up || waited;
     if (!st.settled) return;
   }
+  // A role that runs again may fail over again at once: forget that we asked.
+  for (auto i = st.asked.begin(); i != st.asked.end();)
+    i = runners(v, i->first).empty() ? std::next(i) : st.asked.erase(i);
   for (auto& role : roles_to_stop(v))
     stop_role(self, role, "runs on a node whose placement wins");
   for (auto& role : own_roles_to_start(v))
