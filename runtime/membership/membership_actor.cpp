@@ -336,6 +336,10 @@ caf::result<std::string> apply_reload(actor_ptr self,
   auto summary = "reloaded " + st.opts.cluster.source + ": added [" + added +
                  "] removed [" + removed + "]";
   st.log->info("{}", summary);
+  // Subscribers that keep their own copy of the configuration (placement)
+  // re-read it too.
+  for (auto& sub : st.subscribers)
+    self->send(sub, atoms::reload::value, st.opts.cluster.source);
   // Connect to new peers now rather than on the next tick.
   for (auto& [name, p] : st.peers)
     if (p.state == member_state::down && !p.connecting) connect(self, p);
@@ -359,6 +363,12 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
   // with sec::unexpected_message instead of printing to stderr (rolling
   // upgrades mix versions).
   self->set_default_handler(caf::drop);
+  // An error sent as a plain message (a bounced reply) must not stop this
+  // actor: CAF's default error handler quits.
+  self->set_error_handler([self](caf::error& err) {
+    self->state.log->warn("ignored error message: {}",
+                          self->system().render(err));
+  });
   self->set_down_handler([self](caf::down_msg& dm) {
     for (auto& [name, p] : self->state.peers)
       if (p.membership && p.membership.address() == dm.source) {

@@ -40,7 +40,8 @@ struct options {
 /// - `(status)` -> `buffer MembershipView`
 /// - `(reload)` -> `std::string` summary, or an error naming the bad lines
 /// - `(subscribe, actor)`: sends `(member, event)` on every change, starting
-///   with the peers that are up now
+///   with the peers that are up now, and `(reload, std::string path)` after
+///   a reload was applied
 /// - `(get_atom, registry)` -> `actor`: this node's registry
 /// - `(get_atom, tree)` -> `buffer TreeSnapshot`: the node's supervision tree
 /// - `(leave)`: tells every peer this node leaves, then quits

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "runtime/call/call.hpp"
+#include "runtime/config/loader.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/membership/event.hpp"
@@ -190,12 +191,26 @@ caf::behavior placement_impl(actor_ptr self, options opts) {
              caf::actor_cast<caf::actor>(self));
   self->send(self, atoms::tick::value);
   self->set_default_handler(caf::drop);
+  // An error sent as a plain message (a bounced reply) must not stop this
+  // actor: CAF's default error handler quits.
+  self->set_error_handler([self](caf::error& err) {
+    self->state.log->warn("ignored error message: {}",
+                          self->system().render(err));
+  });
   return {
     [self](atoms::tick) {
       refresh(self);
       self->delayed_send(self,
                          milliseconds{ self->state.opts.cluster.heartbeat_ms },
                          atoms::tick::value);
+    },
+    [self](atoms::reload, const std::string& source) {
+      // The membership actor validated and applied this file already.
+      auto loaded = config::load(source);
+      if (auto cfg = std::get_if<config::cluster_config>(&loaded)) {
+        self->state.opts.cluster = std::move(*cfg);
+        self->state.log->info("placement uses the reloaded {}", source);
+      }
     },
     [self](atoms::member, const membership::event& ev) {
       auto& st = self->state;

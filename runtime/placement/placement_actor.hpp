@@ -41,8 +41,9 @@ struct options {
 /// It works level-triggered, every `heartbeat_ms`, from the membership view
 /// and the registry's `role.NAME` entries, so a lost message only delays a
 /// decision. Messages: `(member, event)` from the membership actor; calls
-/// (method `place`, payload the role) from the leader; `(reload)` with a new
-/// configuration is not needed: it reads roles from `options.cluster`.
+/// (method `place`, payload the role) from the leader; `(reload, path)` from
+/// the membership actor after cluster.conf was reloaded (roles, standby
+/// lists and nodes are read again).
 caf::actor spawn_placement(caf::actor_system& sys, options opts);
 
 } // namespace sophia::runtime::placement

@@ -82,6 +82,12 @@ caf::behavior registry_impl(actor_ptr self,
   // with sec::unexpected_message instead of printing to stderr (rolling
   // upgrades mix versions).
   self->set_default_handler(caf::drop);
+  // An error sent as a plain message (a bounced reply) must not stop this
+  // actor: CAF's default error handler quits.
+  self->set_error_handler([self](caf::error& err) {
+    self->state.log->warn("ignored error message: {}",
+                          self->system().render(err));
+  });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     st.router.on_down(self, dm);
@@ -170,6 +176,8 @@ caf::behavior registry_impl(actor_ptr self,
       apply_snapshot(self, *snap, handles);
     },
     [self](atoms::sweep) { self->state.router.sweep(self); },
+    // The membership actor tells subscribers about reloads; nothing to do.
+    [](atoms::reload, const std::string&) {},
     [self](caf::get_atom, atoms::reg_sync) {
       if (auto peer = caf::actor_cast<caf::actor>(self->current_sender()))
         send_snapshot(self, peer);
