@@ -62,7 +62,7 @@ struct cluster_config {
   int64_t connect_timeout_ms = 1000;
   int64_t reconnect_ms = 250;
   std::string scheduler_policy = "sharing";
-  int64_t scheduler_threads = 2;
+  int64_t scheduler_threads = 1;
   std::string log_level = "info";
 
   std::vector<node_config> nodes;

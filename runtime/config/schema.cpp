@@ -67,8 +67,9 @@ const std::vector<key_spec>& schema() {
     { .table = "cluster",
       .key = "scheduler_threads",
       .type = vt::integer,
-      .default_value = "2",
-      .doc = "worker threads of the actor scheduler on each node",
+      .default_value = "1",
+      .doc = "worker threads of the actor scheduler on each node (1 measured "
+             "best on 2 cores: see the README's performance section)",
       .min = 1,
       .max = 64 },
     { .table = "cluster",

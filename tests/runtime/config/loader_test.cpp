@@ -163,7 +163,7 @@ api_key = "env:TAVILY_API_KEY"
   CHECK(cfg.connect_timeout_ms == 1000);
   CHECK(cfg.reconnect_ms == 250);
   CHECK(cfg.scheduler_policy == "stealing");
-  CHECK(cfg.scheduler_threads == 2);
+  CHECK(cfg.scheduler_threads == 1);
   CHECK(cfg.log_level == "info");
   REQUIRE(cfg.nodes.size() == 2);
   const auto& edge = cfg.nodes[0];
