@@ -135,25 +135,37 @@ void terminate_child(supervisor_actor self,
   });
 }
 
-void restart_child(supervisor_actor self,
-                   const std::string& id,
-                   actor_promise& rp) {
-  auto& st = self->state;
+/// The terminated child `id` that `op` (restart_child, delete_child) may act
+/// on; otherwise delivers why not to `rp` and returns nullptr.
+template <class Promise>
+child_entry* terminated_child(supervisor_state& st,
+                              const std::string& id,
+                              const char* op,
+                              Promise& rp) {
   if (is_simple(st)) {
-    rp.deliver(unsupported(st, "restart_child"));
-    return;
+    rp.deliver(unsupported(st, op));
+    return nullptr;
   }
   auto* e = find_child(st, id);
   if (e == nullptr) {
     rp.deliver(no_such_child(st, id));
-    return;
+    return nullptr;
   }
   if (e->handle) {
     rp.deliver(make_error(errc::child_running,
                           "child '" + id + "' of supervisor '" + st.sup_name +
                             "' is running"));
-    return;
+    return nullptr;
   }
+  return e;
+}
+
+void restart_child(supervisor_actor self,
+                   const std::string& id,
+                   actor_promise& rp) {
+  auto& st = self->state;
+  auto* e = terminated_child(st, id, "restart_child", rp);
+  if (e == nullptr) return;
   if (auto err = start_entry(self, *e, true)) {
     rp.deliver(err);
     return;
@@ -165,21 +177,8 @@ void delete_child(supervisor_actor self,
                   const std::string& id,
                   ok_promise& rp) {
   auto& st = self->state;
-  if (is_simple(st)) {
-    rp.deliver(unsupported(st, "delete_child"));
-    return;
-  }
-  auto* e = find_child(st, id);
-  if (e == nullptr) {
-    rp.deliver(no_such_child(st, id));
-    return;
-  }
-  if (e->handle) {
-    rp.deliver(make_error(errc::child_running,
-                          "child '" + id + "' of supervisor '" + st.sup_name +
-                            "' is running"));
-    return;
-  }
+  auto* e = terminated_child(st, id, "delete_child", rp);
+  if (e == nullptr) return;
   st.children.erase(st.children.begin() + (e - st.children.data()));
   rp.deliver(caf::ok_atom::value);
 }
