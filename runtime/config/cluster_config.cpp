@@ -9,6 +9,10 @@ std::string node_config::endpoint() const {
   return host + ':' + std::to_string(port);
 }
 
+uint16_t node_config::mcp_port(const edge_config& edge) const {
+  return edge_port != 0 ? edge_port : edge.port;
+}
+
 const node_config* cluster_config::find_node(std::string_view name) const {
   for (const auto& node : nodes)
     if (node.name == name) return &node;

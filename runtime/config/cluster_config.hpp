@@ -16,6 +16,44 @@ struct source_position {
   uint32_t column = 0;
 };
 
+/// `[edge]`: the MCP endpoint of nodes that run the `edge` role.
+struct edge_config {
+  /// Address to bind; 0.0.0.0 must be asked for explicitly.
+  std::string address = "127.0.0.1";
+  /// Streamable HTTP port (`/mcp` and `/mcp/<domain>`); a node's `edge_port`
+  /// overrides it.
+  uint16_t port = 8080;
+  /// Extra Host/Origin names beyond localhost, 127.0.0.1, [::1] and the
+  /// address.
+  std::vector<std::string> allowed_hosts;
+  /// Larger request bodies get 413.
+  int64_t max_body_bytes = 4194304;
+  /// Deadline of one request (tools/call etc.).
+  int64_t call_timeout_ms = 60000;
+  /// An idle keep-alive connection is closed after this.
+  int64_t idle_timeout_ms = 300000;
+  /// A session unused this long is ended.
+  int64_t session_idle_ms = 1800000;
+  /// `initialize` beyond this many live sessions gets 503.
+  int64_t max_sessions = 10000;
+  /// SSE events kept per session for Last-Event-ID replay ...
+  int64_t replay_events = 256;
+  /// ... and at most this many bytes of them.
+  int64_t replay_bytes = 1048576;
+  /// Items per page of tools/list, resources/list and prompts/list.
+  int64_t page_size = 100;
+  /// How a POST is answered: "sse" (an event stream, resumable) or "json"
+  /// (one JSON body unless the request streams notifications).
+  std::string responses = "sse";
+  /// Threads running the HTTP server.
+  int64_t io_threads = 1;
+  /// Optional extra ports serving only that domain's tools (0 = none).
+  uint16_t ai_intelligence_port = 0;
+  uint16_t data_intelligence_port = 0;
+  uint16_t infrastructure_intelligence_port = 0;
+  uint16_t business_intelligence_port = 0;
+};
+
 /// One `[[node]]` block: a process of the cluster.
 struct node_config {
   std::string name;
@@ -25,10 +63,17 @@ struct node_config {
   /// Roles this node takes over when the node running them is down.
   std::vector<std::string> standby;
   int64_t gpus = 0;
+  /// Overrides `[edge] port` for this node, so that several edge nodes can
+  /// share a host; 0 means unset.
+  uint16_t edge_port = 0;
   source_position position;
 
   /// Returns `host:port`.
   std::string endpoint() const;
+
+  /// Returns the port of this node's MCP endpoint: `edge_port` if set, else
+  /// the port of `edge`.
+  uint16_t mcp_port(const edge_config& edge) const;
 };
 
 /// One `[roles.NAME]` table.
@@ -50,6 +95,25 @@ struct service_config {
   int64_t timeout_ms = 30000;
 };
 
+/// `[api_keys.NAME]`: one bearer key of the MCP edge. With none, the edge
+/// needs no key.
+struct api_key_config {
+  std::string name;
+  /// A secret reference: `env:VAR`, `file:PATH` or `sha256:<64 hex digits>`
+  /// (the SHA-256 of the key). A literal key is an error.
+  std::string key;
+  /// Glob patterns of the tools the key may list and call.
+  std::vector<std::string> tools;
+  source_position position;
+};
+
+/// `[conformance]`: the MCP conformance-suite fixtures (off by default).
+struct conformance_config {
+  bool enabled = false;
+  /// The role whose node runs the fixture actor.
+  std::string role = "business_intelligence";
+};
+
 /// The whole validated `cluster.conf`.
 struct cluster_config {
   /// Path the configuration was read from.
@@ -68,6 +132,9 @@ struct cluster_config {
   std::vector<node_config> nodes;
   std::map<std::string, role_config> roles;
   std::map<std::string, service_config> services;
+  edge_config edge;
+  std::map<std::string, api_key_config> api_keys;
+  conformance_config conformance;
 
   /// Returns the node named `name`, or nullptr.
   const node_config* find_node(std::string_view name) const;

@@ -15,6 +15,9 @@
 #include <type_traits>
 #include <utility>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <toml++/toml.h>
 
 #include "runtime/config/schema.hpp"
@@ -130,9 +133,10 @@ const bindings<cluster_config>& bindings_of(const cluster_config*) {
 const bindings<node_config>& bindings_of(const node_config*) {
   using t = node_config;
   static const bindings<t> xs{
-    bind_key("name", &t::name),       bind_key("host", &t::host),
-    bind_key("port", &t::port),       bind_key("roles", &t::roles),
-    bind_key("standby", &t::standby), bind_key("gpus", &t::gpus),
+    bind_key("name", &t::name),           bind_key("host", &t::host),
+    bind_key("port", &t::port),           bind_key("roles", &t::roles),
+    bind_key("standby", &t::standby),     bind_key("gpus", &t::gpus),
+    bind_key("edge_port", &t::edge_port),
   };
   return xs;
 }
@@ -152,6 +156,49 @@ const bindings<service_config>& bindings_of(const service_config*) {
     bind_key("api_key", &t::api_key),
     bind_key("base_url", &t::base_url),
     bind_key("timeout_ms", &t::timeout_ms),
+  };
+  return xs;
+}
+
+const bindings<edge_config>& bindings_of(const edge_config*) {
+  using t = edge_config;
+  static const bindings<t> xs{
+    bind_key("address", &t::address),
+    bind_key("port", &t::port),
+    bind_key("allowed_hosts", &t::allowed_hosts),
+    bind_key("max_body_bytes", &t::max_body_bytes),
+    bind_key("call_timeout_ms", &t::call_timeout_ms),
+    bind_key("idle_timeout_ms", &t::idle_timeout_ms),
+    bind_key("session_idle_ms", &t::session_idle_ms),
+    bind_key("max_sessions", &t::max_sessions),
+    bind_key("replay_events", &t::replay_events),
+    bind_key("replay_bytes", &t::replay_bytes),
+    bind_key("page_size", &t::page_size),
+    bind_key("responses", &t::responses),
+    bind_key("io_threads", &t::io_threads),
+    bind_key("ai_intelligence_port", &t::ai_intelligence_port),
+    bind_key("data_intelligence_port", &t::data_intelligence_port),
+    bind_key("infrastructure_intelligence_port",
+             &t::infrastructure_intelligence_port),
+    bind_key("business_intelligence_port", &t::business_intelligence_port),
+  };
+  return xs;
+}
+
+const bindings<api_key_config>& bindings_of(const api_key_config*) {
+  using t = api_key_config;
+  static const bindings<t> xs{
+    bind_key("key", &t::key),
+    bind_key("tools", &t::tools),
+  };
+  return xs;
+}
+
+const bindings<conformance_config>& bindings_of(const conformance_config*) {
+  using t = conformance_config;
+  static const bindings<t> xs{
+    bind_key("enabled", &t::enabled),
+    bind_key("role", &t::role),
   };
   return xs;
 }
@@ -254,12 +301,28 @@ private:
                        std::string_view where);
   void read_roles(const toml::table& root, cluster_config& cfg);
   void read_services(const toml::table& root, cluster_config& cfg);
+  const toml::table* optional_table(const toml::table& root,
+                                    std::string_view name);
+  void read_edge(const toml::table& root, cluster_config& cfg);
+  void read_api_keys(const toml::table& root, cluster_config& cfg);
+  void check_api_key(const fields& fs,
+                     const api_key_config& api_key,
+                     std::string_view where);
+  void read_conformance(const toml::table& root, cluster_config& cfg);
   void finish_roles(cluster_config& cfg);
+  void finish_edge(const cluster_config& cfg);
 
   std::string file_;
   std::vector<diagnostic> diagnostics_;
   /// Where each `[roles.NAME]` is, for "no node runs it".
   std::map<std::string, source_position> role_tables_;
+  /// The validated fields of each entry of `cluster_config::nodes`.
+  std::vector<fields> node_fields_;
+  /// Whether each entry of `cluster_config::nodes` repeats the name or
+  /// endpoint of an earlier one; later checks skip those.
+  std::vector<bool> node_duplicates_;
+  /// The validated fields of `[edge]`.
+  fields edge_fields_;
 };
 
 /// Returns the value of a key with a default, from its TOML text.
@@ -304,6 +367,8 @@ bool validator::convert(const toml::node& x,
       const auto* num = x.as_integer();
       if (num == nullptr) return mismatch();
       auto n = num->get();
+      if (n < spec.min && spec.max == unbounded)
+        return fail(n, " is below the minimum ", spec.min);
       if (n < spec.min || n > spec.max)
         return fail(n, " is out of range ", spec.min, "..", spec.max);
       out.val = n;
@@ -466,6 +531,7 @@ void validator::read_nodes(const toml::table& root, cluster_config& cfg) {
     node_config node;
     apply(fs, "node", node);
     node.position = at(tbl->source());
+    auto duplicate = false;
     if (auto i = fs.find("name"); i != fs.end()) {
       if (!is_node_name(node.name)) {
         error(i->second.pos,
@@ -474,6 +540,7 @@ void validator::read_nodes(const toml::table& root, cluster_config& cfg) {
                   "': must match [a-z0-9][a-z0-9_-]*"));
       } else if (auto [first, added] = names.emplace(node.name, i->second.pos);
                  !added) {
+        duplicate = true;
         error(i->second.pos,
               cat("duplicate node name '",
                   node.name,
@@ -488,6 +555,7 @@ void validator::read_nodes(const toml::table& root, cluster_config& cfg) {
     if (auto port = fs.find("port");
         host != fs.end() && port != fs.end() && !node.host.empty()) {
       auto [first, added] = endpoints.emplace(node.endpoint(), node.name);
+      duplicate = duplicate || !added;
       if (!added)
         error(port->second.pos,
               cat("duplicate endpoint ",
@@ -501,6 +569,8 @@ void validator::read_nodes(const toml::table& root, cluster_config& cfg) {
     check_role_list(fs, "roles", where);
     check_role_list(fs, "standby", where);
     cfg.nodes.push_back(std::move(node));
+    node_fields_.push_back(std::move(fs));
+    node_duplicates_.push_back(duplicate);
   }
 }
 
@@ -579,6 +649,285 @@ void validator::read_services(const toml::table& root, cluster_config& cfg) {
   }
 }
 
+const toml::table* validator::optional_table(const toml::table& root,
+                                             std::string_view name) {
+  // An absent table reads as an empty one, so that it gets the defaults.
+  static const toml::table empty;
+  const auto* x = root.get(name);
+  if (x == nullptr) return &empty;
+  const auto* tbl = x->as_table();
+  if (tbl == nullptr)
+    error(at(x->source()),
+          cat(name, ": expected table [", name, "], got ", type_name(*x)));
+  return tbl;
+}
+
+namespace {
+
+/// Returns whether the MCP endpoint can bind `x`: an IPv4 or IPv6 address,
+/// or `localhost`. Host names other than that would need a resolver and may
+/// resolve to an interface nobody meant to expose.
+bool is_bind_address(const std::string& x) {
+  if (x == "localhost") return true;
+  in_addr v4;
+  in6_addr v6;
+  return inet_pton(AF_INET, x.c_str(), &v4) == 1 ||
+         inet_pton(AF_INET6, x.c_str(), &v6) == 1;
+}
+
+template <class T>
+const T* value_of(const fields& fs, std::string_view key) {
+  auto i = fs.find(key);
+  return i != fs.end() ? std::get_if<T>(&i->second.val) : nullptr;
+}
+
+bool contains(const std::vector<std::string>& xs, std::string_view x) {
+  return std::find(xs.begin(), xs.end(), x) != xs.end();
+}
+
+} // namespace
+
+void validator::read_edge(const toml::table& root, cluster_config& cfg) {
+  const auto* tbl = optional_table(root, "edge");
+  if (tbl == nullptr) return;
+  edge_fields_ = read_table(*tbl, "edge", "[edge]");
+  const auto& fs = edge_fields_;
+  apply(fs, "edge", cfg.edge);
+  if (auto i = fs.find("address");
+      i != fs.end() && !is_bind_address(cfg.edge.address)) {
+    const auto& addr = cfg.edge.address;
+    auto advice = std::string{};
+    if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']' &&
+        is_bind_address(addr.substr(1, addr.size() - 2)))
+      advice = "; write IPv6 addresses without brackets";
+    error(i->second.pos,
+          cat("address in [edge]: \"",
+              addr,
+              "\" is not an IPv4 or IPv6 address or \"localhost\"",
+              advice));
+  }
+  if (auto i = fs.find("allowed_hosts"); i != fs.end()) {
+    const auto& hosts = cfg.edge.allowed_hosts;
+    for (size_t n = 0; n < hosts.size() && n < i->second.item_pos.size(); ++n)
+      if (hosts[n].empty())
+        error(i->second.item_pos[n],
+              "allowed_hosts in [edge]: a name must not be empty");
+  }
+  // Every port the endpoint binds must differ; the key names who took it.
+  std::map<int64_t, std::string_view> used;
+  if (const auto* port = value_of<int64_t>(fs, "port")) used.emplace(*port, "");
+  for (auto key : domain_port_keys()) {
+    const auto* port = value_of<int64_t>(fs, key);
+    if (port == nullptr || *port == 0) continue;
+    if (auto [i, added] = used.emplace(*port, key); !added)
+      error(fs.find(key)->second.pos,
+            cat(key,
+                " in [edge]: ",
+                *port,
+                " is already ",
+                i->second.empty() ? "the MCP port (port)" : i->second));
+  }
+}
+
+void validator::check_api_key(const fields& fs,
+                              const api_key_config& api_key,
+                              std::string_view where) {
+  if (auto i = fs.find("key");
+      i != fs.end() && !is_api_key_reference(api_key.key)) {
+    // Never echo the value: it may be the key itself.
+    const auto& key = api_key.key;
+    std::string why;
+    if (key.starts_with("sha256:"))
+      why = "sha256: must be followed by exactly 64 hex digits, the SHA-256 "
+            "of the key";
+    else if (key == "env:")
+      why = "env: must be followed by the name of an environment variable";
+    else if (key == "file:")
+      why = "file: must be followed by the path of a file";
+    else if (key.starts_with("esc:"))
+      why = "esc: references are not supported for API keys; use env:VAR, "
+            "file:PATH or sha256:<64 hex digits>";
+    else
+      why = "must be a reference (env:VAR, file:PATH or sha256:<64 hex "
+            "digits>), not the key itself, so that keys never sit in this "
+            "file";
+    error(i->second.pos, cat("key in ", where, ": ", why));
+  }
+  if (auto i = fs.find("tools"); i != fs.end()) {
+    if (api_key.tools.empty())
+      error(i->second.pos,
+            cat("tools in ",
+                where,
+                ": must list at least one pattern (\"*\" allows every "
+                "tool)"));
+    for (size_t n = 0;
+         n < api_key.tools.size() && n < i->second.item_pos.size();
+         ++n)
+      if (api_key.tools[n].empty())
+        error(i->second.item_pos[n],
+              cat("tools in ", where, ": a pattern must not be empty"));
+  }
+}
+
+void validator::read_api_keys(const toml::table& root, cluster_config& cfg) {
+  const auto* x = root.get("api_keys");
+  if (x == nullptr) return;
+  const auto* tbl = x->as_table();
+  if (tbl == nullptr) {
+    error(
+      at(x->source()),
+      cat("api_keys: expected [api_keys.NAME] tables, got ", type_name(*x)));
+    return;
+  }
+  for (auto&& [key, item] : *tbl) {
+    auto name = std::string{ key.str() };
+    const auto* key_tbl = item.as_table();
+    if (key_tbl == nullptr) {
+      error(at(item.source()),
+            cat(name,
+                " in [api_keys]: expected a [api_keys.NAME] table, got ",
+                type_name(item)));
+      continue;
+    }
+    if (!is_service_name(name)) {
+      error(at(key.source()),
+            cat("invalid API key name '", name, "': must match [a-z0-9_]+"));
+      continue;
+    }
+    auto where = cat("[api_keys.", name, "]");
+    auto fs = read_table(*key_tbl, "api_keys.*", where);
+    api_key_config api_key;
+    api_key.name = name;
+    api_key.position = at(key_tbl->source());
+    apply(fs, "api_keys.*", api_key);
+    check_api_key(fs, api_key, where);
+    cfg.api_keys.emplace(name, std::move(api_key));
+  }
+}
+
+void validator::read_conformance(const toml::table& root, cluster_config& cfg) {
+  const auto* tbl = optional_table(root, "conformance");
+  if (tbl == nullptr) return;
+  auto fs = read_table(*tbl, "conformance", "[conformance]");
+  apply(fs, "conformance", cfg.conformance);
+  auto role = fs.find("role");
+  if (role == fs.end()) return;
+  const auto& name = cfg.conformance.role;
+  const auto& known = known_roles();
+  if (std::find(known.begin(), known.end(), name) == known.end()) {
+    error(role->second.pos,
+          cat("unknown role '",
+              name,
+              "' in role of [conformance]",
+              hint(name, known)));
+    return;
+  }
+  auto enabled = fs.find("enabled");
+  if (enabled == fs.end() || !cfg.conformance.enabled) return;
+  auto runs = [&name](const node_config& node) {
+    return contains(node.roles, name);
+  };
+  if (std::none_of(cfg.nodes.begin(), cfg.nodes.end(), runs))
+    error(tbl->get("role") != nullptr ? role->second.pos : enabled->second.pos,
+          cat("[conformance] is enabled but no node runs role '", name, "'"));
+}
+
+void validator::finish_edge(const cluster_config& cfg) {
+  // Who binds a port of a host: a node's cluster port, or a port of an edge
+  // node's MCP endpoint.
+  struct owner {
+    std::string node;
+    bool cluster_port;
+    std::string what;
+  };
+  std::map<std::pair<std::string, int64_t>, owner> used;
+  for (size_t i = 0; i < cfg.nodes.size(); ++i) {
+    const auto& node = cfg.nodes[i];
+    const auto& fs = node_fields_[i];
+    if (fs.count("host") != 0 && fs.count("port") != 0 && !node.host.empty())
+      used.emplace(std::pair{ node.host, int64_t{ node.port } },
+                   owner{ node.name,
+                          true,
+                          cat("the cluster port of node '", node.name, "'") });
+  }
+  const auto& edge_fs = edge_fields_;
+  for (size_t i = 0; i < cfg.nodes.size(); ++i) {
+    const auto& node = cfg.nodes[i];
+    const auto& fs = node_fields_[i];
+    auto edge_port = fs.find("edge_port");
+    auto has_edge_port = edge_port != fs.end() && node.edge_port != 0;
+    auto where = cat("[[node]] '", node.name, "'");
+    if (has_edge_port) {
+      if (!contains(node.roles, "edge") && !contains(node.standby, "edge"))
+        error(edge_port->second.pos,
+              cat("edge_port in ",
+                  where,
+                  ": the node neither runs nor stands by for the edge role"));
+      for (auto key : domain_port_keys())
+        if (const auto* port = value_of<int64_t>(edge_fs, key);
+            port != nullptr && *port == node.edge_port)
+          error(edge_port->second.pos,
+                cat("edge_port in ",
+                    where,
+                    ": ",
+                    node.edge_port,
+                    " is already ",
+                    key,
+                    " of [edge]"));
+    }
+    // Only nodes running the edge role bind the endpoint's ports. A node
+    // repeating another one is reported already; its clashes would only
+    // repeat that.
+    if (!contains(node.roles, "edge") || fs.count("host") == 0 ||
+        node.host.empty() || node_duplicates_[i])
+      continue;
+    if (has_edge_port || edge_fs.count("port") != 0) {
+      auto mcp = int64_t{ node.mcp_port(cfg.edge) };
+      auto [j, added] = used.emplace(
+        std::pair{ node.host, mcp },
+        owner{ node.name,
+               false,
+               cat("the MCP port of edge node '", node.name, "'") });
+      if (!added) {
+        const auto& other = j->second;
+        auto advice = std::string{};
+        if (!other.cluster_port)
+          advice = "; give one of them its own edge_port";
+        error(has_edge_port ? edge_port->second.pos : node.position,
+              cat("MCP port ",
+                  mcp,
+                  " of ",
+                  where,
+                  " on host ",
+                  node.host,
+                  " is already ",
+                  other.what,
+                  advice));
+      }
+    }
+    for (auto key : domain_port_keys()) {
+      const auto* port = value_of<int64_t>(edge_fs, key);
+      if (port == nullptr || *port == 0) continue;
+      auto [j, added] = used.emplace(
+        std::pair{ node.host, *port },
+        owner{ node.name, false, cat(key, " of edge node '", node.name, "'") });
+      // A clash within the node's own endpoint is reported already.
+      if (added || (j->second.node == node.name && !j->second.cluster_port))
+        continue;
+      error(edge_fs.find(key)->second.pos,
+            cat(key,
+                " in [edge]: edge node '",
+                node.name,
+                "' would bind ",
+                *port,
+                " on host ",
+                node.host,
+                ", which is already ",
+                j->second.what));
+    }
+  }
+}
+
 void validator::finish_roles(cluster_config& cfg) {
   std::set<std::string, std::less<>> run;
   for (const auto& node : cfg.nodes)
@@ -624,7 +973,11 @@ cluster_config validator::run(const toml::table& root) {
   read_nodes(root, cfg);
   read_roles(root, cfg);
   read_services(root, cfg);
+  read_edge(root, cfg);
+  read_api_keys(root, cfg);
+  read_conformance(root, cfg);
   finish_roles(cfg);
+  finish_edge(cfg);
   return cfg;
 }
 
@@ -668,8 +1021,11 @@ std::string render_value(const key_spec& spec, const value& x) {
   if (const auto* b = std::get_if<bool>(&x)) return *b ? "true" : "false";
   if (const auto* n = std::get_if<int64_t>(&x)) return std::to_string(*n);
   if (const auto* s = std::get_if<std::string>(&x)) {
-    if (spec.secret && !s->empty() && !is_secret_reference(*s))
-      return quote("<redacted>");
+    // The key of [api_keys.NAME] is always a reference once validated; a
+    // sha256: digest is not the key either.
+    auto reference = spec.table == "api_keys.*" ? is_api_key_reference(*s)
+                                                : is_secret_reference(*s);
+    if (spec.secret && !s->empty() && !reference) return quote("<redacted>");
     return quote(*s);
   }
   std::string out = "[";
@@ -758,6 +1114,14 @@ std::string render_effective(const cluster_config& cfg) {
     out << "\n[services." << table_key(name) << "]\n";
     render_keys(out, "services.*", svc);
   }
+  out << "\n[edge]\n";
+  render_keys(out, "edge", cfg.edge);
+  for (const auto& [name, api_key] : cfg.api_keys) {
+    out << "\n[api_keys." << table_key(name) << "]\n";
+    render_keys(out, "api_keys.*", api_key);
+  }
+  out << "\n[conformance]\n";
+  render_keys(out, "conformance", cfg.conformance);
   return out.str();
 }
 

@@ -114,6 +114,14 @@ const std::vector<key_spec>& schema() {
       .doc = "GPUs the node may use for gpu_worker actors",
       .min = 0,
       .max = 64 },
+    { .table = "node",
+      .key = "edge_port",
+      .type = vt::integer,
+      .default_value = "0",
+      .doc = "MCP port of this node, overriding [edge] port so that several "
+             "edge nodes can share a host; 0 means [edge] port",
+      .min = 0,
+      .max = 65535 },
     // [roles.NAME]
     { .table = "roles.*",
       .key = "failover",
@@ -146,6 +154,151 @@ const std::vector<key_spec>& schema() {
       .doc = "deadline of one request to the service",
       .min = 1,
       .max = 600000 },
+    // [edge]
+    { .table = "edge",
+      .key = "address",
+      .type = vt::string,
+      .default_value = R"("127.0.0.1")",
+      .doc = "address the MCP endpoint binds: an IPv4 or IPv6 address or "
+             "\"localhost\"; every interface (0.0.0.0) must be asked for" },
+    { .table = "edge",
+      .key = "port",
+      .type = vt::integer,
+      .default_value = "8080",
+      .doc = "Streamable HTTP port of the MCP endpoint (/mcp and "
+             "/mcp/<domain>); a node's edge_port overrides it",
+      .min = 1,
+      .max = 65535 },
+    { .table = "edge",
+      .key = "allowed_hosts",
+      .type = vt::string_array,
+      .default_value = "[]",
+      .doc = "names accepted in the Host and Origin headers besides "
+             "localhost, 127.0.0.1, [::1] and address" },
+    { .table = "edge",
+      .key = "max_body_bytes",
+      .type = vt::integer,
+      .default_value = "4194304",
+      .doc = "larger request bodies are refused with 413",
+      .min = 1024,
+      .max = 1073741824 },
+    { .table = "edge",
+      .key = "call_timeout_ms",
+      .type = vt::integer,
+      .default_value = "60000",
+      .doc = "deadline of one request (tools/call etc.)",
+      .min = 10,
+      .max = 3600000 },
+    { .table = "edge",
+      .key = "idle_timeout_ms",
+      .type = vt::integer,
+      .default_value = "300000",
+      .doc = "an idle keep-alive connection is closed after this",
+      .min = 100,
+      .max = unbounded },
+    { .table = "edge",
+      .key = "session_idle_ms",
+      .type = vt::integer,
+      .default_value = "1800000",
+      .doc = "an MCP session unused this long is ended",
+      .min = 1000,
+      .max = unbounded },
+    { .table = "edge",
+      .key = "max_sessions",
+      .type = vt::integer,
+      .default_value = "10000",
+      .doc = "live sessions at most; initialize beyond this gets 503",
+      .min = 1,
+      .max = unbounded },
+    { .table = "edge",
+      .key = "replay_events",
+      .type = vt::integer,
+      .default_value = "256",
+      .doc = "SSE events kept per session for Last-Event-ID replay",
+      .min = 0,
+      .max = 100000 },
+    { .table = "edge",
+      .key = "replay_bytes",
+      .type = vt::integer,
+      .default_value = "1048576",
+      .doc = "bytes of SSE events kept per session for replay, at most",
+      .min = 0,
+      .max = unbounded },
+    { .table = "edge",
+      .key = "page_size",
+      .type = vt::integer,
+      .default_value = "100",
+      .doc = "items per page of tools/list, resources/list and prompts/list",
+      .min = 1,
+      .max = 10000 },
+    { .table = "edge",
+      .key = "responses",
+      .type = vt::string,
+      .default_value = R"("sse")",
+      .doc = "how a POST is answered: \"sse\" (an event stream, resumable "
+             "with Last-Event-ID, as the official SDK does) or \"json\" (one "
+             "JSON body unless the request streams notifications)",
+      .choices = { "sse", "json" } },
+    { .table = "edge",
+      .key = "io_threads",
+      .type = vt::integer,
+      .default_value = "1",
+      .doc = "threads running the HTTP server",
+      .min = 1,
+      .max = 64 },
+    { .table = "edge",
+      .key = "ai_intelligence_port",
+      .type = vt::integer,
+      .default_value = "0",
+      .doc = "extra port serving only the ai_intelligence tools; 0 means none",
+      .min = 0,
+      .max = 65535 },
+    { .table = "edge",
+      .key = "data_intelligence_port",
+      .type = vt::integer,
+      .default_value = "0",
+      .doc = "extra port serving only the data_intelligence tools",
+      .min = 0,
+      .max = 65535 },
+    { .table = "edge",
+      .key = "infrastructure_intelligence_port",
+      .type = vt::integer,
+      .default_value = "0",
+      .doc = "extra port serving only the infrastructure_intelligence tools",
+      .min = 0,
+      .max = 65535 },
+    { .table = "edge",
+      .key = "business_intelligence_port",
+      .type = vt::integer,
+      .default_value = "0",
+      .doc = "extra port serving only the business_intelligence tools",
+      .min = 0,
+      .max = 65535 },
+    // [api_keys.NAME]
+    { .table = "api_keys.*",
+      .key = "key",
+      .type = vt::string,
+      .default_value = required,
+      .doc = "secret reference: env:VAR, file:PATH or sha256:<64 hex digits> "
+             "(the key's SHA-256); a literal key is an error",
+      .secret = true },
+    { .table = "api_keys.*",
+      .key = "tools",
+      .type = vt::string_array,
+      .default_value = R"(["*"])",
+      .doc = "glob patterns of the tools the key may list and call" },
+    // [conformance]
+    { .table = "conformance",
+      .key = "enabled",
+      .type = vt::boolean,
+      .default_value = "false",
+      .doc = "run the fixture actor of the MCP conformance suite" },
+    { .table = "conformance",
+      .key = "role",
+      .type = vt::string,
+      .default_value = R"("business_intelligence")",
+      .doc = "the role whose node runs the fixture actor; some node must run "
+             "it" },
   };
   return specs;
 }
@@ -172,6 +325,22 @@ const std::vector<table_spec>& tables() {
       .kind = table_kind::named_tables,
       .header = "[services.NAME]",
       .doc = "how to reach an external service" },
+    { .name = "edge",
+      .keys = "edge",
+      .kind = table_kind::table,
+      .header = "[edge]",
+      .doc = "the MCP endpoint of nodes that run the edge role" },
+    { .name = "api_keys",
+      .keys = "api_keys.*",
+      .kind = table_kind::named_tables,
+      .header = "[api_keys.NAME]",
+      .doc = "one bearer key of the MCP edge; with none, the edge needs no "
+             "key" },
+    { .name = "conformance",
+      .keys = "conformance",
+      .kind = table_kind::table,
+      .header = "[conformance]",
+      .doc = "the MCP conformance-suite fixtures" },
   };
   return specs;
 }
@@ -201,6 +370,11 @@ bool is_lower_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
+bool is_hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+         (c >= 'A' && c <= 'F');
+}
+
 } // namespace
 
 bool is_node_name(std::string_view x) {
@@ -223,6 +397,26 @@ bool is_secret_reference(std::string_view x) {
   return std::any_of(prefixes.begin(), prefixes.end(), [x](std::string_view p) {
     return x.starts_with(p);
   });
+}
+
+bool is_api_key_reference(std::string_view x) {
+  constexpr std::string_view hash = "sha256:";
+  if (x.starts_with(hash)) {
+    x.remove_prefix(hash.size());
+    return x.size() == 64 && std::all_of(x.begin(), x.end(), is_hex_digit);
+  }
+  return (x.starts_with("env:") && x.size() > 4) ||
+         (x.starts_with("file:") && x.size() > 5);
+}
+
+const std::vector<std::string_view>& domain_port_keys() {
+  static const std::vector<std::string_view> keys{
+    "ai_intelligence_port",
+    "data_intelligence_port",
+    "infrastructure_intelligence_port",
+    "business_intelligence_port",
+  };
+  return keys;
 }
 
 } // namespace sophia::runtime::config

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -16,10 +17,14 @@ std::string_view to_string(value_type x);
 /// The `key_spec::default_value` of a key that has no default.
 inline constexpr std::string_view required = "required";
 
+/// The `key_spec::max` of an integer key without an upper bound.
+inline constexpr int64_t unbounded = std::numeric_limits<int64_t>::max();
+
 /// One key of `cluster.conf`. Every key is declared exactly once, in
 /// `schema()`; the loader, the renderer and the tests all read this table.
 struct key_spec {
-  /// The table holding the key: `cluster`, `node`, `roles.*` or `services.*`.
+  /// The table holding the key: `cluster`, `node`, `edge`, `conformance`, or
+  /// `roles.*`, `services.*`, `api_keys.*` for the keys of named tables.
   std::string_view table;
   std::string_view key;
   value_type type = value_type::string;
@@ -29,7 +34,7 @@ struct key_spec {
   std::string_view doc;
   /// A literal value is printed as `<redacted>`; references are kept.
   bool secret = false;
-  /// Inclusive range of an integer key.
+  /// Inclusive range of an integer key; `max` may be `unbounded`.
   int64_t min = 0;
   int64_t max = 0;
   /// The values a string key may take; empty means any.
@@ -51,7 +56,8 @@ enum class table_kind {
 
 /// One top-level table of `cluster.conf`.
 struct table_spec {
-  /// The top-level key: `cluster`, `node`, `roles`, `services`.
+  /// The top-level key: `cluster`, `node`, `roles`, `services`, `edge`,
+  /// `api_keys`, `conformance`.
   std::string_view name;
   /// The schema table its keys live in: `cluster`, `node`, `roles.*`, ...
   std::string_view keys;
@@ -67,7 +73,7 @@ const std::vector<key_spec>& schema();
 /// Every top-level table, in the order the renderer prints them.
 const std::vector<table_spec>& tables();
 
-/// Returns the keys of `table` (`cluster`, `node`, `roles.*`, `services.*`).
+/// Returns the keys of `table` (`cluster`, `node`, `roles.*`, ...).
 std::vector<const key_spec*> keys_of(std::string_view table);
 
 /// Returns the spec of `key` in `table`, or nullptr.
@@ -86,5 +92,14 @@ bool is_service_name(std::string_view x);
 /// Returns whether `x` refers to a secret (`env:`, `file:`, `esc:`) rather
 /// than being one; references are safe to print.
 bool is_secret_reference(std::string_view x);
+
+/// Returns whether `x` is a valid `key` of `[api_keys.NAME]`: `env:VAR`,
+/// `file:PATH` or `sha256:` followed by exactly 64 hex digits, with a
+/// non-empty VAR and PATH. A key is never written into the file itself.
+bool is_api_key_reference(std::string_view x);
+
+/// Returns the port keys of `[edge]` that serve a single domain, in schema
+/// order: `ai_intelligence_port`, `data_intelligence_port`, ...
+const std::vector<std::string_view>& domain_port_keys();
 
 } // namespace sophia::runtime::config

@@ -62,7 +62,7 @@ void expect_error(std::string_view text,
 /// takes lines 1 and 2.
 constexpr std::string_view cluster_header = "[cluster]\nname = \"t\"\n";
 
-/// A valid [[node]] block; it takes four lines.
+/// A valid [[node]] block; it takes five lines.
 std::string node(std::string_view name,
                  int port,
                  std::string_view roles = R"(["edge"])") {
@@ -75,6 +75,11 @@ std::string node(std::string_view name,
 
 std::string with_cluster(std::string_view rest) {
   return std::string{ cluster_header } + std::string{ rest };
+}
+
+/// A valid cluster of one edge node, lines 1 to 7, followed by `rest`.
+std::string with_edge_node(std::string_view rest) {
+  return with_cluster(node("a", 7401) + std::string{ rest });
 }
 
 /// Compares everything the file says, not where it said it.
@@ -95,6 +100,7 @@ void check_same(const cluster_config& a, const cluster_config& b) {
     CHECK(a.nodes[i].roles == b.nodes[i].roles);
     CHECK(a.nodes[i].standby == b.nodes[i].standby);
     CHECK(a.nodes[i].gpus == b.nodes[i].gpus);
+    CHECK(a.nodes[i].edge_port == b.nodes[i].edge_port);
   }
   REQUIRE(a.roles.size() == b.roles.size());
   for (const auto& [name, role] : a.roles) {
@@ -111,6 +117,32 @@ void check_same(const cluster_config& a, const cluster_config& b) {
     CHECK(svc.base_url == b.services.at(name).base_url);
     CHECK(svc.timeout_ms == b.services.at(name).timeout_ms);
   }
+  CHECK(a.edge.address == b.edge.address);
+  CHECK(a.edge.port == b.edge.port);
+  CHECK(a.edge.allowed_hosts == b.edge.allowed_hosts);
+  CHECK(a.edge.max_body_bytes == b.edge.max_body_bytes);
+  CHECK(a.edge.call_timeout_ms == b.edge.call_timeout_ms);
+  CHECK(a.edge.idle_timeout_ms == b.edge.idle_timeout_ms);
+  CHECK(a.edge.session_idle_ms == b.edge.session_idle_ms);
+  CHECK(a.edge.max_sessions == b.edge.max_sessions);
+  CHECK(a.edge.replay_events == b.edge.replay_events);
+  CHECK(a.edge.replay_bytes == b.edge.replay_bytes);
+  CHECK(a.edge.page_size == b.edge.page_size);
+  CHECK(a.edge.io_threads == b.edge.io_threads);
+  CHECK(a.edge.ai_intelligence_port == b.edge.ai_intelligence_port);
+  CHECK(a.edge.data_intelligence_port == b.edge.data_intelligence_port);
+  CHECK(a.edge.infrastructure_intelligence_port ==
+        b.edge.infrastructure_intelligence_port);
+  CHECK(a.edge.business_intelligence_port == b.edge.business_intelligence_port);
+  REQUIRE(a.api_keys.size() == b.api_keys.size());
+  for (const auto& [name, api_key] : a.api_keys) {
+    REQUIRE(b.api_keys.count(name) == 1);
+    CHECK(api_key.name == b.api_keys.at(name).name);
+    CHECK(api_key.key == b.api_keys.at(name).key);
+    CHECK(api_key.tools == b.api_keys.at(name).tools);
+  }
+  CHECK(a.conformance.enabled == b.conformance.enabled);
+  CHECK(a.conformance.role == b.conformance.role);
 }
 
 std::filesystem::path source_dir() {
@@ -218,6 +250,195 @@ TEST_CASE("the schema's defaults agree with the structs' initializers") {
   CHECK(cfg.roles.at("edge").failover == role_config{}.failover);
   CHECK(cfg.roles.at("edge").move_back == role_config{}.move_back);
   CHECK(service_config{}.timeout_ms == 30000);
+  CHECK(cfg.nodes[0].edge_port == node_config{}.edge_port);
+  edge_config edge;
+  CHECK(cfg.edge.address == edge.address);
+  CHECK(cfg.edge.port == edge.port);
+  CHECK(cfg.edge.allowed_hosts == edge.allowed_hosts);
+  CHECK(cfg.edge.max_body_bytes == edge.max_body_bytes);
+  CHECK(cfg.edge.call_timeout_ms == edge.call_timeout_ms);
+  CHECK(cfg.edge.idle_timeout_ms == edge.idle_timeout_ms);
+  CHECK(cfg.edge.session_idle_ms == edge.session_idle_ms);
+  CHECK(cfg.edge.max_sessions == edge.max_sessions);
+  CHECK(cfg.edge.replay_events == edge.replay_events);
+  CHECK(cfg.edge.replay_bytes == edge.replay_bytes);
+  CHECK(cfg.edge.page_size == edge.page_size);
+  CHECK(cfg.edge.io_threads == edge.io_threads);
+  CHECK(cfg.edge.ai_intelligence_port == edge.ai_intelligence_port);
+  CHECK(cfg.edge.data_intelligence_port == edge.data_intelligence_port);
+  CHECK(cfg.edge.infrastructure_intelligence_port ==
+        edge.infrastructure_intelligence_port);
+  CHECK(cfg.edge.business_intelligence_port == edge.business_intelligence_port);
+  CHECK(cfg.api_keys.empty());
+  CHECK(cfg.conformance.enabled == conformance_config{}.enabled);
+  CHECK(cfg.conformance.role == conformance_config{}.role);
+}
+
+TEST_CASE("[edge], [api_keys] and [conformance] have documented defaults") {
+  auto cfg = config_of(with_cluster(node("a", 1) + R"(
+[api_keys.ops]
+key = "env:SOPHIA_MCP_KEY"
+)"));
+  CHECK(cfg.edge.address == "127.0.0.1");
+  CHECK(cfg.edge.port == 8080);
+  CHECK(cfg.edge.allowed_hosts.empty());
+  CHECK(cfg.edge.max_body_bytes == 4194304);
+  CHECK(cfg.edge.call_timeout_ms == 60000);
+  CHECK(cfg.edge.idle_timeout_ms == 300000);
+  CHECK(cfg.edge.session_idle_ms == 1800000);
+  CHECK(cfg.edge.max_sessions == 10000);
+  CHECK(cfg.edge.replay_events == 256);
+  CHECK(cfg.edge.replay_bytes == 1048576);
+  CHECK(cfg.edge.page_size == 100);
+  CHECK(cfg.edge.io_threads == 1);
+  CHECK(cfg.edge.ai_intelligence_port == 0);
+  CHECK(cfg.edge.data_intelligence_port == 0);
+  CHECK(cfg.edge.infrastructure_intelligence_port == 0);
+  CHECK(cfg.edge.business_intelligence_port == 0);
+  CHECK(cfg.nodes[0].edge_port == 0);
+  CHECK(cfg.nodes[0].mcp_port(cfg.edge) == 8080);
+  REQUIRE(cfg.api_keys.size() == 1);
+  const auto& ops = cfg.api_keys.at("ops");
+  CHECK(ops.name == "ops");
+  CHECK(ops.key == "env:SOPHIA_MCP_KEY");
+  CHECK(ops.tools == std::vector<std::string>{ "*" });
+  CHECK(ops.position.line == 9);
+  CHECK(ops.position.column == 1);
+  CHECK_FALSE(cfg.conformance.enabled);
+  CHECK(cfg.conformance.role == "business_intelligence");
+}
+
+TEST_CASE("[edge], [api_keys] and [conformance] override the defaults") {
+  auto cfg = config_of(R"([cluster]
+name = "t"
+
+[edge]
+address = "::"
+port = 9000
+allowed_hosts = ["sophia.example.com", "10.0.0.5"]
+max_body_bytes = 1024
+call_timeout_ms = 3600000
+idle_timeout_ms = 100
+session_idle_ms = 1000
+max_sessions = 1
+replay_events = 0
+replay_bytes = 0
+page_size = 10000
+io_threads = 64
+ai_intelligence_port = 9001
+data_intelligence_port = 9002
+infrastructure_intelligence_port = 9003
+business_intelligence_port = 9004
+
+[[node]]
+name = "edge-1"
+host = "10.0.0.1"
+port = 7401
+roles = ["edge"]
+
+[[node]]
+name = "edge-2"
+host = "10.0.0.2"
+port = 7402
+roles = ["edge", "data_intelligence"]
+edge_port = 9100
+
+[[node]]
+name = "edge-3"
+host = "10.0.0.3"
+port = 7401
+roles = ["pipeline"]
+standby = ["edge"]
+edge_port = 9000
+
+[api_keys.ops]
+key = "file:/run/secrets/mcp"
+tools = ["*"]
+
+[api_keys.hashed]
+key = "sha256:9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
+tools = ["sophia.*", "data_*"]
+
+[conformance]
+enabled = true
+role = "data_intelligence"
+)");
+  CHECK(cfg.edge.address == "::");
+  CHECK(cfg.edge.port == 9000);
+  CHECK(cfg.edge.allowed_hosts ==
+        std::vector<std::string>{ "sophia.example.com", "10.0.0.5" });
+  CHECK(cfg.edge.max_body_bytes == 1024);
+  CHECK(cfg.edge.call_timeout_ms == 3600000);
+  CHECK(cfg.edge.idle_timeout_ms == 100);
+  CHECK(cfg.edge.session_idle_ms == 1000);
+  CHECK(cfg.edge.max_sessions == 1);
+  CHECK(cfg.edge.replay_events == 0);
+  CHECK(cfg.edge.replay_bytes == 0);
+  CHECK(cfg.edge.page_size == 10000);
+  CHECK(cfg.edge.io_threads == 64);
+  CHECK(cfg.edge.ai_intelligence_port == 9001);
+  CHECK(cfg.edge.data_intelligence_port == 9002);
+  CHECK(cfg.edge.infrastructure_intelligence_port == 9003);
+  CHECK(cfg.edge.business_intelligence_port == 9004);
+  CHECK(cfg.nodes[0].mcp_port(cfg.edge) == 9000);
+  CHECK(cfg.nodes[1].edge_port == 9100);
+  CHECK(cfg.nodes[1].mcp_port(cfg.edge) == 9100);
+  CHECK(cfg.nodes[2].mcp_port(cfg.edge) == 9000);
+  REQUIRE(cfg.api_keys.size() == 2);
+  CHECK(cfg.api_keys.at("ops").key == "file:/run/secrets/mcp");
+  CHECK(cfg.api_keys.at("hashed").tools ==
+        std::vector<std::string>{ "sophia.*", "data_*" });
+  CHECK(cfg.conformance.enabled);
+  CHECK(cfg.conformance.role == "data_intelligence");
+}
+
+TEST_CASE("edge nodes share a host through edge_port") {
+  auto cfg = config_of(
+    with_cluster(node("a", 7401) + node("b", 7402) + "edge_port = 8081\n" +
+                 node("c", 7403, R"(["pipeline"])") +
+                 "standby = [\"edge\"]\nedge_port = 8082\n"));
+  CHECK(cfg.nodes[0].mcp_port(cfg.edge) == 8080);
+  CHECK(cfg.nodes[1].mcp_port(cfg.edge) == 8081);
+  CHECK(cfg.nodes[2].mcp_port(cfg.edge) == 8082);
+  // Nodes on other hosts may use the same ports.
+  auto other = config_of(
+    with_cluster(node("a", 7401) +
+                 "[[node]]\nname = \"b\"\nhost = \"10.0.0.2\"\nport = "
+                 "7401\nroles = [\"edge\"]\n[edge]\nai_intelligence_port = "
+                 "9001\n"));
+  CHECK(other.nodes[1].mcp_port(other.edge) == 8080);
+}
+
+TEST_CASE("[edge] address takes IPv4, IPv6 and localhost") {
+  for (auto addr :
+       { "0.0.0.0", "192.168.1.20", "::1", "fe80::1", "localhost" }) {
+    INFO(addr);
+    auto cfg = config_of(
+      with_edge_node(std::string{ "[edge]\naddress = \"" } + addr + "\"\n"));
+    CHECK(cfg.edge.address == addr);
+  }
+}
+
+TEST_CASE("a disabled [conformance] may name a role no node runs") {
+  auto cfg = config_of(
+    with_edge_node("[conformance]\nenabled = false\nrole = \"gpu_worker\"\n"));
+  CHECK_FALSE(cfg.conformance.enabled);
+  CHECK(cfg.conformance.role == "gpu_worker");
+}
+
+TEST_CASE("is_api_key_reference") {
+  auto hex = std::string(64, 'a');
+  CHECK(is_api_key_reference("env:X"));
+  CHECK(is_api_key_reference("file:/k"));
+  CHECK(is_api_key_reference("sha256:" + hex));
+  CHECK(is_api_key_reference("sha256:" + std::string(64, 'F')));
+  CHECK_FALSE(is_api_key_reference("env:"));
+  CHECK_FALSE(is_api_key_reference("file:"));
+  CHECK_FALSE(is_api_key_reference("sha256:" + hex + "a"));
+  CHECK_FALSE(is_api_key_reference("sha256:" + hex.substr(1) + "g"));
+  CHECK_FALSE(is_api_key_reference("esc:acme/prod#key"));
+  CHECK_FALSE(is_api_key_reference("sk-live-0123"));
+  CHECK_FALSE(is_api_key_reference(""));
 }
 
 TEST_CASE("node_config, find_node and known_roles") {
@@ -227,6 +448,12 @@ TEST_CASE("node_config, find_node and known_roles") {
   CHECK(n.endpoint() == "[::1]:7401");
   n.host = "localhost";
   CHECK(n.endpoint() == "localhost:7401");
+  edge_config edge;
+  CHECK(n.mcp_port(edge) == 8080);
+  edge.port = 9000;
+  CHECK(n.mcp_port(edge) == 9000);
+  n.edge_port = 8081;
+  CHECK(n.mcp_port(edge) == 8081);
   const auto& roles = known_roles();
   CHECK(roles.size() == 8);
   for (auto role : { "edge",
@@ -261,6 +488,12 @@ TEST_CASE("the shipped cluster.conf validates") {
   CHECK(cfg.roles.at("ai_intelligence").failover);
   CHECK(cfg.roles.at("data_intelligence").failover);
   CHECK(cfg.services.at("openrouter").api_key == "env:OPENROUTER_API_KEY");
+  // `tools/sophia up` serves MCP on 127.0.0.1:8080, without keys or fixtures.
+  CHECK(cfg.find_node("edge-1")->roles.front() == "edge");
+  CHECK(cfg.edge.address == "127.0.0.1");
+  CHECK(cfg.find_node("edge-1")->mcp_port(cfg.edge) == 8080);
+  CHECK(cfg.api_keys.empty());
+  CHECK_FALSE(cfg.conformance.enabled);
   // Its comments document every key of the schema.
   auto text = read_all(path);
   for (const auto& spec : schema()) {
@@ -283,7 +516,9 @@ TEST_CASE("load reports a missing file") {
 
 TEST_CASE("render_effective round-trips through parse") {
   auto path = source_dir() / "cluster.conf";
-  auto shipped = config_of(read_all(path), path.string());
+  // The shipped file has no [api_keys.NAME]; add one so its keys print too.
+  auto shipped = config_of(
+    read_all(path) + "\n[api_keys.ops]\nkey = \"env:K\"\n", path.string());
   auto text = render_effective(shipped);
   INFO(text);
   auto again = config_of(text, "effective.conf");
@@ -316,6 +551,26 @@ move_back = true
 api_key = "file:/run/secrets/key \"x\""
 base_url = "https://example.com/v1"
 timeout_ms = 1
+
+[edge]
+address = "::1"
+port = 65535
+allowed_hosts = ["a.example", "b \"q\""]
+max_body_bytes = 1073741824
+idle_timeout_ms = 9223372036854775807
+replay_bytes = 0
+ai_intelligence_port = 1
+
+[api_keys.a_1]
+key = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+tools = ["sophia.*", "x\\y"]
+
+[api_keys.b]
+key = "env:B"
+
+[conformance]
+enabled = true
+role = "pipeline"
 )");
   auto text = render_effective(cfg);
   INFO(text);
@@ -355,6 +610,35 @@ base_url = "http://127.0.0.1:9000"
   // Still valid TOML: the redacted key reads back as the marker.
   auto again = config_of(text);
   CHECK(again.services.at("literal").api_key == "<redacted>");
+}
+
+TEST_CASE("render_effective keeps the references of [api_keys]") {
+  auto hash = "sha256:" + std::string(64, 'c');
+  auto cfg = config_of(with_edge_node(R"(
+[api_keys.e]
+key = "env:SOPHIA_MCP_KEY"
+
+[api_keys.f]
+key = "file:/run/secrets/mcp"
+tools = ["sophia.*"]
+
+[api_keys.h]
+key = ")" + hash + "\"\n"));
+  auto text = render_effective(cfg);
+  INFO(text);
+  CHECK(text.find("<redacted>") == std::string::npos);
+  CHECK(text.find("[api_keys.e]\nkey = \"env:SOPHIA_MCP_KEY\"\ntools = "
+                  "[\"*\"]\n") != std::string::npos);
+  CHECK(text.find("[api_keys.f]\nkey = \"file:/run/secrets/mcp\"\ntools = "
+                  "[\"sophia.*\"]\n") != std::string::npos);
+  CHECK(text.find("[api_keys.h]\nkey = \"" + hash + "\"\n") !=
+        std::string::npos);
+  CHECK(text.find("\n[edge]\naddress = \"127.0.0.1\"\nport = 8080\n") !=
+        std::string::npos);
+  CHECK(text.find("\n[conformance]\nenabled = false\nrole = "
+                  "\"business_intelligence\"\n") != std::string::npos);
+  CHECK(text.find("\nedge_port = 0\n") != std::string::npos);
+  check_same(cfg, config_of(text));
 }
 
 // -- rejected configurations: one case per rule -------------------------------
@@ -627,4 +911,351 @@ host = "h"
                        0) == 0);
   CHECK(lines[5].rfind("test.conf:13:8: error: duplicate node name 'a'", 0) ==
         0);
+}
+
+// -- rejected [edge], [api_keys.NAME] and [conformance] -----------------------
+
+TEST_CASE("rejects unknown [edge], [api_keys] and [conformance] names") {
+  expect_error(with_edge_node("[edge]\nprot = 9000\n"),
+               9,
+               1,
+               "unknown key 'prot' in [edge]; did you mean 'port'?");
+  expect_error(with_edge_node("[api_key.ops]\nkey = \"env:K\"\n"),
+               8,
+               2,
+               "unknown table 'api_key'; did you mean 'api_keys'?");
+  expect_error(with_edge_node("[conformence]\nenabled = false\n"),
+               8,
+               2,
+               "unknown table 'conformence'; did you mean 'conformance'?");
+  expect_error(with_edge_node("[api_keys.ops]\nkey = \"env:K\"\ntool = "
+                              "[\"*\"]\n"),
+               10,
+               1,
+               "unknown key 'tool' in [api_keys.ops]; did you mean 'tools'?");
+  expect_error(with_edge_node("[conformance]\nenable = true\n"),
+               9,
+               1,
+               "unknown key 'enable' in [conformance]; did you mean "
+               "'enabled'?");
+}
+
+TEST_CASE("rejects [edge], [api_keys] and [conformance] of the wrong type") {
+  expect_error("edge = 3\n" + with_edge_node(""),
+               1,
+               8,
+               "edge: expected table [edge], got integer");
+  expect_error("conformance = true\n" + with_edge_node(""),
+               1,
+               15,
+               "conformance: expected table [conformance], got boolean");
+  expect_error("api_keys = 3\n" + with_edge_node(""),
+               1,
+               12,
+               "api_keys: expected [api_keys.NAME] tables, got integer");
+  expect_error(with_edge_node("[api_keys]\nops = 1\n"),
+               9,
+               7,
+               "ops in [api_keys]: expected a [api_keys.NAME] table, got "
+               "integer");
+  expect_error(with_edge_node("[edge]\nport = \"8080\"\n"),
+               9,
+               8,
+               "port in [edge]: expected integer, got string");
+  expect_error(with_edge_node("[edge]\nallowed_hosts = \"a\"\n"),
+               9,
+               17,
+               "allowed_hosts in [edge]: expected string array, got string");
+  expect_error(with_edge_node("[api_keys.ops]\nkey = \"env:K\"\ntools = "
+                              "\"*\"\n"),
+               10,
+               9,
+               "tools in [api_keys.ops]: expected string array, got string");
+  expect_error(with_edge_node("[conformance]\nenabled = \"yes\"\n"),
+               9,
+               11,
+               "enabled in [conformance]: expected boolean, got string");
+}
+
+TEST_CASE("rejects [edge] values out of range") {
+  struct {
+    std::string_view line;
+    uint32_t col;
+    std::string_view message;
+  } cases[] = {
+    { "port = 0", 8, "port in [edge]: 0 is out of range 1..65535" },
+    { "port = 65536", 8, "port in [edge]: 65536 is out of range 1..65535" },
+    { "max_body_bytes = 1023",
+      18,
+      "max_body_bytes in [edge]: 1023 is out of range 1024..1073741824" },
+    { "max_body_bytes = 1073741825",
+      18,
+      "max_body_bytes in [edge]: 1073741825 is out of range "
+      "1024..1073741824" },
+    { "call_timeout_ms = 9",
+      19,
+      "call_timeout_ms in [edge]: 9 is out of range 10..3600000" },
+    { "call_timeout_ms = 3600001",
+      19,
+      "call_timeout_ms in [edge]: 3600001 is out of range 10..3600000" },
+    { "idle_timeout_ms = 99",
+      19,
+      "idle_timeout_ms in [edge]: 99 is below the minimum 100" },
+    { "session_idle_ms = 999",
+      19,
+      "session_idle_ms in [edge]: 999 is below the minimum 1000" },
+    { "max_sessions = 0",
+      16,
+      "max_sessions in [edge]: 0 is below the minimum 1" },
+    { "replay_events = -1",
+      17,
+      "replay_events in [edge]: -1 is out of range 0..100000" },
+    { "replay_events = 100001",
+      17,
+      "replay_events in [edge]: 100001 is out of range 0..100000" },
+    { "replay_bytes = -1",
+      16,
+      "replay_bytes in [edge]: -1 is below the minimum 0" },
+    { "page_size = 0", 13, "page_size in [edge]: 0 is out of range 1..10000" },
+    { "page_size = 10001",
+      13,
+      "page_size in [edge]: 10001 is out of range 1..10000" },
+    { "io_threads = 0", 14, "io_threads in [edge]: 0 is out of range 1..64" },
+    { "io_threads = 65", 14, "io_threads in [edge]: 65 is out of range 1..64" },
+    { "ai_intelligence_port = 65536",
+      24,
+      "ai_intelligence_port in [edge]: 65536 is out of range 0..65535" },
+    { "data_intelligence_port = -1",
+      26,
+      "data_intelligence_port in [edge]: -1 is out of range 0..65535" },
+    { "infrastructure_intelligence_port = 70000",
+      36,
+      "infrastructure_intelligence_port in [edge]: 70000 is out of range "
+      "0..65535" },
+    { "business_intelligence_port = 65536",
+      30,
+      "business_intelligence_port in [edge]: 65536 is out of range "
+      "0..65535" },
+  };
+  for (const auto& x : cases) {
+    INFO(x.line);
+    expect_error(with_edge_node("[edge]\n" + std::string{ x.line } + "\n"),
+                 9,
+                 x.col,
+                 x.message);
+  }
+  expect_error(with_edge_node("edge_port = 70000\n"),
+               8,
+               13,
+               "edge_port in [[node]] 'a': 70000 is out of range 0..65535");
+  expect_error(with_edge_node("edge_port = -1\n"),
+               8,
+               13,
+               "edge_port in [[node]] 'a': -1 is out of range 0..65535");
+}
+
+TEST_CASE("rejects an [edge] address that is not an IP address") {
+  expect_error(with_edge_node("[edge]\naddress = \"example.com\"\n"),
+               9,
+               11,
+               "address in [edge]: \"example.com\" is not an IPv4 or IPv6 "
+               "address or \"localhost\"");
+  expect_error(with_edge_node("[edge]\naddress = \"256.0.0.1\"\n"),
+               9,
+               11,
+               "address in [edge]: \"256.0.0.1\" is not an IPv4 or IPv6 "
+               "address or \"localhost\"");
+  expect_error(with_edge_node("[edge]\naddress = \"\"\n"),
+               9,
+               11,
+               "address in [edge]: \"\" is not an IPv4 or IPv6 address or "
+               "\"localhost\"");
+  expect_error(with_edge_node("[edge]\naddress = \"[::1]\"\n"),
+               9,
+               11,
+               "address in [edge]: \"[::1]\" is not an IPv4 or IPv6 address "
+               "or \"localhost\"; write IPv6 addresses without brackets");
+}
+
+TEST_CASE("rejects an empty name in [edge] allowed_hosts") {
+  expect_error(with_edge_node("[edge]\nallowed_hosts = [\"a\", \"\"]\n"),
+               9,
+               23,
+               "allowed_hosts in [edge]: a name must not be empty");
+}
+
+TEST_CASE("rejects a domain port equal to the MCP port") {
+  expect_error(with_edge_node("[edge]\nai_intelligence_port = 8080\n"),
+               9,
+               24,
+               "ai_intelligence_port in [edge]: 8080 is already the MCP port "
+               "(port)");
+  expect_error(with_edge_node("[edge]\nport = 9000\n"
+                              "business_intelligence_port = 9000\n"),
+               10,
+               30,
+               "business_intelligence_port in [edge]: 9000 is already the "
+               "MCP port (port)");
+  expect_error(with_edge_node("[edge]\nai_intelligence_port = 9001\n"
+                              "data_intelligence_port = 9001\n"),
+               10,
+               26,
+               "data_intelligence_port in [edge]: 9001 is already "
+               "ai_intelligence_port");
+  // A node's edge_port is its MCP port.
+  expect_error(with_edge_node("edge_port = 9001\n[edge]\n"
+                              "ai_intelligence_port = 9001\n"),
+               8,
+               13,
+               "edge_port in [[node]] 'a': 9001 is already "
+               "ai_intelligence_port of [edge]");
+}
+
+TEST_CASE("rejects two edge nodes on one host with the same MCP port") {
+  expect_error(with_cluster(node("a", 7401) + node("b", 7402)),
+               8,
+               1,
+               "MCP port 8080 of [[node]] 'b' on host 127.0.0.1 is already "
+               "the MCP port of edge node 'a'; give one of them its own "
+               "edge_port");
+  expect_error(with_cluster(node("a", 7401) + "edge_port = 9000\n" +
+                            node("b", 7402) + "edge_port = 9000\n"),
+               14,
+               13,
+               "MCP port 9000 of [[node]] 'b' on host 127.0.0.1 is already "
+               "the MCP port of edge node 'a'; give one of them its own "
+               "edge_port");
+  // Only nodes running the edge role bind it.
+  config_of(with_cluster(node("a", 7401) + node("b", 7402, R"(["pipeline"])") +
+                         "standby = [\"edge\"]\n"));
+}
+
+TEST_CASE("rejects an edge port that is a node's cluster port") {
+  expect_error(
+    with_cluster(node("a", 7401) + node("b", 8080, R"(["pipeline"])")),
+    3,
+    1,
+    "MCP port 8080 of [[node]] 'a' on host 127.0.0.1 is already "
+    "the cluster port of node 'b'");
+  expect_error(with_edge_node("edge_port = 7401\n"),
+               8,
+               13,
+               "MCP port 7401 of [[node]] 'a' on host 127.0.0.1 is already "
+               "the cluster port of node 'a'");
+  expect_error(with_edge_node("[edge]\nai_intelligence_port = 7401\n"),
+               9,
+               24,
+               "ai_intelligence_port in [edge]: edge node 'a' would bind 7401 "
+               "on host 127.0.0.1, which is already the cluster port of node "
+               "'a'");
+}
+
+TEST_CASE("rejects domain ports of two edge nodes on one host") {
+  expect_error(with_cluster(node("a", 7401) + node("b", 7402) +
+                            "edge_port = 8081\n[edge]\n"
+                            "ai_intelligence_port = 9001\n"),
+               15,
+               24,
+               "ai_intelligence_port in [edge]: edge node 'b' would bind 9001 "
+               "on host 127.0.0.1, which is already ai_intelligence_port of "
+               "edge node 'a'");
+}
+
+TEST_CASE("rejects edge_port on a node without the edge role") {
+  expect_error(
+    with_cluster(node("a", 1, R"(["pipeline"])") + "edge_port = 8081\n"),
+    8,
+    13,
+    "edge_port in [[node]] 'a': the node neither runs nor stands by "
+    "for the edge role");
+}
+
+TEST_CASE("rejects invalid [api_keys.NAME] names") {
+  expect_error(with_edge_node("[api_keys.Ops-Key]\nkey = \"env:K\"\n"),
+               8,
+               11,
+               "invalid API key name 'Ops-Key': must match [a-z0-9_]+");
+}
+
+TEST_CASE("rejects an [api_keys.NAME] key that is not a reference") {
+  constexpr std::string_view literal =
+    "key in [api_keys.ops]: must be a reference (env:VAR, file:PATH or "
+    "sha256:<64 hex digits>), not the key itself, so that keys never sit in "
+    "this file";
+  auto key = [](std::string_view value) {
+    return with_edge_node("[api_keys.ops]\nkey = \"" + std::string{ value } +
+                          "\"\n");
+  };
+  expect_error(key("sk-live-0123456789"), 9, 7, literal);
+  expect_error(key(""), 9, 7, literal);
+  expect_error(key("esc:acme/prod#mcp.key"),
+               9,
+               7,
+               "key in [api_keys.ops]: esc: references are not supported for "
+               "API keys; use env:VAR, file:PATH or sha256:<64 hex digits>");
+  expect_error(key("ENV:SOPHIA_MCP_KEY"), 9, 7, literal);
+  // The message never repeats the value: it may be the key itself.
+  for (const auto& d : errors_of(key("sk-live-0123456789")))
+    CHECK(d.message.find("sk-live") == std::string::npos);
+  constexpr std::string_view bad_hash =
+    "key in [api_keys.ops]: sha256: must be followed by exactly 64 hex "
+    "digits, the SHA-256 of the key";
+  expect_error(key("sha256:" + std::string(63, 'a')), 9, 7, bad_hash);
+  expect_error(key("sha256:" + std::string(65, 'a')), 9, 7, bad_hash);
+  expect_error(key("sha256:" + std::string(63, 'a') + "g"), 9, 7, bad_hash);
+  expect_error(key("sha256:"), 9, 7, bad_hash);
+  expect_error(key("env:"),
+               9,
+               7,
+               "key in [api_keys.ops]: env: must be followed by the name of "
+               "an environment variable");
+  expect_error(key("file:"),
+               9,
+               7,
+               "key in [api_keys.ops]: file: must be followed by the path of "
+               "a file");
+  expect_error(with_edge_node("[api_keys.ops]\ntools = [\"*\"]\n"),
+               8,
+               1,
+               "missing required key 'key' in [api_keys.ops]");
+}
+
+TEST_CASE("rejects empty [api_keys.NAME] tools") {
+  expect_error(with_edge_node("[api_keys.ops]\nkey = \"env:K\"\ntools = []\n"),
+               10,
+               9,
+               "tools in [api_keys.ops]: must list at least one pattern (\"*\" "
+               "allows every tool)");
+  expect_error(with_edge_node("[api_keys.ops]\nkey = \"env:K\"\n"
+                              "tools = [\"sophia.*\", \"\"]\n"),
+               10,
+               22,
+               "tools in [api_keys.ops]: a pattern must not be empty");
+}
+
+TEST_CASE("rejects an unknown [conformance] role with a suggestion") {
+  expect_error(with_edge_node("[conformance]\nrole = "
+                              "\"busines_intelligence\"\n"),
+               9,
+               8,
+               "unknown role 'busines_intelligence' in role of [conformance]; "
+               "did you mean 'business_intelligence'?");
+  expect_error(with_edge_node("[conformance]\nrole = \"fixtures\"\n"),
+               9,
+               8,
+               "unknown role 'fixtures' in role of [conformance]");
+}
+
+TEST_CASE("rejects an enabled [conformance] whose role no node runs") {
+  expect_error(with_edge_node("[conformance]\nenabled = true\n"),
+               9,
+               11,
+               "[conformance] is enabled but no node runs role "
+               "'business_intelligence'");
+  // Standing by for a role is not running it.
+  expect_error(with_edge_node("standby = [\"pipeline\"]\n[conformance]\n"
+                              "enabled = true\nrole = \"pipeline\"\n"),
+               11,
+               8,
+               "[conformance] is enabled but no node runs role 'pipeline'");
 }
