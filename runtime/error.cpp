@@ -2,6 +2,7 @@
 
 #include <caf/atom.hpp>
 #include <caf/make_message.hpp>
+#include <caf/sec.hpp>
 
 namespace sophia::runtime {
 
@@ -34,6 +35,15 @@ caf::error make_error(errc code, std::string detail) {
   return caf::error{ static_cast<uint8_t>(code),
                      error_category(),
                      caf::make_message(std::move(detail)) };
+}
+
+std::string detail_of(const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.match_elements<std::string>()) return ctx.get_as<std::string>(0);
+  if (!err) return {};
+  if (err.category() == caf::atom("system"))
+    return caf::to_string(static_cast<caf::sec>(err.code()));
+  return caf::to_string(err);
 }
 
 errc code_of(const caf::error& err) {

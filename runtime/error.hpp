@@ -48,6 +48,10 @@ caf::error make_error(errc code, std::string detail = {});
 /// Returns the `errc` of `err` if it belongs to category `sophia`, else `none`.
 errc code_of(const caf::error& err);
 
+/// The detail text of an error made by `make_error` (empty when it has
+/// none); other errors are rendered by `sys`-free best effort.
+std::string detail_of(const caf::error& err);
+
 /// The category atom under which `errc` values travel.
 caf::atom_value error_category();
 

@@ -79,4 +79,21 @@ auto async_call(Self* self,
                        caf::timespan{ req.deadline });
 }
 
+/// As above, for a callee that may talk back mid-call: it receives
+/// `(call, envelope, channel)` (see `runtime/mcp/provider.hpp`).
+template <class Self>
+auto async_call(Self* self,
+                const caf::actor& registry,
+                const caf::actor& target,
+                const request& req,
+                const caf::actor& channel) {
+  return self->request(registry,
+                       router_timeout(self->node(), registry, req),
+                       atoms::call::value,
+                       target,
+                       make_envelope(req),
+                       caf::timespan{ req.deadline },
+                       channel);
+}
+
 } // namespace sophia::runtime::call

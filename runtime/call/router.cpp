@@ -21,13 +21,18 @@ std::string millis(caf::timespan x) {
 caf::result<wire::buffer> router::route(caf::event_based_actor* self,
                                         const caf::actor& target,
                                         wire::buffer& env,
-                                        caf::timespan timeout) {
+                                        caf::timespan timeout,
+                                        const caf::actor& channel) {
   auto rp = self->make_response_promise<wire::buffer>();
   auto id = ++next_id_;
   auto addr = target.address();
   if (watched_.insert(addr).second) self->monitor(target);
   auto h =
-    self->request(target, caf::infinite, atoms::call::value, std::move(env));
+    channel
+      ? self->request(
+          target, caf::infinite, atoms::call::value, std::move(env), channel)
+      : self->request(
+          target, caf::infinite, atoms::call::value, std::move(env));
   pending_.add(
     id, addr, self->clock().now() + timeout, slot{ rp, h.id(), timeout });
   h.then(

@@ -28,10 +28,14 @@ namespace sophia::runtime::call {
 class router {
 public:
   /// Forwards `env` to `target`; the result completes when the call ends.
+  /// A valid `channel` travels with the envelope, as `(call, env, channel)`:
+  /// the callee reports progress to it or asks it questions mid-call (the
+  /// MCP edge passes itself; see `runtime/mcp/provider.hpp`).
   caf::result<wire::buffer> route(caf::event_based_actor* self,
                                   const caf::actor& target,
                                   wire::buffer& env,
-                                  caf::timespan timeout);
+                                  caf::timespan timeout,
+                                  const caf::actor& channel = {});
 
   /// Fails every call pending on the actor that went down; returns whether
   /// it was a callee.

@@ -200,6 +200,15 @@ caf::behavior registry_impl(actor_ptr self,
         return make_error(errc::not_found, "call to an invalid handle");
       return self->state.router.route(self, target, env, timeout);
     },
+    [self](atoms::call,
+           const caf::actor& target,
+           wire::buffer& env,
+           caf::timespan timeout,
+           const caf::actor& channel) -> caf::result<wire::buffer> {
+      if (!target)
+        return make_error(errc::not_found, "call to an invalid handle");
+      return self->state.router.route(self, target, env, timeout, channel);
+    },
   };
 }
 

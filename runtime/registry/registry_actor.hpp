@@ -21,6 +21,8 @@ namespace sophia::runtime::registry {
 /// - `(call, std::string name | actor target, buffer CallEnvelope, timespan)`
 ///   -> `buffer CallReply`; fails with `deadline_exceeded` after the timespan
 ///   and with `node_down` as soon as the target or its node goes down
+/// - `(call, actor target, buffer, timespan, actor channel)`: as above; the
+///   target receives `(call, buffer, channel)`
 ///
 /// From the membership actor: `(member, event)`; from peer registries:
 /// `(regsync, buffer RegistrySnapshot, std::vector<actor>)`, and
