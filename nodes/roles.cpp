@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "actors/conformance/fixtures.hpp"
+#include "actors/edge/edge_service.hpp"
 #include "runtime/placement/decide.hpp"
 #include "runtime/placement/role_endpoint.hpp"
 #include "runtime/supervision/supervisor.hpp"
@@ -12,7 +14,10 @@ using namespace runtime::supervision;
 
 child_spec role_supervisor(const std::string& role,
                            const std::string& node,
-                           caf::actor registry) {
+                           caf::actor registry,
+                           const runtime::config::cluster_config& cluster,
+                           std::function<caf::actor()> membership) {
+  std::vector<child_spec> children;
   child_spec endpoint;
   endpoint.id = "endpoint";
   endpoint.start = [=](caf::actor_system& sys, const caf::message&) {
@@ -20,13 +25,34 @@ child_spec role_supervisor(const std::string& role,
       sys, role, node, registry) };
   };
   endpoint.shutdown = shutdown_spec::timeout(std::chrono::milliseconds{ 2000 });
+  children.push_back(std::move(endpoint));
+  if (role == "edge") {
+    child_spec mcp;
+    mcp.id = "mcp";
+    mcp.start = [=](caf::actor_system& sys, const caf::message&) {
+      return actors::edge::spawn_edge_service(sys, cluster, node, membership);
+    };
+    mcp.shutdown = shutdown_spec::timeout(std::chrono::milliseconds{ 3000 });
+    children.push_back(std::move(mcp));
+  }
+  if (cluster.conformance.enabled && role == cluster.conformance.role) {
+    child_spec fixtures;
+    fixtures.id = "conformance";
+    fixtures.start = [=](caf::actor_system& sys, const caf::message&) {
+      return caf::expected<caf::actor>{ actors::conformance::spawn_fixtures(
+        sys, registry, role) };
+    };
+    fixtures.shutdown =
+      shutdown_spec::timeout(std::chrono::milliseconds{ 1000 });
+    children.push_back(std::move(fixtures));
+  }
   // A role that crash-loops (more than 3 restarts in 5 s) escalates to the
   // node supervisor, which restarts the whole role; only if that keeps
   // failing does the node give up.
   return supervisor_spec(
     runtime::placement::registry_name(role),
     flags{ strategy::one_for_one, 3, std::chrono::milliseconds{ 5000 } },
-    { endpoint });
+    std::move(children));
 }
 
 } // namespace sophia::nodes

@@ -2,6 +2,7 @@
 //
 //   sophia-node --config FILE --node NAME     run node NAME of FILE
 //   sophia-node --config FILE --check         validate FILE, print it
+//   sophia-node --config FILE --stdio         an MCP edge on stdin/stdout
 //
 // Exit codes: 0 clean shutdown, 1 runtime failure (port taken, ...),
 // 2 bad command line or configuration (nothing is started).
@@ -20,8 +21,10 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include "actors/edge/edge_service.hpp"
 #include "gpu/device.hpp"
 #include "nodes/roles.hpp"
+#include "nodes/stdio_edge.hpp"
 #include "runtime/config/loader.hpp"
 #include "runtime/log.hpp"
 #include "runtime/node/node.hpp"
@@ -38,6 +41,13 @@ constexpr const char* usage = R"(usage:
   sophia-node --config FILE --node NAME   run node NAME of the cluster in FILE
   sophia-node --config FILE --check       validate FILE and print the effective
                                           configuration (secrets redacted)
+  sophia-node --config FILE --stdio [--node NAME]
+                                          an ephemeral MCP edge speaking
+                                          newline-delimited JSON-RPC on
+                                          stdin/stdout (logs on stderr): not a
+                                          cluster member, no port; reaches the
+                                          cluster through NAME or the first
+                                          reachable node
   sophia-node --version | --help
 
 Signals: SIGHUP re-reads FILE (a bad file is rejected, the running
@@ -48,6 +58,7 @@ struct args {
   std::string config;
   std::string node;
   bool check = false;
+  bool stdio = false;
 };
 
 int usage_error(const std::string& msg) {
@@ -128,6 +139,8 @@ int main(int argc, char** argv) {
       a.node = v;
     } else if (arg == "--check") {
       a.check = true;
+    } else if (arg == "--stdio") {
+      a.stdio = true;
     } else {
       return usage_error("unknown argument '" + arg + "'");
     }
@@ -141,8 +154,9 @@ int main(int argc, char** argv) {
     std::cerr << a.config << ": ok (" << cluster.nodes.size() << " nodes)\n";
     return 0;
   }
+  if (a.stdio) return sophia::nodes::run_stdio_edge(cluster, a.node);
   if (a.node.empty())
-    return usage_error("--node NAME is required (or --check)");
+    return usage_error("--node NAME is required (or --check or --stdio)");
   // Block the signals before CAF starts its threads, so that only the main
   // thread's sigtimedwait() ever sees them.
   sigset_t set;
@@ -156,17 +170,24 @@ int main(int argc, char** argv) {
   system::prepare(cfg, cluster);
   caf::actor_system sys{ cfg };
   auto node_name = a.node;
-  auto h = node::start(
-    sys,
-    cluster,
-    a.node,
-    [node_name](const std::string& role, const caf::actor& registry) {
-      return sophia::nodes::role_supervisor(role, node_name, registry);
-    });
+  // Roles find this node's membership actor through the context, which
+  // exists only once start() returns.
+  auto started = std::make_shared<sophia::nodes::context_slot>();
+  auto h = node::start(sys,
+                       cluster,
+                       a.node,
+                       [node_name, cluster, started](
+                         const std::string& role, const caf::actor& registry) {
+                         return sophia::nodes::role_supervisor(
+                           role, node_name, registry, cluster, [started] {
+                             return started->membership();
+                           });
+                       });
   if (!h) {
     log->critical("{}", sys.render(h.error()));
     return 1;
   }
+  started->set(*h);
   const auto* me = cluster.find_node(a.node);
   log->info("node {} of cluster '{}' up on {} (pid {}, scheduler {}/{} "
             "threads, heartbeat {} ms, failure timeout {} ms)",
@@ -191,5 +212,7 @@ int main(int argc, char** argv) {
               a.node,
               me->gpus,
               gpus.devices.size());
-  return serve(sys, **h);
+  auto rc = serve(sys, **h);
+  sophia::actors::edge::await_drained(std::chrono::milliseconds{ 3000 });
+  return rc;
 }

@@ -129,11 +129,14 @@ test_cluster::test_cluster()
     throw std::runtime_error("mkdtemp failed for " + tmpl);
   dir_ = tmpl;
   conf_ = dir_ / "cluster.conf";
-  auto ports = distinct_ports(4);
+  auto ports = distinct_ports(5);
   specs_ = { { "n1", ports[0], { "edge" } },
              { "n2", ports[1], { "monitoring" } },
              { "n3", ports[2], { "pipeline" } },
              { "n4", ports[3], { "monitoring" } } };
+  // The edge serves MCP on a port of its own, not the default 8080 that a
+  // parallel test (or a running cluster) may hold.
+  mcp_port_ = ports[4];
 }
 
 test_cluster::~test_cluster() {
@@ -176,6 +179,7 @@ std::string test_cluster::config_text(const std::vector<std::string>& names,
       os << (i ? ", " : "") << '"' << s.roles[i] << '"';
     os << "]\n";
   }
+  os << "\n[edge]\nport = " << mcp_port_ << "\n";
   return os.str();
 }
 

@@ -212,6 +212,7 @@ public:
   std::string diagnostics() const;
 
 private:
+  uint16_t mcp_port_ = 0;
   fs::path bins_;
   fs::path dir_;
   fs::path conf_;

@@ -128,8 +128,9 @@ trio::trio(trio_options opts)
     *sys_,
     cluster_,
     "n1",
-    [](const std::string& role, const caf::actor& registry) {
-      return sophia::nodes::role_supervisor(role, "n1", registry);
+    [cluster = cluster_](const std::string& role, const caf::actor& registry) {
+      return sophia::nodes::role_supervisor(
+        role, "n1", registry, cluster, [] { return caf::actor{}; });
     });
   if (!h)
     throw std::runtime_error("cannot start node n1: " +

@@ -1,0 +1,552 @@
+#include "actors/edge/engine.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <caf/all.hpp>
+
+#include "actors/edge/jsonrpc.hpp"
+#include "runtime/error.hpp"
+#include "runtime/log.hpp"
+#include "runtime/mcp/provider.hpp"
+#include "runtime/system/atoms.hpp"
+#include "runtime/version.hpp"
+
+namespace sophia::actors::edge {
+
+namespace {
+
+using json = nlohmann::json;
+namespace rpc = jsonrpc;
+
+const std::array<std::string_view, 4> supported_versions{ "2025-11-25",
+                                                          "2025-06-18",
+                                                          "2025-03-26",
+                                                          "2024-11-05" };
+
+std::shared_ptr<spdlog::logger> lg() {
+  static auto x = runtime::log::get("edge");
+  return x;
+}
+
+/// The answer to a request that named no session, or a closed one.
+void no_session(const inbound_ptr& in, bool had_header) {
+  if (!had_header)
+    in->out->fail(400,
+                  rpc::error("null",
+                             rpc::server_error,
+                             "Bad Request: Mcp-Session-Id header is required"));
+  else
+    in->out->fail(404,
+                  rpc::error("null",
+                             rpc::session_not_found,
+                             "Session not found: '" + in->session +
+                               "' is unknown or was terminated; start a new "
+                               "session with initialize"));
+}
+
+} // namespace
+
+int log_level_index(std::string_view level) {
+  static constexpr std::array<std::string_view, 8> levels{
+    "debug", "info",     "notice", "warning",
+    "error", "critical", "alert",  "emergency"
+  };
+  for (size_t i = 0; i < levels.size(); ++i)
+    if (levels[i] == level) return static_cast<int>(i);
+  return -1;
+}
+
+void engine::init(caf::event_based_actor* self, edge_options opts) {
+  self_ = self;
+  opts_ = std::move(opts);
+  sse_responses_ = opts_.config.responses != "json";
+  rng_.seed(std::random_device{}() ^
+            static_cast<uint64_t>(
+              std::chrono::steady_clock::now().time_since_epoch().count()));
+  catalog_.set_builtins(
+    { json::parse(R"({"name":"sophia.cluster_status",
+        "title":"Cluster status",
+        "description":"The cluster's membership table as this edge sees it: every node, its state (up, suspect, down), its roles and the roles running on it now.",
+        "inputSchema":{"type":"object","properties":{},"additionalProperties":false},
+        "outputSchema":{"type":"object","properties":{"cluster":{"type":"string"},"seen_from":{"type":"string"},"members":{"type":"array","items":{"type":"object"}}},"required":["cluster","members"]},
+        "annotations":{"readOnlyHint":true,"idempotentHint":true,"openWorldHint":false}})"),
+      json::parse(R"({"name":"sophia.echo",
+        "title":"Echo",
+        "description":"Returns its text argument unchanged; a liveness probe of the edge.",
+        "inputSchema":{"type":"object","properties":{"text":{"type":"string","description":"what to echo"}},"required":["text"],"additionalProperties":false},
+        "outputSchema":{"type":"object","properties":{"text":{"type":"string"}},"required":["text"]},
+        "annotations":{"readOnlyHint":true,"idempotentHint":true,"openWorldHint":false}})") },
+    { json::parse(R"({"uri":"sophia://cluster","name":"cluster",
+        "title":"Cluster membership",
+        "description":"Every node of the cluster with its state and roles (JSON).",
+        "mimeType":"application/json"})"),
+      json::parse(R"({"uri":"sophia://tools","name":"tools",
+        "title":"Tool catalog",
+        "description":"Every tool this session may call, with its service, domain and node (JSON).",
+        "mimeType":"application/json"})") });
+  std::vector<std::string> warnings;
+  catalog_.rebuild({}, opts_.node, warnings);
+  refresh();
+  self_->delayed_send(
+    self_, std::chrono::milliseconds{ 250 }, runtime::atoms::tick::value);
+}
+
+std::string engine::new_id() {
+  char buf[33];
+  std::snprintf(buf,
+                sizeof(buf),
+                "%016llx%016llx",
+                static_cast<unsigned long long>(rng_()),
+                static_cast<unsigned long long>(rng_()));
+  return buf;
+}
+
+void engine::handle(const inbound_ptr& in) {
+  try {
+    switch (in->what) {
+      case inbound::verb::post: handle_post(in); break;
+      case inbound::verb::get: handle_get(in); break;
+      case inbound::verb::del: handle_delete(in); break;
+    }
+  } catch (const std::exception& e) {
+    // A bug of ours must not take the edge down with every session.
+    lg()->error("internal error handling a request: {}", e.what());
+    in->out->fail(500,
+                  rpc::error(rpc::id_of(in->body),
+                             rpc::internal_error,
+                             std::string{ "Internal error: " } + e.what()));
+  }
+}
+
+session* engine::find_session(const inbound_ptr& in) {
+  auto key = in->stdio ? std::string{ "stdio" } : in->session;
+  auto i = sessions_.find(key);
+  if (i == sessions_.end()) return nullptr;
+  auto& s = *i->second;
+  s.last_used = std::chrono::steady_clock::now();
+  return &s;
+}
+
+void engine::handle_post(const inbound_ptr& in) {
+  auto& msg = in->body;
+  auto c = rpc::classify(msg);
+  auto id_json = rpc::id_of(msg);
+  if (c.what == rpc::kind::invalid) {
+    in->out->fail(
+      400,
+      rpc::error(id_json, rpc::invalid_request, "Invalid Request: " + c.error));
+    return;
+  }
+  if (c.what == rpc::kind::request && msg["method"] == "initialize") {
+    initialize(in, id_json);
+    return;
+  }
+  auto* s = find_session(in);
+  if (s == nullptr) {
+    if (in->stdio)
+      in->out->fail(400,
+                    rpc::error(id_json,
+                               rpc::server_error,
+                               "Bad Request: Server not initialized"));
+    else
+      no_session(in, !in->session.empty());
+    return;
+  }
+  if (s->key && (!in->key || in->key->first != s->key->first)) {
+    in->out->fail(403,
+                  rpc::error(id_json,
+                             rpc::server_error,
+                             "Forbidden: the session belongs to another "
+                             "API key"));
+    return;
+  }
+  if (!in->stdio && in->domain != s->domain) {
+    in->out->fail(404,
+                  rpc::error(id_json,
+                             rpc::session_not_found,
+                             "Session not found on this endpoint: it was "
+                             "opened on " +
+                               (s->domain.empty() ? std::string{ "/mcp" }
+                                                  : "/mcp/" + s->domain)));
+    return;
+  }
+  switch (c.what) {
+    case rpc::kind::request: request(*s, in, id_json); break;
+    case rpc::kind::notification: notification(*s, in); break;
+    default:
+      response(*s, msg);
+      in->out->accepted();
+      break;
+  }
+}
+
+void engine::initialize(const inbound_ptr& in, const std::string& id_json) {
+  if (!in->session.empty() || (in->stdio && sessions_.count("stdio") != 0)) {
+    in->out->fail(400,
+                  rpc::error(id_json,
+                             rpc::invalid_request,
+                             "Invalid Request: Server already "
+                             "initialized (initialize opens a session; "
+                             "send it without Mcp-Session-Id)"));
+    return;
+  }
+  const auto& params =
+    in->body.contains("params") ? in->body["params"] : json::object();
+  auto pv = params.find("protocolVersion");
+  if (pv == params.end() || !pv->is_string()) {
+    in->out->reply(rpc::error(id_json,
+                              rpc::invalid_params,
+                              "Invalid params: protocolVersion must be a "
+                              "string"));
+    return;
+  }
+  if (!in->stdio &&
+      sessions_.size() >= static_cast<size_t>(opts_.config.max_sessions)) {
+    in->out->fail(503,
+                  rpc::error(id_json,
+                             rpc::server_error,
+                             "Service Unavailable: too many sessions (" +
+                               std::to_string(opts_.config.max_sessions) + ")"),
+                  { { "Retry-After", "1" } });
+    return;
+  }
+  auto asked = pv->get<std::string>();
+  auto version =
+    std::find(supported_versions.begin(), supported_versions.end(), asked) !=
+        supported_versions.end()
+      ? asked
+      : std::string{ supported_versions.front() };
+  auto id = in->stdio ? std::string{ "stdio" } : new_id();
+  auto s = std::make_unique<session>(
+    id, opts_.config.replay_events, opts_.config.replay_bytes);
+  s->version = version;
+  s->domain = in->domain;
+  s->key = in->key;
+  s->stdio = in->stdio;
+  if (in->stdio) s->writer = in->out;
+  s->last_used = std::chrono::steady_clock::now();
+  if (auto caps = params.find("capabilities");
+      caps != params.end() && caps->is_object()) {
+    s->can_sample = caps->contains("sampling");
+    s->can_elicit = caps->contains("elicitation");
+  }
+  json result{
+    { "protocolVersion", version },
+    { "capabilities",
+      { { "tools", { { "listChanged", true } } },
+        { "resources", { { "subscribe", true }, { "listChanged", true } } },
+        { "prompts", { { "listChanged", true } } },
+        { "logging", json::object() },
+        { "completions", json::object() } } },
+    { "serverInfo",
+      { { "name", "sophia" },
+        { "title", "Sophia" },
+        { "version", SOPHIA_VERSION } } },
+    { "instructions",
+      "Sophia serves the tools of a whole cluster. Tool names are "
+      "SERVICE.TOOL; sophia.cluster_status shows the cluster's health and "
+      "the resource sophia://tools lists where each tool runs." },
+  };
+  lg()->info("session={} opened version={} domain={} key={}",
+             id,
+             version,
+             in->domain.empty() ? "*" : in->domain,
+             in->key ? in->key->first : "-");
+  sessions_.emplace(id, std::move(s));
+  if (!in->stdio) in->out->set_session(id);
+  in->out->reply(rpc::result(id_json, result.dump()));
+}
+
+void engine::request(session& s,
+                     const inbound_ptr& in,
+                     const std::string& id_json) {
+  auto& msg = in->body;
+  const auto& method = msg["method"].get_ref<const std::string&>();
+  static const json no_params = json::object();
+  const auto& params = msg.contains("params") ? msg["params"] : no_params;
+  if (s.requests.count(id_json) != 0) {
+    in->out->reply(rpc::error(id_json,
+                              rpc::invalid_request,
+                              "Invalid Request: a request with id " + id_json +
+                                " is still in flight in this session"));
+    return;
+  }
+  auto sid = s.next_stream++;
+  s.streams.emplace(sid, stream{ in->out, false });
+  inflight f;
+  f.stream = sid;
+  f.id_json = id_json;
+  s.requests.emplace(id_json, std::move(f));
+  dispatch(s, sid, method, params, id_json);
+  // Still in flight (a provider works on it): open the stream with a
+  // priming event, so that a client that loses the connection can resume
+  // it with Last-Event-ID (2025-11-25 clients skip events without data).
+  if (sse_responses_ && !s.stdio && s.version >= "2025-11-25" &&
+      s.requests.count(id_json) != 0) {
+    auto st = s.streams.find(sid);
+    if (st != s.streams.end() && !st->second.started) {
+      st->second.started = true;
+      st->second.out->event(replay_buffer::make_id(sid, 0), {});
+    }
+  }
+}
+
+void engine::notification(session& s, const inbound_ptr& in) {
+  auto& msg = in->body;
+  const auto& method = msg["method"].get_ref<const std::string&>();
+  in->out->accepted();
+  if (method == "notifications/initialized") {
+    s.initialized = true;
+    return;
+  }
+  if (method == "notifications/cancelled") {
+    auto p = msg.find("params");
+    if (p == msg.end() || !p->contains("requestId")) return;
+    auto key = (*p)["requestId"].dump();
+    auto i = s.requests.find(key);
+    if (i == s.requests.end()) return; // finished already: nothing to stop
+    auto& f = i->second;
+    f.cancelled = true;
+    if (f.owner) self_->send(f.owner, runtime::mcp::cancel::value, f.call_id);
+    lg()->info("session={} request={} cancelled tool={}", s.id, key, f.tool);
+    // No answer for a cancelled request: end its stream.
+    auto st = s.streams.find(f.stream);
+    if (st != s.streams.end()) {
+      if (st->second.out) st->second.out->end();
+      s.streams.erase(st);
+    }
+    calls_.erase(f.call_id);
+    s.requests.erase(i);
+    return;
+  }
+  // Other notifications (roots/list_changed, progress of ours) need nothing.
+}
+
+void engine::response(session& s, const json& msg) {
+  auto key =
+    msg["id"].is_string() ? msg["id"].get<std::string>() : msg["id"].dump();
+  auto i = asks_.find(key);
+  if (i == asks_.end() || i->second.session != s.id) {
+    lg()->warn("session={} answered unknown request {}", s.id, key);
+    return;
+  }
+  auto p = std::move(i->second.promise);
+  asks_.erase(i);
+  if (auto r = msg.find("result"); r != msg.end()) {
+    p.deliver(r->dump());
+    return;
+  }
+  const auto& e = msg["error"];
+  auto text = e.is_object() && e.contains("message") && e["message"].is_string()
+                ? e["message"].get<std::string>()
+                : e.dump();
+  p.deliver(runtime::make_error(runtime::errc::rejected,
+                                "the client refused: " + text));
+}
+
+void engine::handle_get(const inbound_ptr& in) {
+  auto* s = find_session(in);
+  if (s == nullptr) {
+    no_session(in, !in->session.empty());
+    return;
+  }
+  if (!in->last_event_id.empty()) {
+    auto pos = replay_buffer::parse_id(in->last_event_id);
+    if (!pos) {
+      in->out->fail(400,
+                    rpc::error("null",
+                               rpc::server_error,
+                               "Bad Request: malformed Last-Event-ID '" +
+                                 in->last_event_id + "'"));
+      return;
+    }
+    auto [sid, seq] = *pos;
+    auto events = s->events.after(sid, seq);
+    if (!events) {
+      in->out->fail(409,
+                    rpc::error("null",
+                               rpc::server_error,
+                               "Conflict: events after " + in->last_event_id +
+                                 " are no longer buffered"));
+      return;
+    }
+    for (auto* e : *events)
+      in->out->event(replay_buffer::make_id(e->stream, e->seq), e->data);
+    auto st = s->streams.find(sid);
+    if (st == s->streams.end()) {
+      in->out->end(); // finished meanwhile: the replay was all of it
+      return;
+    }
+    st->second.out = in->out;
+    st->second.started = true;
+    in->out->event({}, {}); // opens the stream if the replay sent nothing
+    return;
+  }
+  if (s->standalone != 0) {
+    auto st = s->streams.find(s->standalone);
+    if (st != s->streams.end() && st->second.out && st->second.out->alive()) {
+      in->out->fail(409,
+                    rpc::error("null",
+                               rpc::server_error,
+                               "Conflict: only one SSE stream is allowed "
+                               "per session"));
+      return;
+    }
+  }
+  auto sid = s->standalone != 0 ? s->standalone : s->next_stream++;
+  s->standalone = sid;
+  s->streams[sid] = stream{ in->out, true };
+  // Clients of 2025-11-25 get a priming event (an id, no data) to resume
+  // from; older ones just the open stream.
+  if (s->version >= "2025-11-25")
+    in->out->event(replay_buffer::make_id(sid, 0), {});
+  else
+    in->out->event({}, {});
+}
+
+void engine::handle_delete(const inbound_ptr& in) {
+  auto* s = find_session(in);
+  if (s == nullptr) {
+    no_session(in, !in->session.empty());
+    return;
+  }
+  end_session(s->id, "deleted by the client");
+  in->out->fail(200, {});
+}
+
+void engine::end_session(const std::string& id, const char* why) {
+  auto i = sessions_.find(id);
+  if (i == sessions_.end()) return;
+  auto& s = *i->second;
+  for (auto& [key, f] : s.requests) {
+    if (f.owner && !f.cancelled)
+      self_->send(f.owner, runtime::mcp::cancel::value, f.call_id);
+    calls_.erase(f.call_id);
+  }
+  for (auto& [sid, st] : s.streams)
+    if (st.out) st.out->end();
+  for (auto a = asks_.begin(); a != asks_.end();)
+    if (a->second.session == id) {
+      a->second.promise.deliver(runtime::make_error(
+        runtime::errc::rejected, "the client's session ended"));
+      a = asks_.erase(a);
+    } else {
+      ++a;
+    }
+  lg()->info("session={} ended: {}", id, why);
+  sessions_.erase(i);
+}
+
+void engine::emit(session& s, uint64_t sid, std::string json_text) {
+  auto st = s.streams.find(sid);
+  if (s.stdio) {
+    if (st != s.streams.end() && st->second.out)
+      st->second.out->event({}, std::move(json_text));
+    return;
+  }
+  auto id = s.events.add(sid, json_text);
+  if (st == s.streams.end()) return;
+  st->second.started = true;
+  if (st->second.out && st->second.out->alive())
+    st->second.out->event(id, std::move(json_text));
+}
+
+void engine::finish(session& s, const std::string& key, std::string json_text) {
+  auto i = s.requests.find(key);
+  if (i == s.requests.end()) return;
+  auto sid = i->second.stream;
+  if (!i->second.call_id.empty()) {
+    for (auto a = asks_.begin(); a != asks_.end();)
+      if (a->second.call_id == i->second.call_id) {
+        a->second.promise.deliver(
+          runtime::make_error(runtime::errc::rejected, "the call is over"));
+        a = asks_.erase(a);
+      } else {
+        ++a;
+      }
+    calls_.erase(i->second.call_id);
+  }
+  s.requests.erase(i);
+  auto st = s.streams.find(sid);
+  if (st == s.streams.end()) return;
+  auto out = std::move(st->second.out);
+  bool as_event = !s.stdio && (st->second.started || sse_responses_);
+  s.streams.erase(st);
+  if (!as_event) {
+    if (out) out->reply(std::move(json_text));
+    return;
+  }
+  // Kept for replay: a client that lost the stream gets its answer with
+  // Last-Event-ID.
+  auto id = s.events.add(sid, json_text);
+  if (out) out->reply_event(id, std::move(json_text));
+}
+
+void engine::broadcast(const std::string& json_text,
+                       const std::string& uri_filter) {
+  for (auto& [id, sp] : sessions_) {
+    auto& s = *sp;
+    if (!s.initialized && !s.stdio) continue;
+    if (!uri_filter.empty() && s.subscriptions.count(uri_filter) == 0) continue;
+    if (s.stdio) {
+      if (s.writer) s.writer->event({}, json_text);
+      continue;
+    }
+    if (s.standalone != 0) emit(s, s.standalone, json_text);
+  }
+}
+
+catalog::view engine::view_of(const session& s) const {
+  return { s.domain, s.key ? &s.key->second : nullptr };
+}
+
+void engine::tick() {
+  refresh();
+  if (++ticks_ % 4 == 0) {
+    auto now = std::chrono::steady_clock::now();
+    auto idle = std::chrono::milliseconds{ opts_.config.session_idle_ms };
+    std::vector<std::string> expired;
+    for (auto& [id, s] : sessions_)
+      if (!s->stdio && s->requests.empty() && now - s->last_used > idle)
+        expired.push_back(id);
+    for (auto& id : expired)
+      end_session(id, "idle");
+  }
+  self_->delayed_send(
+    self_, std::chrono::milliseconds{ 250 }, runtime::atoms::tick::value);
+}
+
+caf::actor spawn_edge(caf::actor_system& sys, edge_options opts) {
+  return sys.spawn(
+    [opts = std::move(opts)](
+      caf::stateful_actor<engine>* self) mutable -> caf::behavior {
+      self->state.init(self, std::move(opts));
+      self->set_error_handler([](caf::scheduled_actor*, caf::error& err) {
+        lg()->warn("stray error: {}", caf::to_string(err));
+      });
+      self->set_down_handler(
+        [self](caf::down_msg& dm) { self->state.on_down(dm.source); });
+      return {
+        [self](atoms::mcp_in, const inbound_ptr& in) {
+          self->state.handle(in);
+        },
+        [self](runtime::mcp::notify,
+               const std::string& call_id,
+               const std::string& json_text) {
+          self->state.on_notify(call_id, json_text);
+        },
+        [self](runtime::mcp::ask,
+               const std::string& call_id,
+               const std::string& json_text) -> caf::result<std::string> {
+          return self->state.on_ask(call_id, json_text);
+        },
+        [self](runtime::atoms::tick) { self->state.tick(); },
+        [self](caf::get_atom, runtime::atoms::status) {
+          return self->state.when_ready();
+        },
+      };
+    });
+}
+
+} // namespace sophia::actors::edge

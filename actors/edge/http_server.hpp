@@ -1,0 +1,59 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/edge/auth.hpp"
+#include "runtime/config/cluster_config.hpp"
+
+namespace sophia::actors::edge {
+
+/// What the HTTP transport needs besides the engine.
+struct http_options {
+  runtime::config::edge_config config;
+  /// Hosts and origins accepted (DNS-rebinding protection).
+  origin_policy origins;
+  /// Bearer keys; empty means the endpoint needs no key.
+  std::shared_ptr<const key_ring> keys;
+};
+
+/// MCP Streamable HTTP (2025-11-25) on Boost.Beast: `/mcp` serves every
+/// tool, `/mcp/DOMAIN` one domain's; POST carries JSON-RPC (answered with
+/// JSON or an SSE stream), GET opens the standalone SSE stream (or resumes
+/// one with `Last-Event-ID`), DELETE ends a session. Checks what HTTP alone
+/// can (method, path, Host/Origin, API key, Accept, Content-Type,
+/// MCP-Protocol-Version, body size, JSON syntax) and hands the rest to the
+/// engine. Runs on its own threads (`io_threads`), not the actor scheduler.
+class http_server {
+public:
+  ~http_server();
+
+  /// Starts serving on `[edge] address:port`, plus each configured domain
+  /// port; fails with a clear error when a port cannot be bound. `port`
+  /// overrides the configured MCP port (0 keeps it).
+  static caf::expected<std::unique_ptr<http_server>> start(caf::actor engine,
+                                                           http_options opts,
+                                                           uint16_t port = 0);
+
+  /// The ports actually bound (the MCP port first).
+  const std::vector<uint16_t>& ports() const noexcept;
+
+  /// Stops accepting, ends idle connections and SSE streams, lets answers in
+  /// progress finish for up to `drain`, then stops the threads.
+  void stop(std::chrono::milliseconds drain = std::chrono::milliseconds{
+              2000 });
+
+  struct impl;
+
+private:
+  explicit http_server(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace sophia::actors::edge
