@@ -316,6 +316,7 @@ void engine::notification(session& s, const inbound_ptr& in) {
       if (st->second.out) st->second.out->end();
       s.streams.erase(st);
     }
+    drop_asks(f.call_id, "the call was cancelled");
     calls_.erase(f.call_id);
     s.requests.erase(i);
     return;
@@ -457,14 +458,7 @@ void engine::finish(session& s, const std::string& key, std::string json_text) {
   if (i == s.requests.end()) return;
   auto sid = i->second.stream;
   if (!i->second.call_id.empty()) {
-    for (auto a = asks_.begin(); a != asks_.end();)
-      if (a->second.call_id == i->second.call_id) {
-        a->second.promise.deliver(
-          runtime::make_error(runtime::errc::rejected, "the call is over"));
-        a = asks_.erase(a);
-      } else {
-        ++a;
-      }
+    drop_asks(i->second.call_id, "the call is over");
     calls_.erase(i->second.call_id);
   }
   s.requests.erase(i);
@@ -481,6 +475,18 @@ void engine::finish(session& s, const std::string& key, std::string json_text) {
   // Last-Event-ID.
   auto id = s.events.add(sid, json_text);
   if (out) out->reply_event(id, std::move(json_text));
+}
+
+void engine::drop_asks(const std::string& call_id, const char* why) {
+  if (call_id.empty()) return;
+  for (auto a = asks_.begin(); a != asks_.end();)
+    if (a->second.call_id == call_id) {
+      a->second.promise.deliver(
+        runtime::make_error(runtime::errc::rejected, why));
+      a = asks_.erase(a);
+    } else {
+      ++a;
+    }
 }
 
 void engine::broadcast(const std::string& json_text,

@@ -61,6 +61,8 @@ private:
   void emit(session& s, uint64_t sid, std::string json);
   /// Sends the final answer of the request `key` and forgets it.
   void finish(session& s, const std::string& key, std::string json);
+  /// Fails the client requests a call is waiting for (it ended).
+  void drop_asks(const std::string& call_id, const char* why);
   /// Sends `json` to every initialized session (list_changed, updates).
   void broadcast(const std::string& json,
                  const std::string& uri_filter = std::string{});

@@ -464,7 +464,8 @@ void engine::on_notify(const std::string& call_id, const std::string& text) {
     auto msg = json::parse(text, nullptr, false);
     if (msg.is_discarded() || !msg.is_object()) return;
     if (msg.value("method", "") == "notifications/resources/updated") {
-      auto uri = msg["params"].value("uri", "");
+      auto uri =
+        msg.value(nlohmann::json::json_pointer{ "/params/uri" }, std::string{});
       if (!uri.empty()) broadcast(text, uri);
     }
     return;
@@ -481,7 +482,8 @@ void engine::on_notify(const std::string& call_id, const std::string& text) {
     auto msg = json::parse(text, nullptr, false);
     if (!msg.is_discarded() &&
         msg.value("method", "") == "notifications/message") {
-      auto level = msg["params"].value("level", "");
+      auto level = msg.value(nlohmann::json::json_pointer{ "/params/level" },
+                             std::string{});
       if (log_level_index(level) < s.log_level) return;
     }
   }

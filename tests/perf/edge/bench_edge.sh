@@ -226,10 +226,10 @@ CONF
     sid=$(curl -s -D - -o /dev/null -X POST "$sophia_url" -H 'Content-Type: application/json' \
       -H 'Accept: application/json, text/event-stream' \
       -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}' 2>/dev/null |
-      tr -d '\r' | awk 'tolower($1)=="mcp-session-id:"{print $2}')
+      tr -d '\r' | awk 'tolower($1)=="mcp-session-id:"{print $2}' || true)
     if [ -n "$sid" ] && curl -s -X POST "$sophia_url" -H 'Content-Type: application/json' \
          -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $sid" \
-         -d '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' | grep -q test_simple_text; then
+         -d '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' 2>/dev/null | grep -q test_simple_text; then
       break
     fi
     sleep 0.2
