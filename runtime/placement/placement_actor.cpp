@@ -39,6 +39,11 @@ struct state {
   /// itself while the role comes up.
   std::map<std::string, time_point> asked;
   time_point started;
+  /// Until when fail-over waits: a peer declared down by a heartbeat
+  /// timeout here may still look up to the other nodes for a moment (each
+  /// node's detector fires on its own tick), and re-placing before they
+  /// agree would show the role twice in their registries.
+  time_point settle_until;
   bool settled = false;
   std::shared_ptr<spdlog::logger> log;
 
@@ -147,6 +152,7 @@ void decide(actor_ptr self) {
     stop_role(self, role, "runs on a node whose placement wins");
   for (auto& role : own_roles_to_start(v))
     start_role(self, role, "configured on this node");
+  if (self->clock().now() < st.settle_until) return;
   for (auto& [role, node] : replacements(v)) {
     if (node == st.opts.self)
       start_role(self, role, "fail-over (this node leads)");
@@ -214,9 +220,14 @@ caf::behavior placement_impl(actor_ptr self, options opts) {
     },
     [self](atoms::member, const membership::event& ev) {
       auto& st = self->state;
-      if (ev.state == wire::member_state::down)
+      if (ev.state == wire::member_state::down) {
         st.up.erase(ev.node);
-      else
+        // A lost connection is seen by every peer at once; a silent peer is
+        // timed out by each node's own detector, up to a heartbeat apart.
+        if (ev.reason.starts_with("no heartbeat"))
+          st.settle_until =
+            self->clock().now() + milliseconds{ st.opts.cluster.heartbeat_ms };
+      } else
         st.up.insert(ev.node);
       refresh(self);
     },

@@ -72,6 +72,7 @@ void write_role_config(test_cluster& c,
        << "port = " << c.spec(n.name).port << "\n"
        << "roles = " << toml_list(n.roles) << "\n"
        << "standby = " << toml_list(n.standby) << "\n";
+  os << "\n[edge]\nport = " << c.mcp_port() << "\n";
   os << "\n" << tables;
   c.write_file(c.conf(), os.str());
 }

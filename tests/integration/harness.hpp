@@ -211,6 +211,10 @@ public:
   /// every node's log.
   std::string diagnostics() const;
 
+  /// The MCP port of the edge node (not the default 8080, which a parallel
+  /// test or a running cluster may hold).
+  uint16_t mcp_port() const noexcept { return mcp_port_; }
+
 private:
   uint16_t mcp_port_ = 0;
   fs::path bins_;
