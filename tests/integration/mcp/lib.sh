@@ -39,37 +39,15 @@ free_port() {
   return 1
 }
 
+# shellcheck source=two_nodes.sh
+. "$SOPHIA_SOURCE_DIR/tests/integration/mcp/two_nodes.sh"
+
 # write_config FILE EXTRA_TOML: the 2-node cluster of these tests; EDGE_EXTRA
 # holds more keys of [edge].
 write_config() {
-  cat >"$1" <<CONF
-[cluster]
-name = "mcp-test"
-heartbeat_ms = 100
-failure_timeout_ms = 1000
-log_level = "info"
-
-[edge]
-port = $MCP_PORT
-${EDGE_EXTRA:-}
-
-[conformance]
-enabled = true
-role = "data_intelligence"
-
-[[node]]
-name = "a"
-host = "127.0.0.1"
-port = $PORT_A
-roles = ["edge"]
-
-[[node]]
-name = "b"
-host = "127.0.0.1"
-port = $PORT_B
-roles = ["data_intelligence"]
-$2
-CONF
+  two_nodes_config "$PORT_A" "$PORT_B" "$MCP_PORT" \
+    $'heartbeat_ms = 100\nfailure_timeout_ms = 1000\nlog_level = "info"' \
+    "${EDGE_EXTRA:-}" "$2" >"$1"
 }
 
 start_node() { # NAME

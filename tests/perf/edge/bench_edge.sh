@@ -191,30 +191,9 @@ node_bin=$(dirname "$load_bin")/sophia-node
 if [ -z "$sophia_url" ] && [ "$own_cluster" = 1 ] && [ -x "$node_bin" ]; then
   free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
   pa=$(free_port); pb=$(free_port); pm=$(free_port)
-  cat >"$work/cluster.conf" <<CONF
-[cluster]
-name = "bench-edge"
-log_level = "warn"
-
-[edge]
-port = $pm
-
-[conformance]
-enabled = true
-role = "data_intelligence"
-
-[[node]]
-name = "a"
-host = "127.0.0.1"
-port = $pa
-roles = ["edge"]
-
-[[node]]
-name = "b"
-host = "127.0.0.1"
-port = $pb
-roles = ["data_intelligence"]
-CONF
+  # shellcheck source=../../integration/mcp/two_nodes.sh
+  . "$root/tests/integration/mcp/two_nodes.sh"
+  two_nodes_config "$pa" "$pb" "$pm" 'log_level = "warn"' >"$work/cluster.conf"
   for nd in a b; do
     "$node_bin" --config "$work/cluster.conf" --node "$nd" >"$work/$nd.log" 2>&1 &
     cluster_pids+=($!)
