@@ -568,6 +568,7 @@ public:
     run_all([this](connection& c) -> awaitable<void> {
       if (opt_.delete_sessions && !c.session_id.empty() && c.open) {
         c.req = base_request(http::verb::delete_, true);
+        set_session(c);
         c.req.body().clear();
         c.req.prepare_payload();
         beast::error_code ec;
