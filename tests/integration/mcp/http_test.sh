@@ -31,6 +31,22 @@ fi
 expect "a Last-Event-ID that is malformed -> 400" 400 "malformed Last-Event-ID" \
   -H 'Accept: text/event-stream' "${S[@]}" -H 'Last-Event-ID: nonsense' "$URL"
 
+# -- subscriptions: a provider's resource update reaches the subscriber
+mcp_session
+S=(-H "Mcp-Session-Id: $SESSION")
+curl -s -N --max-time 5 -H 'Accept: text/event-stream' "${S[@]}" "$URL" >"$WORK/sub.out" &
+SUB=$!
+sleep 0.3
+rpc resources/subscribe '{"uri":"test://watched-resource"}' >/dev/null
+for _ in $(seq 1 30); do grep -q 'resources/updated' "$WORK/sub.out" && break; sleep 0.1; done
+kill "$SUB" 2>/dev/null || true
+wait "$SUB" 2>/dev/null || true
+if grep -q '"method":"notifications/resources/updated","params":{"uri":"test://watched-resource"}' "$WORK/sub.out"; then
+  ok "a subscribed session gets notifications/resources/updated on its GET stream"
+else
+  fail "no resources/updated: $(head -c 300 "$WORK/sub.out")"
+fi
+
 # -- virtual servers
 URL_ALL=$URL
 URL="$URL_ALL/data_intelligence"; mcp_session
