@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <caf/actor.hpp>
@@ -11,11 +12,16 @@
 
 namespace sophia::actors::edge {
 
+struct inbound;
+
 /// Tags of the edge's own messages.
 namespace atoms {
 /// `(mcp_in, inbound_ptr)`: a client message from a transport.
 using mcp_in = caf::atom_constant<caf::atom("mcpin")>;
 } // namespace atoms
+
+/// See `spawn_edge`.
+using inline_handler = std::function<bool(const std::shared_ptr<inbound>&)>;
 
 /// What the edge actor needs.
 struct edge_options {
@@ -35,6 +41,12 @@ struct edge_options {
 /// `(get_atom, status)` answers the number of providers once the catalog
 /// was first loaded from the registry (a stdio edge waits for it, so that
 /// its first `tools/list` already shows the cluster's tools).
-caf::actor spawn_edge(caf::actor_system& sys, edge_options opts);
+/// With `fast`, also returns a handler transports call on their own thread
+/// first: it answers what needs only the engine's state (ping, the lists,
+/// setLevel, the edge's own tools) without a hop to the actor and back, and
+/// returns false for anything else, which then goes to the actor.
+caf::actor spawn_edge(caf::actor_system& sys,
+                      edge_options opts,
+                      inline_handler* fast = nullptr);
 
 } // namespace sophia::actors::edge

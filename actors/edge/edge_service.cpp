@@ -56,9 +56,11 @@ caf::expected<caf::actor> spawn_edge_service(
                                "node '" + node + "' is not in cluster.conf");
   auto keys = load_keys(cluster);
   if (!keys) return keys.error();
-  auto engine =
-    spawn_edge(sys, edge_options{ node, cluster.edge, std::move(membership) });
   http_options hopts;
+  auto engine =
+    spawn_edge(sys,
+               edge_options{ node, cluster.edge, std::move(membership) },
+               &hopts.fast);
   hopts.config = cluster.edge;
   hopts.origins = default_policy(cluster.edge.address);
   for (auto& h : cluster.edge.allowed_hosts)

@@ -61,6 +61,9 @@ void engine::init(caf::event_based_actor* self, edge_options opts) {
   self_ = self;
   opts_ = std::move(opts);
   sse_responses_ = opts_.config.responses != "json";
+  // Tools answered from the edge's own state: requests for them (and for
+  // the lists, ping and setLevel) run on the transport's thread.
+  inline_tools_ = { "sophia.echo" };
   rng_.seed(std::random_device{}() ^
             static_cast<uint64_t>(
               std::chrono::steady_clock::now().time_since_epoch().count()));
@@ -523,33 +526,94 @@ void engine::tick() {
     self_, std::chrono::milliseconds{ 250 }, runtime::atoms::tick::value);
 }
 
-caf::actor spawn_edge(caf::actor_system& sys, edge_options opts) {
+bool engine::try_inline(const inbound_ptr& in) {
+  if (in->what != inbound::verb::post || in->stdio) return false;
+  const auto& msg = in->body;
+  if (!msg.is_object() || !msg.contains("id")) return false;
+  auto m = msg.find("method");
+  if (m == msg.end() || !m->is_string()) return false;
+  const auto& method = m->get_ref<const std::string&>();
+  bool listing = method == "ping" || method == "tools/list" ||
+                 method == "resources/list" ||
+                 method == "resources/templates/list" ||
+                 method == "prompts/list" || method == "logging/setLevel";
+  if (!listing && method != "tools/call") return false;
+  auto guard = lock();
+  if (self_ == nullptr) return false;
+  if (method == "tools/call") {
+    auto p = msg.find("params");
+    if (p == msg.end() || !p->is_object()) return false;
+    auto name = p->find("name");
+    if (name == p->end() || !name->is_string() ||
+        inline_tools_.count(name->get<std::string>()) == 0)
+      return false;
+  }
+  handle(in);
+  return true;
+}
+
+caf::actor spawn_edge(caf::actor_system& sys,
+                      edge_options opts,
+                      inline_handler* fast) {
+  // The engine outlives its actor while a transport may still call it.
+  auto core = std::make_shared<engine>();
+  if (fast != nullptr)
+    *fast = [core](const inbound_ptr& in) { return core->try_inline(in); };
   return sys.spawn(
-    [opts = std::move(opts)](
-      caf::stateful_actor<engine>* self) mutable -> caf::behavior {
-      self->state.init(self, std::move(opts));
+    [core, opts = std::move(opts)](
+      caf::stateful_actor<engine_box>* self) mutable -> caf::behavior {
+      self->state.core = core;
+      {
+        auto guard = core->lock();
+        core->init(self, std::move(opts));
+      }
       self->set_error_handler([](caf::scheduled_actor*, caf::error& err) {
         lg()->warn("stray error: {}", caf::to_string(err));
       });
-      self->set_down_handler(
-        [self](caf::down_msg& dm) { self->state.on_down(dm.source); });
+      self->set_down_handler([core](caf::down_msg& dm) {
+        auto guard = core->lock();
+        core->on_down(dm.source);
+      });
+      self->attach_functor([core] {
+        auto guard = core->lock();
+        core->detach();
+      });
       return {
-        [self](atoms::mcp_in, const inbound_ptr& in) {
-          self->state.handle(in);
+        [core](atoms::mcp_in, const inbound_ptr& in) {
+          auto guard = core->lock();
+          core->handle(in);
         },
-        [self](runtime::mcp::notify,
+        // A provider's malformed message must never take the edge down.
+        [core](runtime::mcp::notify,
                const std::string& call_id,
                const std::string& json_text) {
-          self->state.on_notify(call_id, json_text);
+          auto guard = core->lock();
+          try {
+            core->on_notify(call_id, json_text);
+          } catch (const std::exception& e) {
+            lg()->warn("dropped a malformed provider notification: {}",
+                       e.what());
+          }
         },
-        [self](runtime::mcp::ask,
+        [core](runtime::mcp::ask,
                const std::string& call_id,
                const std::string& json_text) -> caf::result<std::string> {
-          return self->state.on_ask(call_id, json_text);
+          auto guard = core->lock();
+          try {
+            return core->on_ask(call_id, json_text);
+          } catch (const std::exception& e) {
+            return runtime::make_error(runtime::errc::rejected,
+                                       std::string{ "malformed ask: " } +
+                                         e.what());
+          }
         },
-        [self](runtime::atoms::tick) { self->state.tick(); },
-        [self](caf::get_atom, runtime::atoms::status) {
-          return self->state.when_ready();
+        [core](runtime::atoms::tick) {
+          auto guard = core->lock();
+          core->tick();
+        },
+        [core](caf::get_atom, runtime::atoms::status) {
+          auto guard = core->lock();
+          return core->when_ready();
         },
       };
     });

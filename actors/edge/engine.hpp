@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,10 +26,20 @@ class engine {
 public:
   engine() = default;
 
-  static inline const char* name = "sophia.edge";
-
   /// Starts the refresh timer.
   void init(caf::event_based_actor* self, edge_options opts);
+
+  /// The lock every entry point holds: the actor's handlers and response
+  /// continuations, and transports calling `try_inline` on their threads.
+  std::unique_lock<std::mutex> lock() { return std::unique_lock{ mtx_ }; }
+
+  /// Handles `in` on the caller's thread when it needs nothing but the
+  /// engine's state (ping, the lists, setLevel, the edge's own tools):
+  /// no hop to the actor and back. Returns false for anything else.
+  bool try_inline(const inbound_ptr& in);
+
+  /// The actor is gone: `try_inline` declines from now on.
+  void detach() { self_ = nullptr; }
 
   /// Handles one message from a transport.
   void handle(const inbound_ptr& in);
@@ -109,7 +121,9 @@ public:
 private:
   std::string new_id();
 
+  std::mutex mtx_;
   caf::event_based_actor* self_ = nullptr;
+  std::set<std::string> inline_tools_;
   edge_options opts_;
   std::unordered_map<std::string, std::unique_ptr<session>> sessions_;
   /// Where each call in flight belongs: call id -> (session, request key).
@@ -138,6 +152,13 @@ private:
   /// `[edge] responses = "sse"`: answers are events, not JSON bodies.
   bool sse_responses_ = true;
   int ticks_ = 0;
+};
+
+/// The actor's state: the engine it shares with the transports.
+struct engine_box {
+  engine_box() = default;
+  std::shared_ptr<engine> core;
+  static inline const char* name = "sophia.edge";
 };
 
 } // namespace sophia::actors::edge

@@ -22,7 +22,10 @@ void engine::refresh() {
   auto membership = opts_.membership ? opts_.membership() : caf::actor{};
   if (!membership) return;
   refreshing_ = true;
-  auto done = [this](caf::error&) { refreshing_ = false; };
+  auto done = [this](caf::error&) {
+    auto guard = lock();
+    refreshing_ = false;
+  };
   self_
     ->request(membership,
               ask_timeout,
@@ -30,12 +33,14 @@ void engine::refresh() {
               runtime::atoms::registry::value)
     .then(
       [this, done](const caf::actor& reg) {
+        auto guard = lock();
         registry_ = reg;
         self_
           ->request(
             reg, ask_timeout, caf::get_atom::value, runtime::atoms::all::value)
           .then(
             [this](const std::vector<std::string>& names) {
+              auto guard = lock();
               refreshing_ = false;
               std::set<std::string> seen;
               for (auto& x : names)
@@ -66,6 +71,7 @@ void engine::refresh() {
 void engine::describe(const std::string& key, const std::string& node) {
   describing_.insert(key);
   auto failed = [this, key](caf::error& err) {
+    auto guard = lock();
     describing_.erase(key); // the next refresh tries again
     check_loaded();
     runtime::log::get("edge")->debug(
@@ -74,9 +80,11 @@ void engine::describe(const std::string& key, const std::string& node) {
   self_->request(registry_, ask_timeout, caf::get_atom::value, key)
     .then(
       [this, key, node, failed](const caf::actor& handle) {
+        auto guard = lock();
         self_->request(handle, ask_timeout, runtime::mcp::describe::value)
           .then(
             [this, key, node, handle](const std::string& text) {
+              auto guard = lock();
               describing_.erase(key);
               auto d = json::parse(text, nullptr, false);
               if (d.is_discarded() || !d.is_object()) {

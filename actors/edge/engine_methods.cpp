@@ -181,7 +181,7 @@ void engine::dispatch(session& s,
 }
 
 void engine::call_tool(session& s,
-                       uint64_t sid,
+                       uint64_t /* sid: answers go out through finish() */,
                        const json& params,
                        const std::string& id_json) {
   auto fail = [&](std::string text, std::string data = {}) {
@@ -237,6 +237,7 @@ void engine::call_tool(session& s,
   runtime::call::async_call(self_, registry_, item->handle, req, self_)
     .then(
       [this, session_id = s.id, key = id_json](runtime::wire::buffer& reply) {
+        auto guard = lock();
         auto i = sessions_.find(session_id);
         if (i == sessions_.end()) return;
         auto& s = *i->second;
@@ -255,6 +256,7 @@ void engine::call_tool(session& s,
         finish(s, key, rpc::result(key, *payload));
       },
       [this, session_id = s.id, key = id_json, timeout](caf::error& err) {
+        auto guard = lock();
         auto i = sessions_.find(session_id);
         if (i == sessions_.end()) return;
         auto& s = *i->second;
@@ -304,6 +306,7 @@ void engine::cluster_status(std::function<void(std::string, json)> done) {
       membership, std::chrono::seconds{ 5 }, runtime::atoms::status::value)
     .then(
       [this, done](const runtime::wire::buffer& buf) {
+        auto guard = lock();
         auto view = runtime::wire::decode_membership_view(buf);
         if (!view) {
           done("cannot decode the membership view: " +
@@ -332,7 +335,8 @@ void engine::cluster_status(std::function<void(std::string, json)> done) {
                     caf::get_atom::value,
                     runtime::atoms::all::value)
           .then(
-            [finish_with](const std::vector<std::string>& names) {
+            [this, finish_with](const std::vector<std::string>& names) {
+              auto guard = lock();
               runtime::membership::running_roles run;
               for (auto& x : names) {
                 auto at = x.rfind('@');
@@ -342,9 +346,13 @@ void engine::cluster_status(std::function<void(std::string, json)> done) {
               }
               finish_with(&run);
             },
-            [finish_with](caf::error&) { finish_with(nullptr); });
+            [this, finish_with](caf::error&) {
+              auto guard = lock();
+              finish_with(nullptr);
+            });
       },
-      [done](caf::error& err) {
+      [this, done](caf::error& err) {
+        auto guard = lock();
         done("the membership actor did not answer: " + runtime::detail_of(err),
              nullptr);
       });
@@ -432,6 +440,7 @@ void engine::forward(session& s,
   runtime::call::async_call(self_, registry_, owner.handle, req, self_)
     .then(
       [this, session_id = s.id, key = id_json](runtime::wire::buffer& reply) {
+        auto guard = lock();
         auto i = sessions_.find(session_id);
         if (i == sessions_.end()) return;
         auto payload = runtime::call::reply_payload(reply);
@@ -446,6 +455,7 @@ void engine::forward(session& s,
         finish(*i->second, key, rpc::result(key, *payload));
       },
       [this, session_id = s.id, key = id_json, method](caf::error& err) {
+        auto guard = lock();
         auto i = sessions_.find(session_id);
         if (i == sessions_.end()) return;
         auto code = runtime::code_of(err);

@@ -388,6 +388,7 @@ private:
                       { { "Allow", "GET, POST, DELETE" } });
     }
     in->out = make_exchange();
+    if (srv_.opts.fast && srv_.opts.fast(in)) return;
     bool is_get = in->what == inbound::verb::get;
     caf::anon_send(srv_.engine, atoms::mcp_in::value, std::move(in));
     // Long-lived streams: notice at once when the client hangs up.

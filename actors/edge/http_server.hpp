@@ -10,6 +10,7 @@
 #include <caf/expected.hpp>
 
 #include "actors/edge/auth.hpp"
+#include "actors/edge/edge_actor.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace sophia::actors::edge {
@@ -21,6 +22,8 @@ struct http_options {
   origin_policy origins;
   /// Bearer keys; empty means the endpoint needs no key.
   std::shared_ptr<const key_ring> keys;
+  /// The engine's fast path (see `spawn_edge`), tried before the actor.
+  inline_handler fast;
 };
 
 /// MCP Streamable HTTP (2025-11-25) on Boost.Beast: `/mcp` serves every
