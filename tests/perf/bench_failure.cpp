@@ -21,65 +21,6 @@ namespace {
 using namespace std::chrono_literals;
 using runtime::wire::member_state;
 
-/// Membership events as the subscriber actor received them, stamped on
-/// arrival, for the main thread to wait on.
-class event_log {
-public:
-  struct entry {
-    std::string node;
-    member_state state = member_state::down;
-    std::string reason;
-    bench_clock::time_point at;
-  };
-
-  void push(entry x) {
-    {
-      std::lock_guard<std::mutex> guard{ mtx_ };
-      queue_.push_back(std::move(x));
-    }
-    cv_.notify_all();
-  }
-
-  void clear() {
-    std::lock_guard<std::mutex> guard{ mtx_ };
-    queue_.clear();
-  }
-
-  /// Pops events until one about `node` reaches `state`; other events are
-  /// dropped (a `suspect` on the way to `down` is expected).
-  std::optional<entry> wait_for(const std::string& node,
-                                member_state state,
-                                std::chrono::milliseconds timeout) {
-    auto deadline = bench_clock::now() + timeout;
-    std::unique_lock<std::mutex> guard{ mtx_ };
-    for (;;) {
-      while (!queue_.empty()) {
-        auto x = std::move(queue_.front());
-        queue_.pop_front();
-        if (x.node == node && x.state == state) return x;
-      }
-      if (cv_.wait_until(guard, deadline) == std::cv_status::timeout &&
-          queue_.empty())
-        return std::nullopt;
-    }
-  }
-
-  /// Pops the next event, if one comes within `timeout`.
-  std::optional<entry> next(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> guard{ mtx_ };
-    if (!cv_.wait_for(guard, timeout, [this] { return !queue_.empty(); }))
-      return std::nullopt;
-    auto x = std::move(queue_.front());
-    queue_.pop_front();
-    return x;
-  }
-
-private:
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  std::deque<entry> queue_;
-};
-
 /// Waits until membership has been quiet for `settle`; counts what happened
 /// meanwhile into `run` and makes sure the peer ends up `up`.
 void settle(event_log& log, const failure_params& p, failure_run& run) {

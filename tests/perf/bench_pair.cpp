@@ -47,24 +47,7 @@ node_pair::node_pair(pair_options opts)
                                     std::to_string(opts_.scheduler.threads);
   config_file_ = opts_.work_dir + "/cluster-" + tag + ".conf";
   remote_log_ = opts_.work_dir + "/remote-" + tag + ".log";
-  auto generated = make_cluster(opts_);
-  generated.source = config_file_;
-  {
-    std::ofstream out{ config_file_ };
-    out << runtime::config::render_effective(generated);
-    if (!out) throw std::runtime_error("cannot write " + config_file_);
-  }
-  // Read the file back with the node's own loader: both nodes then run the
-  // very same validated configuration.
-  auto loaded = runtime::config::load(config_file_);
-  if (auto diags =
-        std::get_if<std::vector<runtime::config::diagnostic>>(&loaded)) {
-    std::string text = "generated cluster.conf is invalid:";
-    for (auto& d : *diags)
-      text += "\n" + d.to_string();
-    throw std::runtime_error(text);
-  }
-  cluster_ = std::get<runtime::config::cluster_config>(std::move(loaded));
+  cluster_ = write_config(make_cluster(opts_), config_file_);
   cfg_ = std::make_unique<caf::actor_system_config>();
   runtime::system::prepare(*cfg_, cluster_);
   sys_ = std::make_unique<caf::actor_system>(*cfg_);

@@ -99,12 +99,12 @@ double rate_overhead_pct(double raw_per_s, double ours_per_s) {
 std::vector<check> evaluate(const report& r) {
   auto& g = r.goal;
   std::vector<check> out;
-  auto at_least = [&](
-                    std::string name, double v, std::string unit, double lim) {
-    out.push_back({ std::move(name), v, std::move(unit), ">=", lim, v >= lim });
-  };
+  auto at_least =
+    [&](std::string name, double v, std::string unit, double lim) {
+      bench::at_least(out, std::move(name), v, std::move(unit), lim);
+    };
   auto at_most = [&](std::string name, double v, std::string unit, double lim) {
-    out.push_back({ std::move(name), v, std::move(unit), "<=", lim, v <= lim });
+    bench::at_most(out, std::move(name), v, std::move(unit), lim);
   };
   for (auto& l : r.local) {
     auto tag = "local " + l.config.label();
@@ -147,15 +147,8 @@ std::string render_table(const report& r) {
   auto& g = r.goal;
   std::string out;
   auto line = [&](std::string s) { out += s + "\n"; };
-  line(fmt::format("Sophia runtime benchmark ({}) - {} cores, {}, load {:.2f} "
-                   "at start and {:.2f} at end, {:.0f} s in all{}",
-                   r.started_at,
-                   r.machine.nproc,
-                   r.machine.cpu_model,
-                   r.machine.load1_at_start,
-                   load_average(),
-                   r.total_seconds,
-                   r.quick ? " [QUICK: small runs, figures are rough]" : ""));
+  line(
+    title_line("runtime", r.started_at, r.machine, r.total_seconds, r.quick));
   if (!r.local.empty()) {
     line("");
     line(

@@ -30,17 +30,6 @@ struct targets {
   double up_ms = 2000;
 };
 
-/// One verdict, as listed in the JSON file.
-struct check {
-  std::string name;
-  double value = 0;
-  std::string unit;
-  /// "<=" or ">=".
-  std::string op;
-  double limit = 0;
-  bool pass = false;
-};
-
 /// Everything one run measured, and how.
 struct report {
   machine_info machine;

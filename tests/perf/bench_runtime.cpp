@@ -224,20 +224,11 @@ int run(const options& o, const std::string& command) {
                });
   rep.total_seconds =
     std::chrono::duration<double>(bench_clock::now() - t0).count();
-  std::cout << render_table(rep) << std::flush;
-  std::filesystem::path out{ o.out };
-  if (out.has_parent_path())
-    std::filesystem::create_directories(out.parent_path());
-  std::ofstream file{ out };
-  file << to_json(rep).dump(2) << "\n";
-  if (!file) throw std::runtime_error("cannot write " + o.out);
-  std::cout << "JSON: " << std::filesystem::weakly_canonical(out).string()
-            << "\n";
-  // The remote node's logs explain a failed run; keep them then.
-  if (o.keep_logs || trouble)
-    std::cout << "logs: " << work_dir << "\n";
-  else
-    remove_tree(work_dir);
+  publish(render_table(rep),
+          to_json(rep).dump(2),
+          o.out,
+          work_dir,
+          o.keep_logs || trouble);
   return 0;
 }
 
@@ -245,24 +236,21 @@ int run(const options& o, const std::string& command) {
 
 int main(int argc, char** argv) {
   options o;
-  try {
-    if (!parse(argc, argv, o)) return 0;
-    parse_scheds(o.local_scheds);
-    parse_scheds(o.cross_scheds);
-  } catch (const std::exception& e) {
-    std::cerr << "sophia-bench-runtime: " << e.what() << "\n" << usage;
-    return 2;
-  }
-  // Membership warns on every peer that goes down; part 3 does that on
-  // purpose, and the table is the output that matters.
-  sophia::runtime::log::init("bench", o.verbose ? "info" : "error");
-  try {
-    std::string command;
-    for (int i = 0; i < argc; ++i)
-      command += (i ? " " : "") + std::string{ argv[i] };
-    return run(o, command);
-  } catch (const std::exception& e) {
-    std::cerr << "sophia-bench-runtime: " << e.what() << "\n";
-    return 1;
-  }
+  return bench_main(
+    "sophia-bench-runtime",
+    usage,
+    argc,
+    argv,
+    [&] {
+      if (!parse(argc, argv, o)) return false;
+      parse_scheds(o.local_scheds);
+      parse_scheds(o.cross_scheds);
+      return true;
+    },
+    [&](const std::string& command) {
+      // Membership warns on every peer that goes down; part 3 does that on
+      // purpose, and the table is the output that matters.
+      sophia::runtime::log::init("bench", o.verbose ? "info" : "error");
+      return run(o, command);
+    });
 }

@@ -8,6 +8,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
@@ -19,6 +20,10 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "runtime/config/loader.hpp"
 
 namespace sophia::bench {
 
@@ -247,6 +252,130 @@ std::string tail_file(const std::string& path, size_t max_lines) {
   for (auto& l : lines)
     out += l + "\n";
   return out;
+}
+
+void at_most(std::vector<check>& out,
+             std::string name,
+             double value,
+             std::string unit,
+             double limit) {
+  out.push_back(
+    { std::move(name), value, std::move(unit), "<=", limit, value <= limit });
+}
+
+void at_least(std::vector<check>& out,
+              std::string name,
+              double value,
+              std::string unit,
+              double limit) {
+  out.push_back(
+    { std::move(name), value, std::move(unit), ">=", limit, value >= limit });
+}
+
+std::string title_line(const std::string& what,
+                       const std::string& started_at,
+                       const machine_info& machine,
+                       double total_seconds,
+                       bool quick) {
+  return fmt::format("Sophia {} benchmark ({}) - {} cores, {}, load {:.2f} at "
+                     "start and {:.2f} at end, {:.0f} s in all{}",
+                     what,
+                     started_at,
+                     machine.nproc,
+                     machine.cpu_model,
+                     machine.load1_at_start,
+                     load_average(),
+                     total_seconds,
+                     quick ? " [QUICK: small runs, figures are rough]" : "");
+}
+
+runtime::config::cluster_config write_config(
+  runtime::config::cluster_config generated,
+  const std::string& file) {
+  generated.source = file;
+  {
+    std::ofstream out{ file };
+    out << runtime::config::render_effective(generated);
+    if (!out) throw std::runtime_error("cannot write " + file);
+  }
+  auto loaded = runtime::config::load(file);
+  if (auto diags =
+        std::get_if<std::vector<runtime::config::diagnostic>>(&loaded)) {
+    std::string text = "generated cluster.conf is invalid:";
+    for (auto& d : *diags)
+      text += "\n" + d.to_string();
+    throw std::runtime_error(text);
+  }
+  return std::get<runtime::config::cluster_config>(std::move(loaded));
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string command;
+  for (int i = 0; i < argc; ++i)
+    command += (i ? " " : "") + std::string{ argv[i] };
+  return command;
+}
+
+void publish(const std::string& table,
+             const std::string& json,
+             const std::string& out_path,
+             const std::string& work_dir,
+             bool keep) {
+  std::cout << table << std::flush;
+  std::filesystem::path out{ out_path };
+  if (out.has_parent_path())
+    std::filesystem::create_directories(out.parent_path());
+  std::ofstream file{ out };
+  file << json << "\n";
+  if (!file) throw std::runtime_error("cannot write " + out_path);
+  std::cout << "JSON: " << std::filesystem::weakly_canonical(out).string()
+            << "\n";
+  // The nodes' logs explain a failed run; keep them then.
+  if (keep)
+    std::cout << "logs: " << work_dir << "\n";
+  else
+    remove_tree(work_dir);
+}
+
+void event_log::push(entry x) {
+  {
+    std::lock_guard<std::mutex> guard{ mtx_ };
+    queue_.push_back(std::move(x));
+  }
+  cv_.notify_all();
+}
+
+void event_log::clear() {
+  std::lock_guard<std::mutex> guard{ mtx_ };
+  queue_.clear();
+}
+
+std::optional<event_log::entry> event_log::wait_for(
+  const std::string& node,
+  runtime::wire::member_state state,
+  std::chrono::milliseconds timeout) {
+  auto deadline = bench_clock::now() + timeout;
+  std::unique_lock<std::mutex> guard{ mtx_ };
+  for (;;) {
+    while (!queue_.empty()) {
+      auto x = std::move(queue_.front());
+      queue_.pop_front();
+      if (x.node == node && x.state == state) return x;
+    }
+    if (cv_.wait_until(guard, deadline) == std::cv_status::timeout &&
+        queue_.empty())
+      return std::nullopt;
+  }
+}
+
+std::optional<event_log::entry> event_log::next(
+  std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> guard{ mtx_ };
+  if (!cv_.wait_for(guard, timeout, [this] { return !queue_.empty(); }))
+    return std::nullopt;
+  auto x = std::move(queue_.front());
+  queue_.pop_front();
+  return x;
 }
 
 } // namespace sophia::bench

@@ -5,9 +5,18 @@
 // headers so that the files including it compile quickly.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
+#include <iostream>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "runtime/config/cluster_config.hpp"
+#include "runtime/wire/messages.hpp"
 
 #include <sys/types.h>
 
@@ -67,6 +76,111 @@ machine_info probe_machine();
 
 /// The current 1-minute load average.
 double load_average();
+
+/// One verdict of a benchmark, as listed in its JSON file.
+struct check {
+  std::string name;
+  double value = 0;
+  std::string unit;
+  /// "<=" or ">=".
+  std::string op;
+  double limit = 0;
+  bool pass = false;
+};
+
+/// Appends the verdict `value <= limit`.
+void at_most(std::vector<check>& out,
+             std::string name,
+             double value,
+             std::string unit,
+             double limit);
+
+/// Appends the verdict `value >= limit`.
+void at_least(std::vector<check>& out,
+              std::string name,
+              double value,
+              std::string unit,
+              double limit);
+
+/// The first line of a benchmark's table: what ran, when, on what, and how
+/// loaded the machine was.
+std::string title_line(const std::string& what,
+                       const std::string& started_at,
+                       const machine_info& machine,
+                       double total_seconds,
+                       bool quick);
+
+/// Writes `generated` to `file` and reads it back with the node's own
+/// loader, so that every node of a run uses the very same validated
+/// configuration; throws naming the problems when it does not validate.
+runtime::config::cluster_config write_config(
+  runtime::config::cluster_config generated,
+  const std::string& file);
+
+/// The command line, to repeat a run.
+std::string command_line(int argc, char** argv);
+
+/// The `main` of a benchmark: `parse()` reads the command line (false:
+/// --help was printed; throws on a bad one, which exits 2 with `usage`);
+/// `run(command)` runs it (throws on failure, which exits 1).
+template <class Parse, class Run>
+int bench_main(const char* name,
+               const char* usage,
+               int argc,
+               char** argv,
+               Parse parse,
+               Run run) {
+  try {
+    if (!parse()) return 0;
+  } catch (const std::exception& e) {
+    std::cerr << name << ": " << e.what() << "\n" << usage;
+    return 2;
+  }
+  try {
+    return run(command_line(argc, argv));
+  } catch (const std::exception& e) {
+    std::cerr << name << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+/// Prints `table`, writes `json` to `out` (creating its folder) and says
+/// where; keeps `work_dir` (the nodes' logs) when `keep`, else removes it.
+void publish(const std::string& table,
+             const std::string& json,
+             const std::string& out,
+             const std::string& work_dir,
+             bool keep);
+
+/// Membership events as a subscriber actor received them, stamped on
+/// arrival, for the benchmark's main thread to wait on.
+class event_log {
+public:
+  struct entry {
+    std::string node;
+    runtime::wire::member_state state = runtime::wire::member_state::down;
+    std::string reason;
+    bench_clock::time_point at;
+  };
+
+  void push(entry x);
+
+  void clear();
+
+  /// Pops events until one about `node` reaches `state`; drops the others
+  /// (a `suspect` on the way to `down` is expected).
+  std::optional<entry> wait_for(const std::string& node,
+                                runtime::wire::member_state state,
+                                std::chrono::milliseconds timeout);
+
+  /// Pops the next event, if one comes within `timeout`.
+  std::optional<entry> next(std::chrono::milliseconds timeout);
+
+private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::deque<entry> queue_;
+};
 
 /// "PASS" or "MISS".
 inline const char* verdict(bool ok) {

@@ -23,10 +23,10 @@ std::string default_sched() {
 
 } // namespace
 
-std::vector<supervision_check> evaluate(const supervision_report& r) {
-  std::vector<supervision_check> out;
+std::vector<check> evaluate(const supervision_report& r) {
+  std::vector<check> out;
   auto at_most = [&](std::string name, double v, std::string unit, double lim) {
-    out.push_back({ std::move(name), v, std::move(unit), "<=", lim, v <= lim });
+    bench::at_most(out, std::move(name), v, std::move(unit), lim);
   };
   for (auto& x : r.restart)
     if (x.failed.empty())
@@ -42,15 +42,8 @@ std::string render_table(const supervision_report& r) {
   auto& g = r.goal;
   std::string out;
   auto line = [&](std::string s) { out += s + "\n"; };
-  line(fmt::format("Sophia supervision benchmark ({}) - {} cores, {}, load "
-                   "{:.2f} at start and {:.2f} at end, {:.0f} s in all{}",
-                   r.started_at,
-                   r.machine.nproc,
-                   r.machine.cpu_model,
-                   r.machine.load1_at_start,
-                   load_average(),
-                   r.total_seconds,
-                   r.quick ? " [QUICK: small runs, figures are rough]" : ""));
+  line(title_line(
+    "supervision", r.started_at, r.machine, r.total_seconds, r.quick));
   if (!r.restart.empty()) {
     line("");
     line(fmt::format(
@@ -102,10 +95,8 @@ std::string render_table(const supervision_report& r) {
   }
   if (r.failover) render_failover(r, out);
   auto checks = evaluate(r);
-  auto passed =
-    std::count_if(checks.begin(), checks.end(), [](const supervision_check& c) {
-      return c.pass;
-    });
+  auto passed = std::count_if(
+    checks.begin(), checks.end(), [](const check& c) { return c.pass; });
   line("");
   line(fmt::format("Targets met: {} of {}", passed, checks.size()));
   return out;

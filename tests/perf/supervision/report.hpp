@@ -27,17 +27,6 @@ struct supervision_targets {
   double failover_grace_ms = 1000;
 };
 
-/// One verdict, as listed in the JSON file.
-struct supervision_check {
-  std::string name;
-  double value = 0;
-  std::string unit;
-  /// Always "<=" here.
-  std::string op;
-  double limit = 0;
-  bool pass = false;
-};
-
 /// Everything one run measured, and how.
 struct supervision_report {
   machine_info machine;
@@ -55,7 +44,7 @@ struct supervision_report {
 };
 
 /// Every verdict of the run, in table order.
-std::vector<supervision_check> evaluate(const supervision_report& r);
+std::vector<check> evaluate(const supervision_report& r);
 
 /// The human-readable table.
 std::string render_table(const supervision_report& r);
@@ -67,8 +56,7 @@ nlohmann::ordered_json to_json(const supervision_report& r);
 // -- part 2's share, in report_failover.cpp -----------------------------------
 
 /// Appends the fail-over verdicts to `out`.
-void evaluate_failover(const supervision_report& r,
-                       std::vector<supervision_check>& out);
+void evaluate_failover(const supervision_report& r, std::vector<check>& out);
 
 /// Appends part 2 of the table to `out`.
 void render_failover(const supervision_report& r, std::string& out);

@@ -109,11 +109,10 @@ std::string table_row(const std::vector<std::string>& cells) {
 
 } // namespace
 
-void evaluate_failover(const supervision_report& r,
-                       std::vector<supervision_check>& out) {
+void evaluate_failover(const supervision_report& r, std::vector<check>& out) {
   if (!r.failover || !r.failover->failed.empty()) return;
   auto at_most = [&](std::string name, double v, std::string unit, double lim) {
-    out.push_back({ std::move(name), v, std::move(unit), "<=", lim, v <= lim });
+    bench::at_most(out, std::move(name), v, std::move(unit), lim);
   };
   for (auto& row : rows(*r.failover, r.goal)) {
     at_most(std::string{ "failover " } + row.key + " max",

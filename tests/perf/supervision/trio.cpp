@@ -61,37 +61,6 @@ runtime::config::cluster_config make_cluster(const trio_options& o) {
 
 } // namespace
 
-void event_log::push(entry x) {
-  {
-    std::lock_guard<std::mutex> guard{ mtx_ };
-    queue_.push_back(std::move(x));
-  }
-  cv_.notify_all();
-}
-
-void event_log::clear() {
-  std::lock_guard<std::mutex> guard{ mtx_ };
-  queue_.clear();
-}
-
-std::optional<event_log::entry> event_log::wait_for(
-  const std::string& node,
-  runtime::wire::member_state state,
-  std::chrono::milliseconds timeout) {
-  auto deadline = bench_clock::now() + timeout;
-  std::unique_lock<std::mutex> guard{ mtx_ };
-  for (;;) {
-    while (!queue_.empty()) {
-      auto x = std::move(queue_.front());
-      queue_.pop_front();
-      if (x.node == node && x.state == state) return x;
-    }
-    if (cv_.wait_until(guard, deadline) == std::cv_status::timeout &&
-        queue_.empty())
-      return std::nullopt;
-  }
-}
-
 caf::expected<std::string> info_node(const std::string& payload) {
   auto doc = nlohmann::json::parse(payload, nullptr, false);
   if (doc.is_discarded() || !doc.contains("node") || !doc["node"].is_string())
@@ -103,24 +72,7 @@ caf::expected<std::string> info_node(const std::string& payload) {
 trio::trio(trio_options opts)
   : opts_(std::move(opts)) {
   config_file_ = opts_.work_dir + "/cluster-" + opts_.tag + ".conf";
-  auto generated = make_cluster(opts_);
-  generated.source = config_file_;
-  {
-    std::ofstream out{ config_file_ };
-    out << runtime::config::render_effective(generated);
-    if (!out) throw std::runtime_error("cannot write " + config_file_);
-  }
-  // Read the file back with the node's own loader: all three nodes then run
-  // the very same validated configuration.
-  auto loaded = runtime::config::load(config_file_);
-  if (auto diags =
-        std::get_if<std::vector<runtime::config::diagnostic>>(&loaded)) {
-    std::string text = "generated cluster.conf is invalid:";
-    for (auto& d : *diags)
-      text += "\n" + d.to_string();
-    throw std::runtime_error(text);
-  }
-  cluster_ = std::get<runtime::config::cluster_config>(std::move(loaded));
+  cluster_ = write_config(make_cluster(opts_), config_file_);
   cfg_ = std::make_unique<caf::actor_system_config>();
   runtime::system::prepare(*cfg_, cluster_);
   sys_ = std::make_unique<caf::actor_system>(*cfg_);

@@ -48,33 +48,6 @@ struct trio_options {
     runtime::config::cluster_config{}.failure_timeout_ms;
 };
 
-/// Node n1's membership events as its subscriber received them, stamped on
-/// arrival, for the measuring thread to wait on.
-class event_log {
-public:
-  struct entry {
-    std::string node;
-    runtime::wire::member_state state = runtime::wire::member_state::down;
-    std::string reason;
-    bench_clock::time_point at;
-  };
-
-  void push(entry x);
-
-  void clear();
-
-  /// Pops events until one about `node` reaches `state`; drops the others
-  /// (a `suspect` on the way to `down` is expected).
-  std::optional<entry> wait_for(const std::string& node,
-                                runtime::wire::member_state state,
-                                std::chrono::milliseconds timeout);
-
-private:
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  std::deque<entry> queue_;
-};
-
 /// Where n1 sees the role run, from its registry.
 struct placement_view {
   /// Nodes with a `role.ROLE` entry.
