@@ -210,6 +210,7 @@ caf::behavior placement_impl(actor_ptr self, options opts) {
                          milliseconds{ self->state.opts.cluster.heartbeat_ms },
                          atoms::tick::value);
     },
+    [self](atoms::sweep) { refresh(self); },
     [self](atoms::reload, const std::string& source) {
       // The membership actor validated and applied this file already.
       auto loaded = config::load(source);
@@ -224,9 +225,12 @@ caf::behavior placement_impl(actor_ptr self, options opts) {
         st.up.erase(ev.node);
         // A lost connection is seen by every peer at once; a silent peer is
         // timed out by each node's own detector, up to a heartbeat apart.
-        if (ev.reason.starts_with("no heartbeat"))
-          st.settle_until =
-            self->clock().now() + milliseconds{ st.opts.cluster.heartbeat_ms };
+        if (ev.reason.starts_with("no heartbeat")) {
+          auto settle = milliseconds{ st.opts.cluster.heartbeat_ms };
+          st.settle_until = self->clock().now() + settle;
+          // Decide again right when the wait ends, not at the next tick.
+          self->delayed_send(self, settle, atoms::sweep::value);
+        }
       } else
         st.up.insert(ev.node);
       refresh(self);
