@@ -19,35 +19,26 @@ mcp_session
 H=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2025-11-25')
 S=(-H "Mcp-Session-Id: $SESSION")
 post() { curl -s "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" "$@"; }
+# expect_post NAME STATUS BODY_SUBSTRING JSON: one POST in the session.
+expect_post() { expect "$1" "$2" "$3" "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d "$4"; }
 
 # -- JSON-RPC framing
-expect "invalid JSON -> 400 -32700" 400 '"code":-32700' \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"jsonrpc":"2.0",'
-expect "JSON array batch -> 400 -32600" 400 '"code":-32600,"message":"Invalid Request: JSON-RPC batches are not supported' \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '[{"jsonrpc":"2.0","id":1,"method":"ping"}]'
-expect "missing jsonrpc -> 400 -32600" 400 "missing member 'jsonrpc'" \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"id":1,"method":"ping"}'
-expect "id of the wrong type -> 400 -32600" 400 "member 'id' must be a string or an integer" \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"jsonrpc":"2.0","id":{},"method":"ping"}'
-expect "params of the wrong type -> 400 -32600" 400 "member 'params' must be an object" \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}'
-expect "tool name of the wrong type -> -32602" 200 '"id":"x","error":{"code":-32602,"message":"Invalid params: name must be a string"' \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":5}}'
-expect "unknown method -> -32601" 200 '"error":{"code":-32601,"message":"Method not found: nope/nope"}' \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"jsonrpc":"2.0","id":2,"method":"nope/nope"}'
-expect "notification -> 202 and no body" 202 '' \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}'
-expect "string id echoed as given" 200 '{"jsonrpc":"2.0","id":"abc","result":{}}' \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"jsonrpc":"2.0","id":"abc","method":"ping"}'
+expect_post "invalid JSON -> 400 -32700" 400 '"code":-32700' '{"jsonrpc":"2.0",'
+expect_post "JSON array batch -> 400 -32600" 400 '"code":-32600,"message":"Invalid Request: JSON-RPC batches are not supported' '[{"jsonrpc":"2.0","id":1,"method":"ping"}]'
+expect_post "missing jsonrpc -> 400 -32600" 400 "missing member 'jsonrpc'" '{"id":1,"method":"ping"}'
+expect_post "id of the wrong type -> 400 -32600" 400 "member 'id' must be a string or an integer" '{"jsonrpc":"2.0","id":{},"method":"ping"}'
+expect_post "params of the wrong type -> 400 -32600" 400 "member 'params' must be an object" '{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}'
+expect_post "tool name of the wrong type -> -32602" 200 '"id":"x","error":{"code":-32602,"message":"Invalid params: name must be a string"' '{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":5}}'
+expect_post "unknown method -> -32601" 200 '"error":{"code":-32601,"message":"Method not found: nope/nope"}' '{"jsonrpc":"2.0","id":2,"method":"nope/nope"}'
+expect_post "notification -> 202 and no body" 202 '' '{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}'
+expect_post "string id echoed as given" 200 '{"jsonrpc":"2.0","id":"abc","result":{}}' '{"jsonrpc":"2.0","id":"abc","method":"ping"}'
 head -c 5000000 /dev/zero | tr '\0' ' ' >"$WORK/huge.json"
 expect "huge body -> 413" 413 'exceeds 4194304 bytes' \
   "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" --data-binary @"$WORK/huge.json"
 
 # -- schema validation
-expect "arguments violating the schema -> -32602" 200 '"code":-32602,"message":"Invalid arguments for tool test_slow_tool: ' \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"test_slow_tool","arguments":{"ms":"soon"}}}'
-expect "unknown tool -> -32602" 200 '"message":"Unknown tool: no_such_tool"' \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"no_such_tool"}}'
+expect_post "arguments violating the schema -> -32602" 200 '"code":-32602,"message":"Invalid arguments for tool test_slow_tool: ' '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"test_slow_tool","arguments":{"ms":"soon"}}}'
+expect_post "unknown tool -> -32602" 200 '"message":"Unknown tool: no_such_tool"' '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"no_such_tool"}}'
 
 # -- HTTP: sessions, headers, security
 expect "unknown session -> 404" 404 '"code":-32001,"message":"Session not found' \
@@ -88,8 +79,7 @@ AUTH=("${SAVED[@]}"); SESSION=$SAVED_SESSION
 
 # -- DELETE ends the session
 expect "DELETE -> 200" 200 '' "${AUTH[@]}" "${S[@]}" -X DELETE "$URL"
-expect "terminated session -> 404" 404 'Session not found' \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+expect_post "terminated session -> 404" 404 'Session not found' '{"jsonrpc":"2.0","id":1,"method":"ping"}'
 
 # -- the tool's node dies mid-call: a clear tool error, no hang
 mcp_session
@@ -107,6 +97,5 @@ else
 fi
 
 # -- and the node still serves
-expect "still serving after all of it" 200 '"result":{}' \
-  "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" -d '{"jsonrpc":"2.0","id":10,"method":"ping"}'
+expect_post "still serving after all of it" 200 '"result":{}' '{"jsonrpc":"2.0","id":10,"method":"ping"}'
 finish
