@@ -19,18 +19,36 @@ const node_config* cluster_config::find_node(std::string_view name) const {
   return nullptr;
 }
 
-const std::vector<std::string_view>& known_roles() {
-  // Adding a role means adding its supervisor subtree in nodes/ as well.
-  static const std::vector<std::string_view> roles{
-    "edge",
+uint16_t edge_config::domain_port(std::string_view domain) const {
+  if (domain == "ai_intelligence") return ai_intelligence_port;
+  if (domain == "data_intelligence") return data_intelligence_port;
+  if (domain == "infrastructure_intelligence")
+    return infrastructure_intelligence_port;
+  if (domain == "business_intelligence") return business_intelligence_port;
+  return 0;
+}
+
+const std::vector<std::string_view>& mcp_domains() {
+  // Adding a domain means adding its `[edge] DOMAIN_port` key as well.
+  static const std::vector<std::string_view> domains{
     "ai_intelligence",
     "data_intelligence",
     "infrastructure_intelligence",
     "business_intelligence",
-    "pipeline",
-    "gpu_worker",
-    "monitoring",
   };
+  return domains;
+}
+
+const std::vector<std::string_view>& known_roles() {
+  // Adding a role means adding its supervisor subtree in nodes/ as well.
+  static const std::vector<std::string_view> roles = [] {
+    std::vector<std::string_view> xs{ "edge" };
+    for (auto d : mcp_domains())
+      xs.push_back(d);
+    for (auto r : { "pipeline", "gpu_worker", "monitoring" })
+      xs.push_back(r);
+    return xs;
+  }();
   return roles;
 }
 

@@ -32,14 +32,28 @@ struct edge_config {
   int64_t call_timeout_ms = 60000;
   /// An idle keep-alive connection is closed after this.
   int64_t idle_timeout_ms = 300000;
+  /// A request's header must arrive this soon after its first byte.
+  int64_t header_timeout_ms = 10000;
+  /// Open connections at most; more get 503 at once.
+  int64_t max_connections = 4096;
+  /// Idle SSE streams get a comment line this often.
+  int64_t sse_keepalive_ms = 15000;
   /// A session unused this long is ended.
   int64_t session_idle_ms = 1800000;
-  /// `initialize` beyond this many live sessions gets 503.
+  /// Live sessions at most: at capacity, `initialize` evicts the least
+  /// recently active session without an open stream.
   int64_t max_sessions = 10000;
+  /// Live sessions of one client (API key, else peer address) at most.
+  int64_t max_sessions_per_client = 1000;
   /// SSE events kept per session for Last-Event-ID replay ...
   int64_t replay_events = 256;
-  /// ... and at most this many bytes of them.
+  /// ... and at most this many bytes of them ...
   int64_t replay_bytes = 1048576;
+  /// ... and this many bytes for all sessions together.
+  int64_t replay_budget_bytes = 67108864;
+  /// A call to a tool whose node just went down waits this long for it to
+  /// come back (fail-over) before it fails.
+  int64_t failover_wait_ms = 5000;
   /// Items per page of tools/list, resources/list and prompts/list.
   int64_t page_size = 100;
   /// How a POST is answered: "sse" (an event stream, resumable) or "json"
@@ -52,6 +66,9 @@ struct edge_config {
   uint16_t data_intelligence_port = 0;
   uint16_t infrastructure_intelligence_port = 0;
   uint16_t business_intelligence_port = 0;
+
+  /// `DOMAIN_port` of one of `mcp_domains()`; 0 when unset or unknown.
+  uint16_t domain_port(std::string_view domain) const;
 };
 
 /// One `[[node]]` block: a process of the cluster.
@@ -142,5 +159,9 @@ struct cluster_config {
 
 /// The roles a node may run; anything else in `roles`/`standby` is an error.
 const std::vector<std::string_view>& known_roles();
+
+/// The MCP domains: the roles whose tools a virtual server `/mcp/DOMAIN`
+/// (and the optional `[edge] DOMAIN_port`) serves on their own.
+const std::vector<std::string_view>& mcp_domains();
 
 } // namespace sophia::runtime::config

@@ -169,10 +169,16 @@ const bindings<edge_config>& bindings_of(const edge_config*) {
     bind_key("max_body_bytes", &t::max_body_bytes),
     bind_key("call_timeout_ms", &t::call_timeout_ms),
     bind_key("idle_timeout_ms", &t::idle_timeout_ms),
+    bind_key("header_timeout_ms", &t::header_timeout_ms),
+    bind_key("max_connections", &t::max_connections),
+    bind_key("sse_keepalive_ms", &t::sse_keepalive_ms),
     bind_key("session_idle_ms", &t::session_idle_ms),
     bind_key("max_sessions", &t::max_sessions),
+    bind_key("max_sessions_per_client", &t::max_sessions_per_client),
     bind_key("replay_events", &t::replay_events),
     bind_key("replay_bytes", &t::replay_bytes),
+    bind_key("replay_budget_bytes", &t::replay_budget_bytes),
+    bind_key("failover_wait_ms", &t::failover_wait_ms),
     bind_key("page_size", &t::page_size),
     bind_key("responses", &t::responses),
     bind_key("io_threads", &t::io_threads),
@@ -715,7 +721,8 @@ void validator::read_edge(const toml::table& root, cluster_config& cfg) {
   }
   // Every port the endpoint binds must differ; the key names who took it.
   std::map<int64_t, std::string_view> used;
-  if (const auto* port = value_of<int64_t>(fs, "port")) used.emplace(*port, "");
+  if (const auto* port = value_of<int64_t>(fs, "port"); port && *port != 0)
+    used.emplace(*port, "");
   for (auto key : domain_port_keys()) {
     const auto* port = value_of<int64_t>(fs, key);
     if (port == nullptr || *port == 0) continue;
@@ -881,7 +888,8 @@ void validator::finish_edge(const cluster_config& cfg) {
     if (!contains(node.roles, "edge") || fs.count("host") == 0 ||
         node.host.empty() || node_duplicates_[i])
       continue;
-    if (has_edge_port || edge_fs.count("port") != 0) {
+    if ((has_edge_port || edge_fs.count("port") != 0) &&
+        node.mcp_port(cfg.edge) != 0) {
       auto mcp = int64_t{ node.mcp_port(cfg.edge) };
       auto [j, added] = used.emplace(
         std::pair{ node.host, mcp },

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "runtime/config/cluster_config.hpp"
+
 namespace sophia::runtime::config {
 
 std::string_view to_string(value_type x) {
@@ -166,8 +168,9 @@ const std::vector<key_spec>& schema() {
       .type = vt::integer,
       .default_value = "8080",
       .doc = "Streamable HTTP port of the MCP endpoint (/mcp and "
-             "/mcp/<domain>); a node's edge_port overrides it",
-      .min = 1,
+             "/mcp/<domain>); a node's edge_port overrides it; 0 binds any "
+             "free port and logs which (for tests)",
+      .min = 0,
       .max = 65535 },
     { .table = "edge",
       .key = "allowed_hosts",
@@ -197,6 +200,30 @@ const std::vector<key_spec>& schema() {
       .min = 100,
       .max = unbounded },
     { .table = "edge",
+      .key = "header_timeout_ms",
+      .type = vt::integer,
+      .default_value = "10000",
+      .doc = "a request's header must arrive within this of its first byte, "
+             "or the connection is closed (slow clients cannot hold it)",
+      .min = 100,
+      .max = 600000 },
+    { .table = "edge",
+      .key = "max_connections",
+      .type = vt::integer,
+      .default_value = "4096",
+      .doc = "open HTTP connections at most; more are answered 503 at once "
+             "(also kept below the process's file limit)",
+      .min = 1,
+      .max = 1000000 },
+    { .table = "edge",
+      .key = "sse_keepalive_ms",
+      .type = vt::integer,
+      .default_value = "15000",
+      .doc = "an SSE stream idle this long gets a comment line, so that "
+             "proxies and load balancers do not cut long calls; 0 sends none",
+      .min = 0,
+      .max = 3600000 },
+    { .table = "edge",
       .key = "session_idle_ms",
       .type = vt::integer,
       .default_value = "1800000",
@@ -207,7 +234,18 @@ const std::vector<key_spec>& schema() {
       .key = "max_sessions",
       .type = vt::integer,
       .default_value = "10000",
-      .doc = "live sessions at most; initialize beyond this gets 503",
+      .doc = "live sessions at most; at capacity, initialize evicts the least "
+             "recently active session without an open stream (its next "
+             "request gets 404) and gets 503 only when every one has one",
+      .min = 1,
+      .max = unbounded },
+    { .table = "edge",
+      .key = "max_sessions_per_client",
+      .type = vt::integer,
+      .default_value = "1000",
+      .doc = "live sessions of one client (its API key, else its address) "
+             "at most; beyond, its own least recently active session is "
+             "evicted, or 429 when each of them has an open stream",
       .min = 1,
       .max = unbounded },
     { .table = "edge",
@@ -221,9 +259,28 @@ const std::vector<key_spec>& schema() {
       .key = "replay_bytes",
       .type = vt::integer,
       .default_value = "1048576",
-      .doc = "bytes of SSE events kept per session for replay, at most",
+      .doc = "bytes of SSE events kept per session for replay, at most; also "
+             "the most a stream may have unsent before it is dropped",
       .min = 0,
       .max = unbounded },
+    { .table = "edge",
+      .key = "replay_budget_bytes",
+      .type = vt::integer,
+      .default_value = "67108864",
+      .doc = "bytes of SSE events kept for replay by all sessions together; "
+             "the oldest events go first. Streams share as much again for "
+             "what clients have not read yet",
+      .min = 0,
+      .max = unbounded },
+    { .table = "edge",
+      .key = "failover_wait_ms",
+      .type = vt::integer,
+      .default_value = "5000",
+      .doc = "a call to a tool whose node just went down waits this long for "
+             "the tool to come back (its role failing over) before it fails; "
+             "0 fails at once",
+      .min = 0,
+      .max = 600000 },
     { .table = "edge",
       .key = "page_size",
       .type = vt::integer,
@@ -410,12 +467,13 @@ bool is_api_key_reference(std::string_view x) {
 }
 
 const std::vector<std::string_view>& domain_port_keys() {
-  static const std::vector<std::string_view> keys{
-    "ai_intelligence_port",
-    "data_intelligence_port",
-    "infrastructure_intelligence_port",
-    "business_intelligence_port",
-  };
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> xs;
+    for (auto d : mcp_domains())
+      xs.push_back(std::string{ d } + "_port");
+    return xs;
+  }();
+  static const std::vector<std::string_view> keys{ names.begin(), names.end() };
   return keys;
 }
 

@@ -127,6 +127,12 @@ void check_same(const cluster_config& a, const cluster_config& b) {
   CHECK(a.edge.max_sessions == b.edge.max_sessions);
   CHECK(a.edge.replay_events == b.edge.replay_events);
   CHECK(a.edge.replay_bytes == b.edge.replay_bytes);
+  CHECK(a.edge.header_timeout_ms == b.edge.header_timeout_ms);
+  CHECK(a.edge.max_connections == b.edge.max_connections);
+  CHECK(a.edge.sse_keepalive_ms == b.edge.sse_keepalive_ms);
+  CHECK(a.edge.max_sessions_per_client == b.edge.max_sessions_per_client);
+  CHECK(a.edge.replay_budget_bytes == b.edge.replay_budget_bytes);
+  CHECK(a.edge.failover_wait_ms == b.edge.failover_wait_ms);
   CHECK(a.edge.page_size == b.edge.page_size);
   CHECK(a.edge.io_threads == b.edge.io_threads);
   CHECK(a.edge.ai_intelligence_port == b.edge.ai_intelligence_port);
@@ -262,6 +268,12 @@ TEST_CASE("the schema's defaults agree with the structs' initializers") {
   CHECK(cfg.edge.max_sessions == edge.max_sessions);
   CHECK(cfg.edge.replay_events == edge.replay_events);
   CHECK(cfg.edge.replay_bytes == edge.replay_bytes);
+  CHECK(cfg.edge.header_timeout_ms == edge.header_timeout_ms);
+  CHECK(cfg.edge.max_connections == edge.max_connections);
+  CHECK(cfg.edge.sse_keepalive_ms == edge.sse_keepalive_ms);
+  CHECK(cfg.edge.max_sessions_per_client == edge.max_sessions_per_client);
+  CHECK(cfg.edge.replay_budget_bytes == edge.replay_budget_bytes);
+  CHECK(cfg.edge.failover_wait_ms == edge.failover_wait_ms);
   CHECK(cfg.edge.page_size == edge.page_size);
   CHECK(cfg.edge.io_threads == edge.io_threads);
   CHECK(cfg.edge.ai_intelligence_port == edge.ai_intelligence_port);
@@ -289,6 +301,12 @@ key = "env:SOPHIA_MCP_KEY"
   CHECK(cfg.edge.max_sessions == 10000);
   CHECK(cfg.edge.replay_events == 256);
   CHECK(cfg.edge.replay_bytes == 1048576);
+  CHECK(cfg.edge.header_timeout_ms == 10000);
+  CHECK(cfg.edge.max_connections == 4096);
+  CHECK(cfg.edge.sse_keepalive_ms == 15000);
+  CHECK(cfg.edge.max_sessions_per_client == 1000);
+  CHECK(cfg.edge.replay_budget_bytes == 67108864);
+  CHECK(cfg.edge.failover_wait_ms == 5000);
   CHECK(cfg.edge.page_size == 100);
   CHECK(cfg.edge.io_threads == 1);
   CHECK(cfg.edge.ai_intelligence_port == 0);
@@ -983,8 +1001,8 @@ TEST_CASE("rejects [edge] values out of range") {
     uint32_t col;
     std::string_view message;
   } cases[] = {
-    { "port = 0", 8, "port in [edge]: 0 is out of range 1..65535" },
-    { "port = 65536", 8, "port in [edge]: 65536 is out of range 1..65535" },
+    { "port = -1", 8, "port in [edge]: -1 is out of range 0..65535" },
+    { "port = 65536", 8, "port in [edge]: 65536 is out of range 0..65535" },
     { "max_body_bytes = 1023",
       18,
       "max_body_bytes in [edge]: 1023 is out of range 1024..1073741824" },
