@@ -4,8 +4,9 @@
 //   sophia-node --config FILE --check         validate FILE, print it
 //   sophia-node --config FILE --stdio         an MCP edge on stdin/stdout
 //
-// Exit codes: 0 clean shutdown, 1 runtime failure (port taken, ...),
-// 2 bad command line or configuration (nothing is started).
+// Exit codes: 0 clean shutdown, 1 runtime failure, 2 bad command line or
+// configuration (nothing is started), 3 the node's port is taken (nothing
+// is started; a harness may retry on another port).
 
 #include <atomic>
 #include <csignal>
@@ -15,6 +16,11 @@
 #include <mutex>
 #include <string>
 #include <variant>
+
+#include <netdb.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -60,6 +66,48 @@ struct args {
   bool check = false;
   bool stdio = false;
 };
+
+/// Whether `host:port` can be bound now; else why not. Checked before
+/// anything starts, so that a taken port is exit code 3, not a half-started
+/// node.
+bool can_bind(const std::string& host, uint16_t port, std::string& why) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* res = nullptr;
+  auto service = std::to_string(port);
+  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
+      rc != 0) {
+    why = ::gai_strerror(rc);
+    return false;
+  }
+  int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  bool ok = false;
+  if (fd >= 0) {
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    ok = ::bind(fd, res->ai_addr, res->ai_addrlen) == 0;
+    if (!ok) why = std::strerror(errno);
+    ::close(fd);
+  } else {
+    why = std::strerror(errno);
+  }
+  ::freeaddrinfo(res);
+  return ok;
+}
+
+/// Raises the open-files limit to its hard limit: every MCP connection
+/// takes a file, and the default soft limit (often 1024) is far below
+/// `[edge] max_connections`.
+void raise_file_limit() {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 &&
+      files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+}
 
 int usage_error(const std::string& msg) {
   std::cerr << "sophia-node: " << msg << "\n" << usage;
@@ -166,6 +214,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   log::init(a.node, cluster.log_level);
   auto log = log::get("node");
+  raise_file_limit();
+  if (const auto* me = cluster.find_node(a.node)) {
+    std::string why;
+    if (!can_bind(me->host, me->port, why)) {
+      log->critical("cannot listen on {}: {}", me->endpoint(), why);
+      return 3;
+    }
+  }
   caf::actor_system_config cfg;
   system::prepare(cfg, cluster);
   caf::actor_system sys{ cfg };

@@ -3,36 +3,15 @@
 #include <stdexcept>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <caf/all.hpp>
 
 #include "runtime/error.hpp"
 #include "runtime/system/atoms.hpp"
 #include "runtime/system/setup.hpp"
+#include "runtime/testing/ports.hpp"
 #include "runtime/wire/codec.hpp"
 
 namespace sophia::runtime::testing {
-
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("free_port: socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("free_port: bind() failed");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 local_cluster::local_cluster(cluster_options opts) {
   config_.source = "<local_cluster>";
@@ -47,7 +26,7 @@ local_cluster::local_cluster(cluster_options opts) {
     config::node_config n;
     n.name = "node-" + std::to_string(i + 1);
     n.host = "127.0.0.1";
-    n.port = free_port();
+    n.port = reserve_port();
     if (i < opts.roles.size()) n.roles = opts.roles[i];
     if (i < opts.standby.size()) n.standby = opts.standby[i];
     for (auto& r : n.roles)

@@ -19,9 +19,6 @@
 
 namespace sophia::runtime::testing {
 
-/// Returns a TCP port on 127.0.0.1 that was free a moment ago.
-uint16_t free_port();
-
 /// How to build a `local_cluster`.
 struct cluster_options {
   size_t nodes = 3;

@@ -3,14 +3,16 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <stdexcept>
 #include <system_error>
 
-#include "runtime/testing/cluster.hpp"
+#include "runtime/testing/ports.hpp"
 
 namespace sophia::itest {
 
@@ -102,13 +104,10 @@ int64_t call_took_ms(const std::string& err) {
   return -1;
 }
 
-std::vector<uint16_t> distinct_ports(size_t n) {
-  std::set<uint16_t> seen;
+std::vector<uint16_t> reserve_ports(size_t n) {
   std::vector<uint16_t> out;
-  while (out.size() < n) {
-    auto p = sophia::runtime::testing::free_port();
-    if (seen.insert(p).second) out.push_back(p);
-  }
+  while (out.size() < n)
+    out.push_back(sophia::runtime::testing::reserve_port());
   return out;
 }
 
@@ -129,7 +128,7 @@ test_cluster::test_cluster()
     throw std::runtime_error("mkdtemp failed for " + tmpl);
   dir_ = tmpl;
   conf_ = dir_ / "cluster.conf";
-  auto ports = distinct_ports(5);
+  auto ports = reserve_ports(5);
   specs_ = { { "n1", ports[0], { "edge" } },
              { "n2", ports[1], { "monitoring" } },
              { "n3", ports[2], { "pipeline" } },
@@ -202,14 +201,58 @@ void test_cluster::write_file(const fs::path& file,
 }
 
 void test_cluster::start(const std::string& name) {
+  constexpr int tries = 3;
+  for (int attempt = 1;; ++attempt) {
+    auto code = launch(name);
+    if (code != 3) return; // up, or failed for a reason the case checks
+    if (attempt == tries)
+      throw std::runtime_error("node " + name + " could not bind a port in " +
+                               std::to_string(tries) +
+                               " tries (exit code 3); its log:\n" +
+                               sophia::tests::integration::tail(log(name)));
+    std::fprintf(stderr,
+                 "integration_cluster_test: node %s could not bind port %u; "
+                 "moving it to a fresh port\n",
+                 name.c_str(),
+                 static_cast<unsigned>(spec(name).port));
+    move_port(name);
+  }
+}
+
+std::optional<int> test_cluster::launch(const std::string& name) {
   auto log_file = log(name);
   {
     std::ofstream mark{ log_file, std::ios::app };
     mark << "---- integration test: starting " << name << "\n";
   }
-  nodes_[name] = process::start(
+  auto ups = count_lines(log_file, " up on ");
+  auto& p = nodes_[name] = process::start(
     { node_bin().string(), "--config", conf_.string(), "--node", name },
     log_file);
+  auto deadline = steady::now() + 20s;
+  while (steady::now() < deadline) {
+    if (count_lines(log_file, " up on ") > ups) return std::nullopt;
+    if (auto code = p.wait(20ms)) return code;
+  }
+  return std::nullopt; // neither up nor gone: the case will see
+}
+
+void test_cluster::move_port(const std::string& name) {
+  auto& s = const_cast<node_spec&>(spec(name));
+  auto old = "port = " + std::to_string(s.port) + "\n";
+  s.port = sophia::runtime::testing::reserve_port();
+  auto now = "port = " + std::to_string(s.port) + "\n";
+  for (auto* file : { &conf_, &ctl_conf_ }) {
+    if (file->empty() || !fs::exists(*file)) continue;
+    std::ifstream in{ *file };
+    std::string text{ std::istreambuf_iterator<char>{ in }, {} };
+    for (auto at = text.find(old); at != std::string::npos;
+         at = text.find(old, at + now.size()))
+      text.replace(at, old.size(), now);
+    write_file(*file, text);
+  }
+  for (auto& [other, proc] : nodes_)
+    if (other != name && proc.is_running()) proc.signal(SIGHUP);
 }
 
 void test_cluster::start_all() {

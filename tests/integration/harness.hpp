@@ -91,9 +91,9 @@ bool contains(const std::string& haystack, const std::string& needle);
 /// The `N` of sophiactl's "call ... failed after N ms", or -1.
 int64_t call_took_ms(const std::string& err);
 
-/// Ports for `n` nodes, distinct (free_port() may hand out a port twice,
-/// since each one is released at once).
-std::vector<uint16_t> distinct_ports(size_t n);
+/// `n` loopback ports reserved for this test process (distinct, and never
+/// handed to another test: see `runtime/testing/ports.hpp`).
+std::vector<uint16_t> reserve_ports(size_t n);
 
 /// A command's exit code and output, for failure messages.
 std::string describe(const run_result& r);
@@ -155,7 +155,11 @@ public:
   /// The nodes the current cluster.conf names.
   const std::vector<std::string>& members() const { return members_; }
 
-  /// Starts (or restarts) node `name` on cluster.conf.
+  /// Starts (or restarts) node `name` on cluster.conf and waits until it is
+  /// up (its log says so) or has exited. A node that cannot bind its port
+  /// (exit code 3: something outside the tests took it) is moved to a fresh
+  /// port (cluster.conf rewritten, running nodes reloaded) and started
+  /// again, up to 3 times; then this throws, saying so.
   void start(const std::string& name);
 
   /// Starts the members in reverse order (n3 first): start order must not
@@ -216,6 +220,14 @@ public:
   uint16_t mcp_port() const noexcept { return mcp_port_; }
 
 private:
+  /// Starts `name` and waits for its "up" line or its exit; returns the
+  /// exit code if it exited.
+  std::optional<int> launch(const std::string& name);
+
+  /// Gives node `name` a fresh port: in its spec, in cluster.conf (and the
+  /// sophiactl config), and in the running nodes (SIGHUP).
+  void move_port(const std::string& name);
+
   uint16_t mcp_port_ = 0;
   fs::path bins_;
   fs::path dir_;

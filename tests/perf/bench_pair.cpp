@@ -11,6 +11,7 @@
 #include "runtime/error.hpp"
 #include "runtime/system/setup.hpp"
 #include "runtime/testing/cluster.hpp"
+#include "runtime/testing/ports.hpp"
 
 namespace sophia::bench {
 
@@ -32,7 +33,7 @@ runtime::config::cluster_config make_cluster(const pair_options& opts) {
     runtime::config::node_config n;
     n.name = name;
     n.host = "127.0.0.1";
-    n.port = runtime::testing::free_port();
+    n.port = runtime::testing::reserve_port();
     c.nodes.push_back(n);
   }
   return c;

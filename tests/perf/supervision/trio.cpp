@@ -17,6 +17,7 @@
 #include "runtime/system/atoms.hpp"
 #include "runtime/system/setup.hpp"
 #include "runtime/testing/cluster.hpp"
+#include "runtime/testing/ports.hpp"
 
 namespace sophia::bench {
 
@@ -29,7 +30,7 @@ node_config make_node(std::string name) {
   node_config n;
   n.name = std::move(name);
   n.host = "127.0.0.1";
-  n.port = runtime::testing::free_port();
+  n.port = runtime::testing::reserve_port();
   return n;
 }
 
