@@ -132,7 +132,8 @@ int run_stdio_edge(const config::cluster_config& cluster,
                             sys.render(err));
                  });
   }
-  actors::edge::run_stdio(engine);
+  actors::edge::run_stdio(engine,
+                          static_cast<size_t>(cluster.edge.max_body_bytes));
   lg->info("stdin closed: exiting");
   stop = true;
   locator.join();

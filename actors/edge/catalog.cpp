@@ -204,6 +204,14 @@ catalog::changes catalog::rebuild(const std::vector<provider>& providers,
   return c;
 }
 
+std::vector<std::string> catalog::tool_names() const {
+  std::vector<std::string> out;
+  out.reserve(tools_.size());
+  for (auto& [name, x] : tools_)
+    out.push_back(name);
+  return out;
+}
+
 const catalog::item* catalog::tool(std::string_view name) const {
   auto i = tools_.find(name);
   return i == tools_.end() ? nullptr : &i->second;

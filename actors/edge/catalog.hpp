@@ -78,6 +78,8 @@ public:
                   std::vector<std::string>& warnings);
 
   const item* tool(std::string_view name) const;
+  /// The catalog names of every tool, sorted.
+  std::vector<std::string> tool_names() const;
   const item* prompt(std::string_view name) const;
   /// The resource with this URI, else the first template matching it.
   const item* resource(std::string_view uri) const;

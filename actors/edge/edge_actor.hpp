@@ -13,6 +13,7 @@
 namespace sophia::actors::edge {
 
 struct inbound;
+struct http_counters;
 
 /// Tags of the edge's own messages.
 namespace atoms {
@@ -32,6 +33,8 @@ struct edge_options {
   /// a stdio edge connected to); asked again on every refresh because a
   /// node's runtime actors may restart.
   std::function<caf::actor()> membership;
+  /// The HTTP transport's figures, for the status (null without one).
+  std::shared_ptr<const http_counters> http;
 };
 
 /// Spawns the MCP engine: sessions, JSON-RPC and MCP methods, the catalog of

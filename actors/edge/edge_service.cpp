@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/edge/auth.hpp"
+#include "actors/edge/counters.hpp"
 #include "actors/edge/edge_actor.hpp"
 #include "actors/edge/http_server.hpp"
 #include "runtime/error.hpp"
@@ -57,10 +58,11 @@ caf::expected<caf::actor> spawn_edge_service(
   auto keys = load_keys(cluster);
   if (!keys) return keys.error();
   http_options hopts;
-  auto engine =
-    spawn_edge(sys,
-               edge_options{ node, cluster.edge, std::move(membership) },
-               &hopts.fast);
+  hopts.counters = std::make_shared<http_counters>();
+  auto engine = spawn_edge(
+    sys,
+    edge_options{ node, cluster.edge, std::move(membership), hopts.counters },
+    &hopts.fast);
   hopts.config = cluster.edge;
   hopts.origins = default_policy(cluster.edge.address);
   for (auto& h : cluster.edge.allowed_hosts)

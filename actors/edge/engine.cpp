@@ -5,7 +5,10 @@
 
 #include <caf/all.hpp>
 
+#include "actors/edge/batch.hpp"
+#include "actors/edge/counters.hpp"
 #include "actors/edge/jsonrpc.hpp"
+#include "actors/edge/protocol.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/mcp/provider.hpp"
@@ -18,11 +21,7 @@ namespace {
 
 using json = nlohmann::json;
 namespace rpc = jsonrpc;
-
-const std::array<std::string_view, 4> supported_versions{ "2025-11-25",
-                                                          "2025-06-18",
-                                                          "2025-03-26",
-                                                          "2024-11-05" };
+using end_reason = session_table::end_reason;
 
 std::shared_ptr<spdlog::logger> lg() {
   static auto x = runtime::log::get("edge");
@@ -45,6 +44,8 @@ void no_session(const inbound_ptr& in, bool had_header) {
                                "session with initialize"));
 }
 
+constexpr auto tick_interval = std::chrono::milliseconds{ 250 };
+
 } // namespace
 
 int log_level_index(std::string_view level) {
@@ -57,42 +58,31 @@ int log_level_index(std::string_view level) {
   return -1;
 }
 
+engine::engine() = default;
+
+engine::~engine() = default;
+
 void engine::init(caf::event_based_actor* self, edge_options opts) {
   self_ = self;
   opts_ = std::move(opts);
   sse_responses_ = opts_.config.responses != "json";
+  budget_ = std::make_unique<replay_budget>(
+    static_cast<size_t>(opts_.config.replay_budget_bytes));
+  sessions_.set_limits(
+    { static_cast<size_t>(opts_.config.max_sessions),
+      static_cast<size_t>(opts_.config.max_sessions_per_client) });
+  logged_at_ = std::chrono::steady_clock::now();
   // Tools answered from the edge's own state: requests for them (and for
   // the lists, ping and setLevel) run on the transport's thread.
   inline_tools_ = { "sophia.echo" };
   rng_.seed(std::random_device{}() ^
             static_cast<uint64_t>(
               std::chrono::steady_clock::now().time_since_epoch().count()));
-  catalog_.set_builtins(
-    { json::parse(R"({"name":"sophia.cluster_status",
-        "title":"Cluster status",
-        "description":"The cluster's membership table as this edge sees it: every node, its state (up, suspect, down), its roles and the roles running on it now.",
-        "inputSchema":{"type":"object","properties":{},"additionalProperties":false},
-        "outputSchema":{"type":"object","properties":{"cluster":{"type":"string"},"seen_from":{"type":"string"},"members":{"type":"array","items":{"type":"object"}}},"required":["cluster","members"]},
-        "annotations":{"readOnlyHint":true,"idempotentHint":true,"openWorldHint":false}})"),
-      json::parse(R"({"name":"sophia.echo",
-        "title":"Echo",
-        "description":"Returns its text argument unchanged; a liveness probe of the edge.",
-        "inputSchema":{"type":"object","properties":{"text":{"type":"string","description":"what to echo"}},"required":["text"],"additionalProperties":false},
-        "outputSchema":{"type":"object","properties":{"text":{"type":"string"}},"required":["text"]},
-        "annotations":{"readOnlyHint":true,"idempotentHint":true,"openWorldHint":false}})") },
-    { json::parse(R"({"uri":"sophia://cluster","name":"cluster",
-        "title":"Cluster membership",
-        "description":"Every node of the cluster with its state and roles (JSON).",
-        "mimeType":"application/json"})"),
-      json::parse(R"({"uri":"sophia://tools","name":"tools",
-        "title":"Tool catalog",
-        "description":"Every tool this session may call, with its service, domain and node (JSON).",
-        "mimeType":"application/json"})") });
+  catalog_.set_builtins(builtin_tools(), builtin_resources());
   std::vector<std::string> warnings;
   catalog_.rebuild({}, opts_.node, warnings);
   refresh();
-  self_->delayed_send(
-    self_, std::chrono::milliseconds{ 250 }, runtime::atoms::tick::value);
+  self_->delayed_send(self_, tick_interval, runtime::atoms::tick::value);
 }
 
 std::string engine::new_id() {
@@ -108,7 +98,12 @@ std::string engine::new_id() {
 void engine::handle(const inbound_ptr& in) {
   try {
     switch (in->what) {
-      case inbound::verb::post: handle_post(in); break;
+      case inbound::verb::post:
+        if (in->body.is_array())
+          handle_batch(in);
+        else
+          handle_post(in);
+        break;
       case inbound::verb::get: handle_get(in); break;
       case inbound::verb::del: handle_delete(in); break;
     }
@@ -123,12 +118,9 @@ void engine::handle(const inbound_ptr& in) {
 }
 
 session* engine::find_session(const inbound_ptr& in) {
-  auto key = in->stdio ? std::string{ "stdio" } : in->session;
-  auto i = sessions_.find(key);
-  if (i == sessions_.end()) return nullptr;
-  auto& s = *i->second;
-  s.last_used = std::chrono::steady_clock::now();
-  return &s;
+  auto* s = sessions_.find(in->stdio ? std::string{ "stdio" } : in->session);
+  if (s != nullptr) sessions_.touch(*s);
+  return s;
 }
 
 void engine::handle_post(const inbound_ptr& in) {
@@ -184,8 +176,65 @@ void engine::handle_post(const inbound_ptr& in) {
   }
 }
 
+void engine::handle_batch(const inbound_ptr& in) {
+  auto& items = in->body;
+  auto* s = find_session(in);
+  if (s == nullptr && !in->stdio && !in->session.empty()) {
+    no_session(in, true);
+    return;
+  }
+  if (s == nullptr || !protocol::allows_batches(s->version)) {
+    auto why = s != nullptr ? "in protocol version " + s->version +
+                                " (only 2025-03-26 allows them)"
+                            : std::string{ "outside a session of protocol "
+                                           "version 2025-03-26 (initialize "
+                                           "must not be batched)" };
+    in->out->fail(400,
+                  rpc::error("null",
+                             rpc::invalid_request,
+                             "Invalid Request: JSON-RPC batches are not "
+                             "supported " +
+                               why + "; send one message per request"));
+    return;
+  }
+  if (items.empty()) {
+    in->out->fail(400,
+                  rpc::error("null",
+                             rpc::invalid_request,
+                             "Invalid Request: an empty batch"));
+    return;
+  }
+  auto outs = make_batch(in->out, items.size(), sse_responses_);
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto one = std::make_shared<inbound>();
+    one->what = inbound::verb::post;
+    one->session = in->session;
+    one->protocol_version = in->protocol_version;
+    one->domain = in->domain;
+    one->client = in->client;
+    one->key = in->key;
+    one->stdio = in->stdio;
+    one->body = std::move(items[i]);
+    one->out = outs[i];
+    if (one->body.is_object() && one->body.value("method", "") == "initialize")
+      one->out->fail(400,
+                     rpc::error(rpc::id_of(one->body),
+                                rpc::invalid_request,
+                                "Invalid Request: initialize must not be "
+                                "part of a batch"));
+    else if (one->body.is_array())
+      one->out->fail(400,
+                     rpc::error("null",
+                                rpc::invalid_request,
+                                "Invalid Request: a batch inside a batch"));
+    else
+      handle_post(one);
+  }
+}
+
 void engine::initialize(const inbound_ptr& in, const std::string& id_json) {
-  if (!in->session.empty() || (in->stdio && sessions_.count("stdio") != 0)) {
+  if (!in->session.empty() ||
+      (in->stdio && sessions_.find("stdio") != nullptr)) {
     in->out->fail(400,
                   rpc::error(id_json,
                              rpc::invalid_request,
@@ -204,35 +253,55 @@ void engine::initialize(const inbound_ptr& in, const std::string& id_json) {
                               "string"));
     return;
   }
-  if (!in->stdio &&
-      sessions_.size() >= static_cast<size_t>(opts_.config.max_sessions)) {
-    in->out->fail(503,
-                  rpc::error(id_json,
-                             rpc::server_error,
-                             "Service Unavailable: too many sessions (" +
-                               std::to_string(opts_.config.max_sessions) + ")"),
-                  { { "Retry-After", "1" } });
-    return;
+  if (!in->stdio) {
+    std::vector<std::string> victims;
+    auto why = end_reason::evicted_capacity;
+    switch (sessions_.make_room(in->client, victims, why)) {
+      case session_table::room::ok: break;
+      case session_table::room::full:
+        in->out->fail(
+          503,
+          rpc::error(id_json,
+                     rpc::server_error,
+                     "Service Unavailable: all " +
+                       std::to_string(opts_.config.max_sessions) +
+                       " sessions (max_sessions) have an open stream or a "
+                       "request in flight; retry later"),
+          { { "Retry-After", "1" } });
+        return;
+      case session_table::room::client_full:
+        in->out->fail(
+          429,
+          rpc::error(id_json,
+                     rpc::server_error,
+                     "Too Many Requests: this client's " +
+                       std::to_string(opts_.config.max_sessions_per_client) +
+                       " sessions (max_sessions_per_client) all have an "
+                       "open stream or a request in flight; end one with "
+                       "DELETE first"),
+          { { "Retry-After", "1" } });
+        return;
+    }
+    for (auto& v : victims)
+      end_session(v, why);
   }
   auto asked = pv->get<std::string>();
   auto version =
-    std::find(supported_versions.begin(), supported_versions.end(), asked) !=
-        supported_versions.end()
-      ? asked
-      : std::string{ supported_versions.front() };
+    protocol::supported(asked) ? asked : std::string{ protocol::latest };
   auto id = in->stdio ? std::string{ "stdio" } : new_id();
-  auto s = std::make_unique<session>(
-    id, opts_.config.replay_events, opts_.config.replay_bytes);
-  s->version = version;
-  s->domain = in->domain;
-  s->key = in->key;
-  s->stdio = in->stdio;
-  if (in->stdio) s->writer = in->out;
-  s->last_used = std::chrono::steady_clock::now();
+  auto made = std::make_unique<session>(
+    id, opts_.config.replay_events, opts_.config.replay_bytes, budget_.get());
+  made->version = version;
+  made->domain = in->domain;
+  made->key = in->key;
+  made->client = in->client;
+  made->stdio = in->stdio;
+  if (in->stdio) made->writer = in->out;
+  auto& s = sessions_.insert(std::move(made));
   if (auto caps = params.find("capabilities");
       caps != params.end() && caps->is_object()) {
-    s->can_sample = caps->contains("sampling");
-    s->can_elicit = caps->contains("elicitation");
+    s.can_sample = caps->contains("sampling");
+    s.can_elicit = caps->contains("elicitation");
   }
   json result{
     { "protocolVersion", version },
@@ -251,12 +320,11 @@ void engine::initialize(const inbound_ptr& in, const std::string& id_json) {
       "SERVICE.TOOL; sophia.cluster_status shows the cluster's health and "
       "the resource sophia://tools lists where each tool runs." },
   };
-  lg()->info("session={} opened version={} domain={} key={}",
-             id,
-             version,
-             in->domain.empty() ? "*" : in->domain,
-             in->key ? in->key->first : "-");
-  sessions_.emplace(id, std::move(s));
+  lg()->debug("session={} opened version={} domain={} client={}",
+              id,
+              version,
+              in->domain.empty() ? "*" : in->domain,
+              in->client.empty() ? "-" : in->client);
   if (!in->stdio) in->out->set_session(id);
   in->out->reply(rpc::result(id_json, result.dump()));
 }
@@ -281,11 +349,11 @@ void engine::request(session& s,
   f.stream = sid;
   f.id_json = id_json;
   s.requests.emplace(id_json, std::move(f));
-  dispatch(s, sid, method, params, id_json);
+  dispatch(s, rpc_request{ sid, method, params, id_json });
   // Still in flight (a provider works on it): open the stream with a
   // priming event, so that a client that loses the connection can resume
   // it with Last-Event-ID (2025-11-25 clients skip events without data).
-  if (sse_responses_ && !s.stdio && s.version >= "2025-11-25" &&
+  if (sse_responses_ && !s.stdio && protocol::primes_streams(s.version) &&
       s.requests.count(id_json) != 0) {
     auto st = s.streams.find(sid);
     if (st != s.streams.end() && !st->second.started) {
@@ -403,7 +471,7 @@ void engine::handle_get(const inbound_ptr& in) {
   s->streams[sid] = stream{ in->out, true };
   // Clients of 2025-11-25 get a priming event (an id, no data) to resume
   // from; older ones just the open stream.
-  if (s->version >= "2025-11-25")
+  if (protocol::primes_streams(s->version))
     in->out->event(replay_buffer::make_id(sid, 0), {});
   else
     in->out->event({}, {});
@@ -415,20 +483,19 @@ void engine::handle_delete(const inbound_ptr& in) {
     no_session(in, !in->session.empty());
     return;
   }
-  end_session(s->id, "deleted by the client");
+  end_session(s->id, end_reason::deleted);
   in->out->fail(200, {});
 }
 
-void engine::end_session(const std::string& id, const char* why) {
-  auto i = sessions_.find(id);
-  if (i == sessions_.end()) return;
-  auto& s = *i->second;
-  for (auto& [key, f] : s.requests) {
+void engine::end_session(const std::string& id, end_reason why) {
+  auto* s = sessions_.find(id);
+  if (s == nullptr) return;
+  for (auto& [key, f] : s->requests) {
     if (f.owner && !f.cancelled)
       self_->send(f.owner, runtime::mcp::cancel::value, f.call_id);
     calls_.erase(f.call_id);
   }
-  for (auto& [sid, st] : s.streams)
+  for (auto& [sid, st] : s->streams)
     if (st.out) st.out->end();
   for (auto a = asks_.begin(); a != asks_.end();)
     if (a->second.session == id) {
@@ -438,8 +505,37 @@ void engine::end_session(const std::string& id, const char* why) {
     } else {
       ++a;
     }
-  lg()->info("session={} ended: {}", id, why);
-  sessions_.erase(i);
+  // Evictions come in floods: counted, and summarized by log_shedding.
+  if (why == end_reason::deleted || why == end_reason::idle)
+    lg()->debug("session={} ended: {}", id, session_table::to_string(why));
+  else
+    lg()->debug(
+      "session={} client={} {}", id, s->client, session_table::to_string(why));
+  sessions_.erase(id, why);
+}
+
+void engine::log_shedding() {
+  auto now = std::chrono::steady_clock::now();
+  if (now - logged_at_ < std::chrono::seconds{ 10 }) return;
+  auto& c = sessions_.stats();
+  auto cap = c.evicted_capacity - logged_.evicted_capacity;
+  auto quota = c.evicted_quota - logged_.evicted_quota;
+  auto full = c.refused_full - logged_.refused_full;
+  auto client_full = c.refused_client_full - logged_.refused_client_full;
+  if (cap + quota + full + client_full == 0) return;
+  lg()->warn(
+    "sessions shed in the last {} s: {} evicted at max_sessions, "
+    "{} evicted at max_sessions_per_client, {} initialize refused "
+    "(503), {} refused (429); {} live sessions of {} clients",
+    std::chrono::duration_cast<std::chrono::seconds>(now - logged_at_).count(),
+    cap,
+    quota,
+    full,
+    client_full,
+    sessions_.size(),
+    sessions_.clients());
+  logged_ = c;
+  logged_at_ = now;
 }
 
 void engine::emit(session& s, uint64_t sid, std::string json_text) {
@@ -480,6 +576,16 @@ void engine::finish(session& s, const std::string& key, std::string json_text) {
   if (out) out->reply_event(id, std::move(json_text));
 }
 
+inflight* engine::waiting(const std::string& session_id,
+                          const std::string& key,
+                          session** s) {
+  *s = sessions_.find(session_id);
+  if (*s == nullptr) return nullptr;
+  auto r = (*s)->requests.find(key);
+  if (r == (*s)->requests.end() || r->second.cancelled) return nullptr;
+  return &r->second;
+}
+
 void engine::drop_asks(const std::string& call_id, const char* why) {
   if (call_id.empty()) return;
   for (auto a = asks_.begin(); a != asks_.end();)
@@ -494,16 +600,15 @@ void engine::drop_asks(const std::string& call_id, const char* why) {
 
 void engine::broadcast(const std::string& json_text,
                        const std::string& uri_filter) {
-  for (auto& [id, sp] : sessions_) {
-    auto& s = *sp;
-    if (!s.initialized && !s.stdio) continue;
-    if (!uri_filter.empty() && s.subscriptions.count(uri_filter) == 0) continue;
+  sessions_.for_each([&](session& s) {
+    if (!s.initialized && !s.stdio) return;
+    if (!uri_filter.empty() && s.subscriptions.count(uri_filter) == 0) return;
     if (s.stdio) {
       if (s.writer) s.writer->event({}, json_text);
-      continue;
+      return;
     }
     if (s.standalone != 0) emit(s, s.standalone, json_text);
-  }
+  });
 }
 
 catalog::view engine::view_of(const session& s) const {
@@ -513,17 +618,52 @@ catalog::view engine::view_of(const session& s) const {
 void engine::tick() {
   refresh();
   if (++ticks_ % 4 == 0) {
-    auto now = std::chrono::steady_clock::now();
-    auto idle = std::chrono::milliseconds{ opts_.config.session_idle_ms };
-    std::vector<std::string> expired;
-    for (auto& [id, s] : sessions_)
-      if (!s->stdio && s->requests.empty() && now - s->last_used > idle)
-        expired.push_back(id);
-    for (auto& id : expired)
-      end_session(id, "idle");
+    auto cutoff = std::chrono::steady_clock::now() -
+                  std::chrono::milliseconds{ opts_.config.session_idle_ms };
+    for (auto& id : sessions_.idle_since(cutoff))
+      end_session(id, end_reason::idle);
+    log_shedding();
   }
-  self_->delayed_send(
-    self_, std::chrono::milliseconds{ 250 }, runtime::atoms::tick::value);
+  retry_parked();
+  self_->delayed_send(self_, tick_interval, runtime::atoms::tick::value);
+}
+
+json engine::status() const {
+  auto& c = sessions_.stats();
+  json out{
+    { "node", opts_.node },
+    { "sessions",
+      { { "live", sessions_.size() },
+        { "clients", sessions_.clients() },
+        { "max_sessions", opts_.config.max_sessions },
+        { "max_sessions_per_client", opts_.config.max_sessions_per_client },
+        { "opened", c.opened },
+        { "deleted", c.deleted },
+        { "expired_idle", c.expired_idle },
+        { "evicted_at_capacity", c.evicted_capacity },
+        { "evicted_at_client_quota", c.evicted_quota },
+        { "refused_full", c.refused_full },
+        { "refused_client_full", c.refused_client_full } } },
+    { "replay",
+      { { "bytes", budget_ ? budget_->used() : 0 },
+        { "budget_bytes", budget_ ? budget_->max_bytes() : 0 },
+        { "dropped_events", budget_ ? budget_->dropped() : 0 } } },
+    { "calls",
+      { { "in_flight", calls_.size() }, { "parked", parked_.size() } } },
+  };
+  if (auto& h = opts_.http) {
+    auto get = [](const auto& x) { return x.load(std::memory_order_relaxed); };
+    out["http"] = { { "connections", get(h->connections) },
+                    { "max_connections", opts_.config.max_connections },
+                    { "streams", get(h->streams) },
+                    { "unsent_bytes", get(h->unsent_bytes) },
+                    { "accepted", get(h->accepted) },
+                    { "refused_at_capacity", get(h->refused_capacity) },
+                    { "header_timeouts", get(h->header_timeouts) },
+                    { "too_large", get(h->too_large) },
+                    { "slow_streams_dropped", get(h->slow_streams_dropped) } };
+  }
+  return out;
 }
 
 bool engine::try_inline(const inbound_ptr& in) {

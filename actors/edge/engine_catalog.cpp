@@ -1,5 +1,7 @@
 #include "actors/edge/engine.hpp"
 
+#include <algorithm>
+
 #include <caf/all.hpp>
 
 #include "actors/edge/jsonrpc.hpp"
@@ -136,7 +138,22 @@ void engine::rebuild() {
   for (auto& [key, p] : providers_)
     xs.push_back(p);
   std::vector<std::string> warnings;
+  auto before = catalog_.tool_names();
   auto c = catalog_.rebuild(xs, opts_.node, warnings);
+  // Tools that just left may come back on another node (fail-over): calls
+  // to them wait a while (see call_tool).
+  auto now = std::chrono::steady_clock::now();
+  auto after = catalog_.tool_names();
+  for (auto& name : before)
+    if (!std::binary_search(after.begin(), after.end(), name))
+      gone_[name] = now;
+  auto wait = std::chrono::milliseconds{ opts_.config.failover_wait_ms };
+  for (auto i = gone_.begin(); i != gone_.end();)
+    if (std::binary_search(after.begin(), after.end(), i->first) ||
+        now - i->second >= wait)
+      i = gone_.erase(i);
+    else
+      ++i;
   auto lg = runtime::log::get("edge");
   for (auto& w : warnings)
     lg->warn("catalog: {}", w);
@@ -150,6 +167,7 @@ void engine::rebuild() {
   if (c.prompts)
     broadcast(
       jsonrpc::notification("notifications/prompts/list_changed", "{}"));
+  if (c.tools) retry_parked();
 }
 
 } // namespace sophia::actors::edge

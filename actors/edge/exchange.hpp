@@ -67,6 +67,9 @@ struct inbound {
   std::string last_event_id;
   /// The virtual server: empty for every tool, else one domain.
   std::string domain;
+  /// Who sent it, for per-client quotas: `key:NAME` when the edge needs API
+  /// keys, else `ip:ADDRESS` of the peer (empty for stdio).
+  std::string client;
   /// The API key the request carried (its name and tool patterns), or null
   /// when the edge needs no key.
   std::shared_ptr<const std::pair<std::string, std::vector<std::string>>> key;

@@ -10,6 +10,7 @@
 #include <caf/expected.hpp>
 
 #include "actors/edge/auth.hpp"
+#include "actors/edge/counters.hpp"
 #include "actors/edge/edge_actor.hpp"
 #include "runtime/config/cluster_config.hpp"
 
@@ -24,6 +25,8 @@ struct http_options {
   std::shared_ptr<const key_ring> keys;
   /// The engine's fast path (see `spawn_edge`), tried before the actor.
   inline_handler fast;
+  /// Where the transport counts what it does (made by `start` when null).
+  std::shared_ptr<http_counters> counters;
 };
 
 /// MCP Streamable HTTP (2025-11-25) on Boost.Beast: `/mcp` serves every
@@ -33,6 +36,15 @@ struct http_options {
 /// can (method, path, Host/Origin, API key, Accept, Content-Type,
 /// MCP-Protocol-Version, body size, JSON syntax) and hands the rest to the
 /// engine. Runs on its own threads (`io_threads`), not the actor scheduler.
+///
+/// Hostile and broken clients: a request's header must arrive within
+/// `header_timeout_ms` of its first byte; at `max_connections` (kept below
+/// the file limit) a new connection gets 503 at once; a body over
+/// `max_body_bytes` gets 413, and the rest of it is read and dropped
+/// (lingering close, as nginx does) so that the client reads the answer;
+/// a stream whose client does not read is dropped once its unsent bytes
+/// pass its share of `replay_budget_bytes`; idle SSE streams get a comment
+/// line every `sse_keepalive_ms`.
 class http_server {
 public:
   ~http_server();

@@ -1,23 +1,55 @@
 #include "actors/edge/replay_buffer.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace sophia::actors::edge {
 
+void replay_budget::trim() {
+  while (used_ > max_bytes_ && !oldest_.empty()) {
+    oldest_.begin()->second->drop_oldest();
+    ++dropped_;
+  }
+}
+
+replay_buffer::~replay_buffer() {
+  if (budget_ == nullptr || events_.empty()) return;
+  budget_->oldest_.erase({ events_.front().age, this });
+  budget_->used_ -= bytes_;
+}
+
+void replay_buffer::drop_oldest() {
+  auto& e = events_.front();
+  bytes_ -= e.data.size();
+  dropped_up_to_ = e.seq;
+  if (budget_ != nullptr) {
+    budget_->used_ -= e.data.size();
+    budget_->oldest_.erase({ e.age, this });
+  }
+  events_.pop_front();
+  if (budget_ != nullptr && !events_.empty())
+    budget_->oldest_.emplace(events_.front().age, this);
+}
+
 std::string replay_buffer::add(uint64_t stream, std::string data) {
   auto seq = next_seq_++;
   auto id = make_id(stream, seq);
-  if (max_events_ == 0 || data.size() > max_bytes_) {
+  auto limit = max_bytes_;
+  if (budget_ != nullptr) limit = std::min(limit, budget_->max_bytes());
+  if (max_events_ == 0 || data.size() > limit) {
     dropped_up_to_ = seq;
     return id;
   }
+  uint64_t age = budget_ != nullptr ? budget_->next_age_++ : 0;
   bytes_ += data.size();
-  events_.push_back({ stream, seq, std::move(data) });
-  while (events_.size() > max_events_ || bytes_ > max_bytes_) {
-    bytes_ -= events_.front().data.size();
-    dropped_up_to_ = events_.front().seq;
-    events_.pop_front();
+  if (budget_ != nullptr) {
+    budget_->used_ += data.size();
+    if (events_.empty()) budget_->oldest_.emplace(age, this);
   }
+  events_.push_back({ stream, seq, age, std::move(data) });
+  while (events_.size() > max_events_ || bytes_ > max_bytes_)
+    drop_oldest();
+  if (budget_ != nullptr) budget_->trim();
   return id;
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
 #include <set>
@@ -47,11 +48,16 @@ struct inflight {
 /// One MCP session: created by `initialize`, ended by DELETE or idleness
 /// (never for stdio, whose session lasts as long as the process).
 struct session {
-  session(std::string id, size_t replay_events, size_t replay_bytes)
+  session(std::string id,
+          size_t replay_events,
+          size_t replay_bytes,
+          replay_budget* budget = nullptr)
     : id(std::move(id))
-    , events(replay_events, replay_bytes) {}
+    , events(replay_events, replay_bytes, budget) {}
 
   std::string id;
+  /// Who opened it, for quotas: `key:NAME` with API keys, else `ip:ADDR`.
+  std::string client;
   std::string version;
   /// The virtual server it was opened on (empty: every tool).
   std::string domain;
@@ -67,6 +73,9 @@ struct session {
   int log_level = -1;
   std::set<std::string> subscriptions;
   std::chrono::steady_clock::time_point last_used;
+  /// Its places in the session table's orders of activity.
+  std::list<session*>::iterator lru_pos;
+  std::list<session*>::iterator client_pos;
 
   replay_buffer events;
   uint64_t next_stream = 1;

@@ -1,5 +1,6 @@
 #include "actors/edge/stdio.hpp"
 
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,14 +51,31 @@ private:
 
 } // namespace
 
-void run_stdio(caf::actor engine, std::FILE* in, std::FILE* out) {
+void run_stdio(caf::actor engine,
+               size_t max_line,
+               std::FILE* in,
+               std::FILE* out) {
   auto writer = std::make_shared<stdio_writer>(out);
   std::string line;
+  bool too_long = false;
   char buf[65536];
   while (std::fgets(buf, sizeof(buf), in) != nullptr) {
-    line += buf;
-    if (line.empty() || line.back() != '\n') {
-      if (!std::feof(in)) continue; // a longer line: keep reading
+    if (!too_long) line += buf;
+    if (line.size() > max_line) {
+      too_long = true; // drop the rest of this line, answer at its end
+      line.clear();
+    }
+    auto len = std::strlen(buf);
+    bool complete = len > 0 && buf[len - 1] == '\n';
+    if (!complete && !std::feof(in)) continue; // a longer line: keep reading
+    if (too_long) {
+      too_long = false;
+      writer->reply(rpc::error("null",
+                               rpc::invalid_request,
+                               "Invalid Request: the line exceeds " +
+                                 std::to_string(max_line) +
+                                 " bytes (max_body_bytes)"));
+      continue;
     }
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
       line.pop_back();
@@ -72,13 +90,7 @@ void run_stdio(caf::actor engine, std::FILE* in, std::FILE* out) {
         "null", rpc::parse_error, "Parse error: the line is not valid JSON"));
       continue;
     }
-    if (body.is_array()) {
-      writer->reply(rpc::error("null",
-                               rpc::invalid_request,
-                               "Invalid Request: JSON-RPC batches are not "
-                               "supported; send one message per line"));
-      continue;
-    }
+    // Batches go to the engine too: sessions of 2025-03-26 may send them.
     auto msg = std::make_shared<inbound>();
     msg->stdio = true;
     msg->body = std::move(body);
