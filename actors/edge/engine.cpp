@@ -71,7 +71,7 @@ void engine::init(caf::event_based_actor* self, edge_options opts) {
   sessions_.set_limits(
     { static_cast<size_t>(opts_.config.max_sessions),
       static_cast<size_t>(opts_.config.max_sessions_per_client) });
-  logged_at_ = std::chrono::steady_clock::now();
+  logged_at_ = now();
   // Tools answered from the edge's own state: requests for them (and for
   // the lists, ping and setLevel) run on the transport's thread.
   inline_tools_ = { "sophia.echo" };
@@ -83,6 +83,11 @@ void engine::init(caf::event_based_actor* self, edge_options opts) {
   catalog_.rebuild({}, opts_.node, warnings);
   refresh();
   self_->delayed_send(self_, tick_interval, runtime::atoms::tick::value);
+}
+
+std::chrono::steady_clock::time_point engine::now() const {
+  return self_ != nullptr ? self_->clock().now()
+                          : std::chrono::steady_clock::now();
 }
 
 std::string engine::new_id() {
@@ -119,7 +124,7 @@ void engine::handle(const inbound_ptr& in) {
 
 session* engine::find_session(const inbound_ptr& in) {
   auto* s = sessions_.find(in->stdio ? std::string{ "stdio" } : in->session);
-  if (s != nullptr) sessions_.touch(*s);
+  if (s != nullptr) sessions_.touch(*s, now());
   return s;
 }
 
@@ -297,7 +302,7 @@ void engine::initialize(const inbound_ptr& in, const std::string& id_json) {
   made->client = in->client;
   made->stdio = in->stdio;
   if (in->stdio) made->writer = in->out;
-  auto& s = sessions_.insert(std::move(made));
+  auto& s = sessions_.insert(std::move(made), now());
   if (auto caps = params.find("capabilities");
       caps != params.end() && caps->is_object()) {
     s.can_sample = caps->contains("sampling");
@@ -515,8 +520,8 @@ void engine::end_session(const std::string& id, end_reason why) {
 }
 
 void engine::log_shedding() {
-  auto now = std::chrono::steady_clock::now();
-  if (now - logged_at_ < std::chrono::seconds{ 10 }) return;
+  auto t = now();
+  if (t - logged_at_ < std::chrono::seconds{ 10 }) return;
   auto& c = sessions_.stats();
   auto cap = c.evicted_capacity - logged_.evicted_capacity;
   auto quota = c.evicted_quota - logged_.evicted_quota;
@@ -527,7 +532,7 @@ void engine::log_shedding() {
     "sessions shed in the last {} s: {} evicted at max_sessions, "
     "{} evicted at max_sessions_per_client, {} initialize refused "
     "(503), {} refused (429); {} live sessions of {} clients",
-    std::chrono::duration_cast<std::chrono::seconds>(now - logged_at_).count(),
+    std::chrono::duration_cast<std::chrono::seconds>(t - logged_at_).count(),
     cap,
     quota,
     full,
@@ -535,7 +540,7 @@ void engine::log_shedding() {
     sessions_.size(),
     sessions_.clients());
   logged_ = c;
-  logged_at_ = now;
+  logged_at_ = t;
 }
 
 void engine::emit(session& s, uint64_t sid, std::string json_text) {
@@ -618,8 +623,8 @@ catalog::view engine::view_of(const session& s) const {
 void engine::tick() {
   refresh();
   if (++ticks_ % 4 == 0) {
-    auto cutoff = std::chrono::steady_clock::now() -
-                  std::chrono::milliseconds{ opts_.config.session_idle_ms };
+    auto cutoff =
+      now() - std::chrono::milliseconds{ opts_.config.session_idle_ms };
     for (auto& id : sessions_.idle_since(cutoff))
       end_session(id, end_reason::idle);
     log_shedding();

@@ -167,6 +167,9 @@ private:
   void check_loaded();
 
   std::string new_id();
+  /// The actor system's clock (a test's simulated one on the test
+  /// coordinator).
+  std::chrono::steady_clock::time_point now() const;
 
   mutable std::mutex mtx_;
   caf::event_based_actor* self_ = nullptr;

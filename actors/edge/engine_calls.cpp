@@ -77,12 +77,12 @@ void engine::call_tool(session& s,
     // Its node just went down: wait for the role to come back elsewhere
     // rather than fail calls that were never sent anywhere.
     auto gone = gone_.find(tool_name);
-    auto now = std::chrono::steady_clock::now();
+    auto t = now();
     auto wait = std::chrono::milliseconds{ opts_.config.failover_wait_ms };
-    if (gone != gone_.end() && now - gone->second < wait) {
-      auto deadline = std::min(
-        gone->second + wait,
-        now + std::chrono::milliseconds{ opts_.config.call_timeout_ms });
+    if (gone != gone_.end() && t - gone->second < wait) {
+      auto deadline =
+        std::min(gone->second + wait,
+                 t + std::chrono::milliseconds{ opts_.config.call_timeout_ms });
       s.requests[id_json].tool = tool_name;
       parked_.push_back({ s.id, id_json, params, deadline });
       return;
@@ -159,7 +159,7 @@ void engine::call_tool(session& s,
 
 void engine::retry_parked() {
   if (parked_.empty()) return;
-  auto now = std::chrono::steady_clock::now();
+  auto t = now();
   auto calls = std::move(parked_);
   parked_.clear();
   for (auto& p : calls) {
@@ -169,7 +169,7 @@ void engine::retry_parked() {
     auto name = p.params.value("name", std::string{});
     if (catalog_.tool(name) != nullptr) {
       call_tool(*s, p.params, p.key);
-    } else if (now >= p.until) {
+    } else if (t >= p.until) {
       auto text = "tool '" + name +
                   "' is not available: its node went down and no other node "
                   "took it over within " +

@@ -142,15 +142,14 @@ void engine::rebuild() {
   auto c = catalog_.rebuild(xs, opts_.node, warnings);
   // Tools that just left may come back on another node (fail-over): calls
   // to them wait a while (see call_tool).
-  auto now = std::chrono::steady_clock::now();
+  auto t = now();
   auto after = catalog_.tool_names();
   for (auto& name : before)
-    if (!std::binary_search(after.begin(), after.end(), name))
-      gone_[name] = now;
+    if (!std::binary_search(after.begin(), after.end(), name)) gone_[name] = t;
   auto wait = std::chrono::milliseconds{ opts_.config.failover_wait_ms };
   for (auto i = gone_.begin(); i != gone_.end();)
     if (std::binary_search(after.begin(), after.end(), i->first) ||
-        now - i->second >= wait)
+        t - i->second >= wait)
       i = gone_.erase(i);
     else
       ++i;

@@ -7,8 +7,8 @@ session* session_table::find(const std::string& id) const {
   return i == sessions_.end() ? nullptr : i->second.get();
 }
 
-void session_table::touch(session& s) {
-  s.last_used = std::chrono::steady_clock::now();
+void session_table::touch(session& s, time_point now) {
+  s.last_used = now;
   lru_.splice(lru_.end(), lru_, s.lru_pos);
   auto c = per_client_.find(s.client);
   if (c != per_client_.end())
@@ -55,9 +55,9 @@ session_table::room session_table::make_room(std::string_view client,
   return room::ok;
 }
 
-session& session_table::insert(std::unique_ptr<session> s) {
+session& session_table::insert(std::unique_ptr<session> s, time_point now) {
   auto& x = *s;
-  x.last_used = std::chrono::steady_clock::now();
+  x.last_used = now;
   x.lru_pos = lru_.insert(lru_.end(), &x);
   auto& c = per_client_[x.client];
   x.client_pos = c.lru.insert(c.lru.end(), &x);
@@ -86,8 +86,7 @@ std::unique_ptr<session> session_table::erase(const std::string& id,
   return s;
 }
 
-std::vector<std::string> session_table::idle_since(
-  std::chrono::steady_clock::time_point cutoff) const {
+std::vector<std::string> session_table::idle_since(time_point cutoff) const {
   std::vector<std::string> out;
   // Least recently active first: stop at the first one used since.
   for (auto* s : lru_) {

@@ -59,8 +59,10 @@ public:
   /// The session `id`, or null.
   session* find(const std::string& id) const;
 
-  /// Marks `s` as just used.
-  void touch(session& s);
+  using time_point = std::chrono::steady_clock::time_point;
+
+  /// Marks `s` as used at `now`.
+  void touch(session& s, time_point now);
 
   /// Decides which sessions must go so that one more session of `client`
   /// fits; appends their ids to `victims` (the caller ends them with
@@ -69,15 +71,15 @@ public:
                  std::vector<std::string>& victims,
                  end_reason& why);
 
-  /// Adds a session (its `client` and `id` set) as the most recent one.
-  session& insert(std::unique_ptr<session> s);
+  /// Adds a session (its `client` and `id` set) as the most recent one,
+  /// used at `now`.
+  session& insert(std::unique_ptr<session> s, time_point now);
 
   /// Removes session `id` and counts why; returns it (null when unknown).
   std::unique_ptr<session> erase(const std::string& id, end_reason why);
 
   /// Sessions unused since before `cutoff`, without requests in flight.
-  std::vector<std::string> idle_since(
-    std::chrono::steady_clock::time_point cutoff) const;
+  std::vector<std::string> idle_since(time_point cutoff) const;
 
   size_t size() const noexcept { return sessions_.size(); }
   size_t clients() const noexcept { return per_client_.size(); }
