@@ -42,6 +42,8 @@ constexpr char keepalive_chunk[] = "d\r\n: keepalive\n\r\n";
 /// the edge already answered (413), so that the client reads the answer
 /// instead of a reset.
 constexpr auto linger_total = std::chrono::seconds{ 30 };
+/// ... and for a client that was too slow to send a header anyway.
+constexpr auto linger_short = std::chrono::seconds{ 2 };
 constexpr auto linger_idle = std::chrono::seconds{ 5 };
 constexpr size_t linger_max_bytes = size_t{ 256 } << 20;
 
@@ -58,7 +60,8 @@ public:
     : stream_(std::move(sock))
     , srv_(srv)
     , fixed_domain_(std::move(domain))
-    , keepalive_(stream_.get_executor()) {
+    , keepalive_(stream_.get_executor())
+    , header_timer_(stream_.get_executor()) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string();
@@ -180,12 +183,25 @@ private:
   }
 
   void read_header() {
-    stream_.expires_after(config_ms(srv_.opts.config.header_timeout_ms));
+    // Not the stream's own timeout: that closes the socket, and a client
+    // that was too slow still gets its 408.
+    stream_.expires_never();
+    header_late_ = false;
+    header_timer_.expires_after(config_ms(srv_.opts.config.header_timeout_ms));
+    header_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      self->header_late_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
     http::async_read_header(
       stream_,
       buffer_,
       *parser_,
       [self = shared_from_this()](beast::error_code ec, size_t) {
+        self->header_timer_.cancel();
+        if (self->header_late_ && (ec || !self->parser_->is_header_done()))
+          ec = beast::error::timeout;
         if (ec) {
           self->on_read_error(ec, true);
           return;
@@ -229,6 +245,8 @@ private:
       // Slow headers: a client trickling bytes must not hold a connection.
       srv_.counters->header_timeouts.fetch_add(1, std::memory_order_relaxed);
       keep_alive_ = false;
+      linger_ = true;
+      linger_for_ = linger_short;
       begin_request();
       fail(gen_,
            408,
@@ -410,23 +428,29 @@ private:
     flush();
   }
 
-  /// Tracks the bytes the client has not read yet, and drops a stream whose
-  /// client does not read at all once they pass its share. Returns false
-  /// when it dropped the connection.
+  /// Tracks the bytes the client has not read yet. A stream whose client
+  /// reads too slowly (or not at all) is dropped when the edge is over its
+  /// budget for them and the stream holds more than its share: what waits
+  /// behind the write in flight (a single large answer is never the cause).
+  /// Returns false when it dropped the connection.
   bool account() {
-    auto unsent = static_cast<int64_t>(pending_.size() + writing_buf_.size());
-    srv_.counters->unsent_bytes.fetch_add(unsent - unsent_,
-                                          std::memory_order_relaxed);
-    unsent_ = unsent;
-    if (!sse_ || static_cast<size_t>(unsent) <= srv_.stream_share())
+    auto queued = static_cast<int64_t>(pending_.size() + writing_buf_.size());
+    auto all = srv_.counters->unsent_bytes.fetch_add(
+                 queued - unsent_, std::memory_order_relaxed) +
+               (queued - unsent_);
+    unsent_ = queued;
+    if (!sse_ || pending_.size() <= srv_.stream_share() ||
+        all <= srv_.opts.config.replay_budget_bytes)
       return true;
-    srv_.counters->slow_streams_dropped.fetch_add(1, std::memory_order_relaxed);
-    lg()->warn("dropped an SSE stream of {}: {} bytes unsent, over its share "
-               "of {} (the client does not read; it may resume with "
-               "Last-Event-ID)",
+    srv_.counters->slow_streams_dropped.fetch_add(1,
+                                                  std::memory_order_relaxed);
+    lg()->warn("dropped an SSE stream of {}: its client does not keep up "
+               "({} bytes waiting, over its share of {}, and {} unsent in "
+               "all); it may resume with Last-Event-ID",
                peer_,
-               unsent,
-               srv_.stream_share());
+               pending_.size(),
+               srv_.stream_share(),
+               all);
     alive_->store(false);
     close();
     return false;
@@ -486,7 +510,7 @@ private:
       close();
       return;
     }
-    linger_until_ = sclock::now() + linger_total;
+    linger_until_ = sclock::now() + linger_for_;
     discard();
   }
 
@@ -522,6 +546,7 @@ private:
     srv_.counters->connections.fetch_sub(1, std::memory_order_relaxed);
     beast::error_code ec;
     keepalive_.cancel(ec);
+    header_timer_.cancel(ec);
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
   }
@@ -531,6 +556,9 @@ private:
   std::string fixed_domain_;
   std::string peer_;
   net::steady_timer keepalive_;
+  net::steady_timer header_timer_;
+  /// The header timer fired: the read was cancelled for being too slow.
+  bool header_late_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   /// Bytes to write next, and the bytes of the write in flight.
@@ -543,6 +571,7 @@ private:
     std::make_shared<std::atomic<bool>>(false);
   sclock::time_point last_write_ = sclock::now();
   sclock::time_point linger_until_;
+  sclock::duration linger_for_ = linger_total;
   size_t discarded_ = 0;
   uint64_t gen_ = 0;
   bool busy_ = false;

@@ -113,9 +113,8 @@ struct refused : std::enable_shared_from_this<refused> {
 size_t http_server::impl::stream_share() const {
   auto streams =
     std::max<int64_t>(1, counters->streams.load(std::memory_order_relaxed));
-  auto budget = static_cast<size_t>(opts.config.replay_budget_bytes) /
-                static_cast<size_t>(streams);
-  auto share = std::min(budget, static_cast<size_t>(opts.config.replay_bytes));
+  auto share = static_cast<size_t>(opts.config.replay_budget_bytes) /
+               static_cast<size_t>(streams);
   return std::max<size_t>(share, 64 * 1024);
 }
 

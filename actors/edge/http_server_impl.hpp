@@ -59,9 +59,9 @@ struct http_server::impl {
   void accept(size_t i);
   /// Answers 503 on a connection over `max_connections` and closes it.
   void refuse(tcp::socket sock);
-  /// How many bytes one stream may have unsent before it is dropped: its
-  /// share of the replay budget among the open streams, at least 64 KiB
-  /// and at most `replay_bytes`.
+  /// How many bytes one stream may have waiting when the edge is over its
+  /// budget for unsent bytes: its share of `replay_budget_bytes` among the
+  /// open streams, at least 64 KiB.
   size_t stream_share() const;
 };
 

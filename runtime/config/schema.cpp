@@ -259,8 +259,7 @@ const std::vector<key_spec>& schema() {
       .key = "replay_bytes",
       .type = vt::integer,
       .default_value = "1048576",
-      .doc = "bytes of SSE events kept per session for replay, at most; also "
-             "the most a stream may have unsent before it is dropped",
+      .doc = "bytes of SSE events kept per session for replay, at most",
       .min = 0,
       .max = unbounded },
     { .table = "edge",
@@ -268,8 +267,10 @@ const std::vector<key_spec>& schema() {
       .type = vt::integer,
       .default_value = "67108864",
       .doc = "bytes of SSE events kept for replay by all sessions together; "
-             "the oldest events go first. Streams share as much again for "
-             "what clients have not read yet",
+             "the oldest events go first. What clients have not read yet is "
+             "bounded by as much again: over it, a stream holding more than "
+             "its share (the budget divided among the open streams) is "
+             "dropped, and its client may resume it with Last-Event-ID",
       .min = 0,
       .max = unbounded },
     { .table = "edge",
