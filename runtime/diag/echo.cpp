@@ -30,6 +30,8 @@ caf::behavior echo_impl(caf::stateful_actor<echo_state>* self) {
         return call::make_reply(std::move(env->payload));
       if (env->method == "fail")
         return make_error(errc::call_failed, env->payload);
+      if (env->method == "sleeping")
+        return call::make_reply(std::to_string(self->state.sleeping.size()));
       if (env->method == "sleep") {
         int64_t ms = 0;
         auto& p = env->payload;
@@ -48,7 +50,7 @@ caf::behavior echo_impl(caf::stateful_actor<echo_state>* self) {
       }
       return make_error(errc::rejected,
                         "runtime.echo has no method '" + env->method +
-                          "' (echo, sleep, fail)");
+                          "' (echo, sleep, sleeping, fail)");
     },
     [self](caf::ok_atom, uint64_t id, int64_t ms) {
       auto i = self->state.sleeping.find(id);

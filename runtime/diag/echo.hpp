@@ -13,8 +13,10 @@ constexpr const char* echo_name = "runtime.echo";
 /// the benchmark can measure a round trip to any node.
 ///
 /// Methods: `echo` returns the payload; `sleep` answers after the number of
-/// milliseconds in the payload (without blocking a thread); `fail` fails
-/// with `errc::call_failed` and the payload as message.
+/// milliseconds in the payload (without blocking a thread); `sleeping`
+/// returns how many sleeps are pending (so that a test waits for its call
+/// to arrive instead of guessing how long that takes); `fail` fails with
+/// `errc::call_failed` and the payload as message.
 caf::actor spawn_echo(caf::actor_system& sys);
 
 } // namespace sophia::runtime::diag

@@ -54,8 +54,9 @@ TEST_CASE("calls fail fast and clearly when the callee's node dies") {
                             "--deadline-ms",
                             "8000" },
                           "call.log");
-  // Time for sophiactl to start and its call to reach n3's echo actor.
-  std::this_thread::sleep_for(1500ms);
+  REQUIRE_MESSAGE(wait_for([&] { return c.sleep_arrived("n1", "n3"); }, 10s),
+                  "the call did not reach n3's echo actor within 10 s:\n"
+                    << sophia::tests::integration::tail(call_log));
   REQUIRE_MESSAGE(call.is_running(),
                   "the call ended before n3 was killed:\n"
                     << sophia::tests::integration::tail(call_log));

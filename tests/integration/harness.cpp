@@ -360,6 +360,13 @@ std::optional<bool> test_cluster::lists(const std::string& from,
   return reg->count(name) > 0;
 }
 
+bool test_cluster::sleep_arrived(const std::string& from,
+                                 const std::string& node) {
+  auto r =
+    ctl({ "--node", from, "call", "runtime.echo@" + node, "sleeping" }, {}, 5s);
+  return r.exit_code == 0 && r.out != "0\n" && !r.out.empty();
+}
+
 std::string test_cluster::diagnostics() const {
   std::string out = "\n==== temp dir: " + dir_.string() + "\n";
   out += "==== last sophiactl runs:\n";

@@ -211,6 +211,10 @@ public:
   /// Whether `from`'s registry lists `name` (nothing if it did not answer).
   std::optional<bool> lists(const std::string& from, const std::string& name);
 
+  /// Whether node `node`'s echo actor holds a pending `sleep` call (asked
+  /// through `from`): a call made in the background has arrived.
+  bool sleep_arrived(const std::string& from, const std::string& node);
+
   /// What a failing check prints: the last sophiactl runs and the tail of
   /// every node's log.
   std::string diagnostics() const;

@@ -26,12 +26,10 @@ TEST_CASE("three nodes started in reverse order form a cluster") {
   INFO(c.diagnostics());
   auto started_ms = now_unix_ms();
   c.write_config(n123);
-  // Spaced out a little, so that n3 really runs alone for a moment and has
-  // to keep retrying the others.
-  for (auto& name : { "n3", "n2", "n1" }) {
+  // Each start waits for the node's "up" line, so n3 really runs alone for
+  // a moment and has to keep retrying the others.
+  for (auto& name : { "n3", "n2", "n1" })
     c.start(name);
-    std::this_thread::sleep_for(300ms);
-  }
   auto t0 = steady::now();
   REQUIRE_MESSAGE(wait_for([&] { return c.converged(); }, 20s),
                   "not all up from every node within 20 s");
@@ -125,7 +123,9 @@ TEST_CASE("a frozen node is seen down, without false alarms, and comes back") {
                             "--deadline-ms",
                             "15000" },
                           "call.log");
-  std::this_thread::sleep_for(1500ms);
+  REQUIRE_MESSAGE(wait_for([&] { return c.sleep_arrived("n1", "n2"); }, 10s),
+                  "the call did not reach n2's echo actor within 10 s:\n"
+                    << sophia::tests::integration::tail(c.dir() / "call.log"));
   REQUIRE_MESSAGE(call.is_running(),
                   "the call ended before n2 froze:\n"
                     << sophia::tests::integration::tail(c.dir() / "call.log"));
@@ -183,8 +183,25 @@ TEST_CASE("an idle cluster raises no false alarms") {
   test_cluster c;
   INFO(c.diagnostics());
   start_converged(c);
-  // Let start-up settle, then take the baseline.
-  std::this_thread::sleep_for(1s);
+  // The baseline is taken once every node has seen every other one up for
+  // a second: start-up has settled.
+  REQUIRE_MESSAGE(wait_for(
+                    [&] {
+                      for (auto& from : n123) {
+                        auto view = c.status(from);
+                        if (!view) return false;
+                        for (auto& peer : n123) {
+                          auto e = test_cluster::entry(*view, peer);
+                          if (!e || (*e)["state"] != "up" ||
+                              now_unix_ms() - (*e)["since_ms"].get<int64_t>() <
+                                1000)
+                            return false;
+                        }
+                      }
+                      return true;
+                    },
+                    10s),
+                  "the cluster did not settle (all up for 1 s) within 10 s");
   std::map<std::string, std::map<std::string, int64_t>> since;
   std::map<std::string, size_t> downs_logged;
   // "suspect" is the detector at work (two missed heartbeats, e.g. under CPU

@@ -84,9 +84,11 @@ expect_post "terminated session -> 404" 404 'Session not found' '{"jsonrpc":"2.0
 # -- the tool's node dies mid-call: a clear tool error, no hang
 mcp_session
 S=(-H "Mcp-Session-Id: $SESSION")
-post -d '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"test_slow_tool","arguments":{"ms":20000}}}' >"$WORK/midcall.out" &
+curl -s -N "${AUTH[@]}" "${H[@]}" "${S[@]}" -X POST "$URL" \
+  -d '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"test_slow_tool","arguments":{"ms":20000},"_meta":{"progressToken":"p9"}}}' >"$WORK/midcall.out" &
 CALL=$!
-sleep 0.7
+# Its first progress event: the call runs on node b.
+wait_until 10 "the slow call's first progress event" grep -q '"progressToken":"p9"' "$WORK/midcall.out"
 kill -9 "$PID_b"
 start=$SECONDS
 wait "$CALL" || true

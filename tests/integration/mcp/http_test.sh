@@ -3,7 +3,8 @@
 # resuming a stream with Last-Event-ID, virtual servers per domain (paths and
 # their own port), list_changed when a node goes, and a drain on SIGTERM.
 . "$(dirname "$0")/lib.sh"
-DPORT=$(free_port)
+reserve_port || exit 1
+DPORT=$RESERVED_PORT
 EDGE_EXTRA="data_intelligence_port = $DPORT"
 start_cluster || finish
 H=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2025-11-25')
@@ -36,7 +37,7 @@ mcp_session
 S=(-H "Mcp-Session-Id: $SESSION")
 curl -s -N --max-time 5 -H 'Accept: text/event-stream' "${S[@]}" "$URL" >"$WORK/sub.out" &
 SUB=$!
-sleep 0.3
+wait_until 10 "the GET stream's priming event" grep -q '^id: ' "$WORK/sub.out"
 rpc resources/subscribe '{"uri":"test://watched-resource"}' >/dev/null
 for _ in $(seq 1 30); do grep -q 'resources/updated' "$WORK/sub.out" && break; sleep 0.1; done
 kill "$SUB" 2>/dev/null || true
@@ -71,7 +72,7 @@ mcp_session
 S=(-H "Mcp-Session-Id: $SESSION")
 curl -s -N --max-time 15 -H 'Accept: text/event-stream' "${S[@]}" "$URL" >"$WORK/get.out" &
 GET=$!
-sleep 0.5
+wait_until 10 "the GET stream's priming event" grep -q '^id: ' "$WORK/get.out"
 kill -9 "$PID_b"
 for _ in $(seq 1 60); do grep -q 'notifications/tools/list_changed' "$WORK/get.out" && break; sleep 0.1; done
 if grep -q '"method":"notifications/tools/list_changed"' "$WORK/get.out"; then

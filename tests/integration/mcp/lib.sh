@@ -25,59 +25,48 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A port nothing listens on now (checked by connecting to it).
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return
-    fi
-  done
-  echo "no free port found" >&2
-  return 1
-}
-
 # shellcheck source=two_nodes.sh
 . "$SOPHIA_SOURCE_DIR/tests/integration/mcp/two_nodes.sh"
 
-# write_config FILE EXTRA_TOML: the 2-node cluster of these tests; EDGE_EXTRA
-# holds more keys of [edge].
-write_config() {
-  two_nodes_config "$PORT_A" "$PORT_B" "$MCP_PORT" \
-    $'heartbeat_ms = 100\nfailure_timeout_ms = 1000\nlog_level = "info"' \
-    "${EDGE_EXTRA:-}" "$2" >"$1"
-}
-
-start_node() { # NAME
-  "$SOPHIA_BIN_DIR/sophia-node" --config "$CONF" --node "$1" >"$WORK/$1.log" 2>&1 &
-  PIDS+=($!)
-  eval "PID_$1=$!"
-}
-
-# Starts nodes a and b and waits until the edge lists the fixtures of b.
-start_cluster() { # [EXTRA_TOML]
-  PORT_A=$(free_port); PORT_B=$(free_port); MCP_PORT=$(free_port)
-  CONF="$WORK/cluster.conf"
-  write_config "$CONF" "${1:-}"
-  URL="http://127.0.0.1:$MCP_PORT/mcp"
-  start_node a
-  start_node b
-  local deadline=$((SECONDS + 30))
-  while [ $SECONDS -lt $deadline ]; do
-    if mcp_session 2>/dev/null && rpc tools/list '{}' 2>/dev/null | grep -q test_simple_text; then
-      return 0
-    fi
-    sleep 0.2
-  done
-  echo "cluster did not come up with the fixtures within 30 s" >&2
-  FAILS=$((FAILS + 1))
-  return 1
-}
-
 # Extra curl arguments of every helper request (e.g. an Authorization header).
 AUTH=()
+
+# wait_until SECONDS WHAT CMD...: runs CMD until it succeeds; after SECONDS
+# counts a failure naming WHAT and returns 1.
+wait_until() {
+  local max=$1 what=$2 deadline=$((SECONDS + $1))
+  shift 2
+  until "$@"; do
+    if [ $SECONDS -ge $deadline ]; then
+      fail "$what: not within $max s"
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
+# Starts nodes a and b (see start_two_nodes) and waits until the edge lists
+# the fixtures of b. EDGE_EXTRA holds more keys of [edge]; $1 more TOML.
+# Sets CONF, URL, PID_a, PID_b, PORT_A, PORT_B.
+start_cluster() { # [EXTRA_TOML]
+  if ! start_two_nodes "$SOPHIA_BIN_DIR/sophia-node" "$WORK" \
+      $'heartbeat_ms = 100\nfailure_timeout_ms = 1000\nlog_level = "info"' \
+      "${EDGE_EXTRA:-}" "${1:-}"; then
+    FAILS=$((FAILS + 1))
+    return 1
+  fi
+  CONF=$TWO_NODES_CONF
+  URL=$TWO_NODES_URL
+  PID_a=${TWO_NODES_PIDS[0]}
+  PID_b=${TWO_NODES_PIDS[1]}
+  PIDS+=("$PID_a" "$PID_b")
+  PORT_A=${TWO_NODES_PORTS[0]}
+  PORT_B=${TWO_NODES_PORTS[1]}
+  if ! wait_fixtures "$URL" 30 "${AUTH[@]}"; then
+    FAILS=$((FAILS + 1))
+    return 1
+  fi
+}
 
 # Opens a session; sets SESSION.
 mcp_session() {

@@ -95,7 +95,11 @@ TEST_CASE("a call pending on a node that dies fails with node_down within its "
                             c.handles(0).registry,
                             std::string{ "runtime.echo@node-2" },
                             req);
-  std::this_thread::sleep_for(300ms);
+  // The call is pending on node-2 once its echo actor holds it.
+  call::request sleeping{ "sleeping", "", 2s, "test", "" };
+  REQUIRE(local_cluster::wait_until([&] {
+    return text(sys, c.call(0, "runtime.echo@node-2", sleeping)) == "1";
+  }));
   c.kill(1);
   caf::error err;
   h.receive([](wire::buffer&) {}, [&](caf::error& e) { err = std::move(e); });
