@@ -36,7 +36,8 @@ constexpr char retry_line[] = "retry: 1000\n";
 
 /// An SSE comment, as one HTTP chunk: keeps idle streams open through
 /// proxies.
-constexpr char keepalive_chunk[] = "d\r\n: keepalive\n\r\n";
+constexpr char keepalive_chunk[] = "d\r\n: keepalive\n\n\r\n";
+static_assert(sizeof(": keepalive\n\n") - 1 == 0xd);
 
 /// Lingering close: how long, and how much, to read and drop of a request
 /// the edge already answered (413), so that the client reads the answer
@@ -59,9 +60,7 @@ public:
   connection(tcp::socket sock, http_server::impl& srv, std::string domain)
     : stream_(std::move(sock))
     , srv_(srv)
-    , fixed_domain_(std::move(domain))
-    , keepalive_(stream_.get_executor())
-    , header_timer_(stream_.get_executor()) {
+    , fixed_domain_(std::move(domain)) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string();
@@ -69,6 +68,24 @@ public:
   }
 
   void start() { read_request(); }
+
+  /// What a connection waits for when its deadline passes.
+  enum class phase : uint8_t { none, idle, header, body, write, linger };
+
+  /// Called by the server's sweep (on its own thread) with the time: posts
+  /// to this connection what is due, if anything. No timer per request:
+  /// one sweep serves every connection.
+  void on_sweep(int64_t now) {
+    auto d = deadline_.load(std::memory_order_relaxed);
+    auto k = keepalive_due_.load(std::memory_order_relaxed);
+    bool late = d != 0 && now >= d;
+    bool ping = k != 0 && now >= k;
+    if (!late && !ping) return;
+    net::post(stream_.get_executor(), [self = shared_from_this(), late, ping] {
+      if (late) self->on_deadline();
+      if (ping) self->on_keepalive();
+    });
+  }
 
   void drain() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
@@ -152,7 +169,43 @@ private:
     return res;
   }
 
-  milliseconds config_ms(int64_t x) const { return milliseconds{ x }; }
+  static int64_t now_ms() {
+    return std::chrono::duration_cast<milliseconds>(
+             sclock::now().time_since_epoch())
+      .count();
+  }
+
+  void set_deadline(phase p, int64_t in_ms) {
+    phase_.store(p, std::memory_order_relaxed);
+    deadline_.store(p == phase::none ? 0 : now_ms() + in_ms,
+                    std::memory_order_relaxed);
+  }
+
+  void on_deadline() {
+    auto d = deadline_.load(std::memory_order_relaxed);
+    if (closed_ || d == 0 || now_ms() < d) return; // moved on meanwhile
+    deadline_.store(0, std::memory_order_relaxed);
+    beast::error_code ignored;
+    switch (phase_.load(std::memory_order_relaxed)) {
+      case phase::header:
+        // The read completes as cancelled, and the client still gets 408.
+        header_late_ = true;
+        stream_.socket().cancel(ignored);
+        break;
+      case phase::write: alive_->store(false); [[fallthrough]];
+      default: close(); break;
+    }
+  }
+
+  void on_keepalive() {
+    if (closed_ || !sse_ || done_) return;
+    if (pending_.empty() && !writing_) {
+      pending_ += keepalive_chunk;
+      flush(); // re-arms the keep-alive
+    } else {
+      arm_keepalive();
+    }
+  }
 
   // -- reading: idle, then the header against its own clock, then the body -
 
@@ -165,41 +218,54 @@ private:
     parser_->body_limit(static_cast<uint64_t>(srv_.opts.config.max_body_bytes));
     parser_->header_limit(64 * 1024);
     if (buffer_.size() > 0) {
-      read_header(); // a pipelined request is here already
+      parse_buffered(); // a pipelined request is here already
       return;
     }
     // Idle keep-alive: wait for the first byte of the next request.
-    stream_.expires_after(config_ms(srv_.opts.config.idle_timeout_ms));
+    set_deadline(phase::idle, srv_.opts.config.idle_timeout_ms);
     stream_.async_read_some(
-      buffer_.prepare(4096),
+      buffer_.prepare(8192),
       [self = shared_from_this()](beast::error_code ec, size_t n) {
         if (ec) {
           self->close();
           return;
         }
         self->buffer_.commit(n);
-        self->read_header();
+        self->parse_buffered();
       });
   }
 
+  /// Parses what has arrived at once (most requests come in one piece),
+  /// and reads the rest of the header or body only when it is not there.
+  void parse_buffered() {
+    beast::error_code ec;
+    parser_->eager(true);
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      auto n = parser_->put(buffer_.data(), ec);
+      buffer_.consume(n);
+      if (ec || n == 0) break;
+    }
+    if (ec == http::error::need_more) ec = {};
+    if (ec) {
+      on_read_error(ec, !parser_->is_header_done());
+    } else if (parser_->is_done()) {
+      handle(parser_->release());
+    } else if (!parser_->is_header_done()) {
+      read_header();
+    } else {
+      read_body();
+    }
+  }
+
   void read_header() {
-    // Not the stream's own timeout: that closes the socket, and a client
-    // that was too slow still gets its 408.
-    stream_.expires_never();
+    // Its own clock from the first byte on, apart from the idle timeout.
     header_late_ = false;
-    header_timer_.expires_after(config_ms(srv_.opts.config.header_timeout_ms));
-    header_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec || self->closed_) return;
-      self->header_late_ = true;
-      beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
-    });
+    set_deadline(phase::header, srv_.opts.config.header_timeout_ms);
     http::async_read_header(
       stream_,
       buffer_,
       *parser_,
       [self = shared_from_this()](beast::error_code ec, size_t) {
-        self->header_timer_.cancel();
         if (self->header_late_ && (ec || !self->parser_->is_header_done()))
           ec = beast::error::timeout;
         if (ec) {
@@ -216,7 +282,7 @@ private:
 
   void read_body() {
     // A body may be large and the client slow: it has the idle timeout.
-    stream_.expires_after(config_ms(srv_.opts.config.idle_timeout_ms));
+    set_deadline(phase::body, srv_.opts.config.idle_timeout_ms);
     http::async_read(stream_,
                      buffer_,
                      *parser_,
@@ -290,7 +356,7 @@ private:
   void handle(http::request<http::string_body> req) {
     begin_request();
     keep_alive_ = req.keep_alive();
-    stream_.expires_never(); // the engine enforces its own deadlines
+    set_deadline(phase::none, 0); // the engine enforces its own deadlines
     const auto& o = srv_.opts;
     http_check_context ctx{ &o.origins, o.keys.get(), fixed_domain_, peer_ };
     auto verdict = check_request(req, ctx);
@@ -374,29 +440,18 @@ private:
   }
 
   void stream_closed() {
+    keepalive_due_.store(0, std::memory_order_relaxed);
     if (!counted_stream_) return;
     counted_stream_ = false;
     srv_.counters->streams.fetch_sub(1, std::memory_order_relaxed);
   }
 
-  /// Every `sse_keepalive_ms`, an idle open stream gets a comment line.
+  /// Every `sse_keepalive_ms`, an idle open stream gets a comment line (the
+  /// server's sweep says when: see `on_sweep`).
   void arm_keepalive() {
     auto every = srv_.opts.config.sse_keepalive_ms;
-    if (every <= 0) return;
-    keepalive_.expires_after(milliseconds{ every });
-    keepalive_.async_wait(
-      [self = shared_from_this(), gen = gen_](beast::error_code ec) {
-        if (ec || gen != self->gen_ || !self->sse_ || self->done_ ||
-            self->closed_)
-          return;
-        auto every = milliseconds{ self->srv_.opts.config.sse_keepalive_ms };
-        if (sclock::now() - self->last_write_ >= every &&
-            self->pending_.empty() && !self->writing_) {
-          self->pending_ += keepalive_chunk;
-          self->flush();
-        }
-        self->arm_keepalive();
-      });
+    keepalive_due_.store(every > 0 ? now_ms() + every : 0,
+                         std::memory_order_relaxed);
   }
 
   /// Appends one SSE event as one HTTP chunk.
@@ -442,8 +497,7 @@ private:
     if (!sse_ || pending_.size() <= srv_.stream_share() ||
         all <= srv_.opts.config.replay_budget_bytes)
       return true;
-    srv_.counters->slow_streams_dropped.fetch_add(1,
-                                                  std::memory_order_relaxed);
+    srv_.counters->slow_streams_dropped.fetch_add(1, std::memory_order_relaxed);
     lg()->warn("dropped an SSE stream of {}: its client does not keep up "
                "({} bytes waiting, over its share of {}, and {} unsent in "
                "all); it may resume with Last-Event-ID",
@@ -470,9 +524,9 @@ private:
     writing_ = true;
     writing_buf_.swap(pending_);
     pending_.clear();
-    last_write_ = sclock::now();
+    if (sse_) arm_keepalive();
     // A client that does not read fails the write only through this.
-    stream_.expires_after(config_ms(srv_.opts.config.idle_timeout_ms));
+    set_deadline(phase::write, srv_.opts.config.idle_timeout_ms);
     net::async_write(stream_,
                      net::buffer(writing_buf_),
                      [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -483,7 +537,7 @@ private:
                          self->close();
                          return;
                        }
-                       self->stream_.expires_never();
+                       self->set_deadline(phase::none, 0);
                        self->flush();
                      });
   }
@@ -515,13 +569,17 @@ private:
   }
 
   void discard() {
-    auto left = linger_until_ - sclock::now();
-    if (left <= sclock::duration::zero() || discarded_ > linger_max_bytes) {
+    auto left =
+      std::chrono::duration_cast<milliseconds>(linger_until_ - sclock::now());
+    if (left.count() <= 0 || discarded_ > linger_max_bytes) {
       close();
       return;
     }
-    stream_.expires_after(std::min<sclock::duration>(
-      left, std::chrono::duration_cast<sclock::duration>(linger_idle)));
+    set_deadline(
+      phase::linger,
+      std::min<int64_t>(
+        left.count(),
+        std::chrono::duration_cast<milliseconds>(linger_idle).count()));
     buffer_.consume(buffer_.size());
     stream_.async_read_some(
       buffer_.prepare(65536),
@@ -544,9 +602,9 @@ private:
     srv_.counters->unsent_bytes.fetch_sub(unsent_, std::memory_order_relaxed);
     unsent_ = 0;
     srv_.counters->connections.fetch_sub(1, std::memory_order_relaxed);
+    deadline_.store(0, std::memory_order_relaxed);
+    keepalive_due_.store(0, std::memory_order_relaxed);
     beast::error_code ec;
-    keepalive_.cancel(ec);
-    header_timer_.cancel(ec);
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
   }
@@ -555,9 +613,13 @@ private:
   http_server::impl& srv_;
   std::string fixed_domain_;
   std::string peer_;
-  net::steady_timer keepalive_;
-  net::steady_timer header_timer_;
-  /// The header timer fired: the read was cancelled for being too slow.
+  /// What the connection waits for, and until when (steady ms; 0: no
+  /// deadline); the server's sweep reads both from its own thread.
+  std::atomic<int64_t> deadline_{ 0 };
+  std::atomic<phase> phase_{ phase::none };
+  /// When the open stream is due a keep-alive comment (0: never).
+  std::atomic<int64_t> keepalive_due_{ 0 };
+  /// The header deadline passed: the read was cancelled for being too slow.
   bool header_late_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -569,7 +631,6 @@ private:
   std::string session_header_;
   std::shared_ptr<std::atomic<bool>> alive_ =
     std::make_shared<std::atomic<bool>>(false);
-  sclock::time_point last_write_ = sclock::now();
   sclock::time_point linger_until_;
   sclock::duration linger_for_ = linger_total;
   size_t discarded_ = 0;
@@ -671,6 +732,10 @@ std::shared_ptr<connection> start_connection(http_server::impl& srv,
 
 void drain_connection(const std::shared_ptr<connection>& c) {
   c->drain();
+}
+
+void sweep_connection(const std::shared_ptr<connection>& c, int64_t now_ms) {
+  c->on_sweep(now_ms);
 }
 
 } // namespace sophia::actors::edge

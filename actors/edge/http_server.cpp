@@ -118,6 +118,30 @@ size_t http_server::impl::stream_share() const {
   return std::max<size_t>(share, 64 * 1024);
 }
 
+void http_server::impl::sweep() {
+  sweep_timer->expires_after(std::chrono::milliseconds{ 100 });
+  sweep_timer->async_wait([this](beast::error_code ec) {
+    if (ec || draining) return;
+    auto now = now_ms();
+    std::vector<std::shared_ptr<connection>> conns;
+    {
+      std::lock_guard<std::mutex> guard{ mtx };
+      conns.reserve(live.size());
+      for (auto i = live.begin(); i != live.end();)
+        if (auto c = i->lock()) {
+          conns.push_back(std::move(c));
+          ++i;
+        } else {
+          i = live.erase(i);
+        }
+      pruned_at = live.size();
+    }
+    for (auto& c : conns)
+      sweep_connection(c, now);
+    sweep();
+  });
+}
+
 void http_server::impl::refuse(tcp::socket sock) {
   counters->refused_capacity.fetch_add(1, std::memory_order_relaxed);
   if (refusing.fetch_add(1) >= max_refusing) {
@@ -236,6 +260,8 @@ http_server::start(caf::actor engine, http_options opts, uint16_t port) {
   }
   for (size_t i = 0; i < p->acceptors.size(); ++i)
     p->accept(i);
+  p->sweep_timer = std::make_unique<net::steady_timer>(p->ioc);
+  p->sweep();
   p->work.emplace(p->ioc.get_executor());
   auto n = std::max<int64_t>(1, cfg.io_threads);
   for (int64_t i = 0; i < n; ++i)
@@ -253,6 +279,7 @@ void http_server::stop(std::chrono::milliseconds drain) {
       a->close(ec);
     for (auto& t : p.accept_retry)
       t->cancel(ec);
+    p.sweep_timer->cancel(ec);
   });
   std::vector<std::shared_ptr<connection>> conns;
   {

@@ -49,6 +49,8 @@ struct http_server::impl {
   boost::asio::io_context ioc;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::unique_ptr<boost::asio::steady_timer>> accept_retry;
+  /// Every connection's deadlines and keep-alives, checked by one timer.
+  std::unique_ptr<boost::asio::steady_timer> sweep_timer;
   std::vector<std::string> acceptor_domains;
   std::vector<uint16_t> ports;
   std::vector<std::thread> threads;
@@ -57,6 +59,8 @@ struct http_server::impl {
     work;
 
   void accept(size_t i);
+  /// Visits every connection every 100 ms (see `sweep_connection`).
+  void sweep();
   /// Answers 503 on a connection over `max_connections` and closes it.
   void refuse(tcp::socket sock);
   /// How many bytes one stream may have waiting when the edge is over its
@@ -74,5 +78,9 @@ std::shared_ptr<connection> start_connection(http_server::impl& srv,
 /// Server shutdown: idle connections close now, SSE streams end, answers
 /// in progress finish first.
 void drain_connection(const std::shared_ptr<connection>& c);
+
+/// The sweep's visit (`now_ms` on the steady clock): the connection closes,
+/// cancels a late header or sends a keep-alive comment if one is due.
+void sweep_connection(const std::shared_ptr<connection>& c, int64_t now_ms);
 
 } // namespace sophia::actors::edge

@@ -41,8 +41,9 @@ CONF
 # kernel's choosing, and waits until the edge says where it serves. A node
 # that cannot bind its port (exit code 3) makes it start over on fresh ports,
 # up to 3 times. Sets TWO_NODES_CONF, TWO_NODES_URL, TWO_NODES_PIDS (a, b)
-# and TWO_NODES_PORTS (a, b); logs go to DIR/a.log and DIR/b.log. Returns 1,
-# saying why, when the cluster does not come up.
+# and TWO_NODES_PORTS (a, b); logs go to DIR/a.log and DIR/b.log (the
+# edge's address is an info line: CLUSTER_KEYS must not set log_level above
+# info). Returns 1, saying why, when the cluster does not come up.
 start_two_nodes() {
   local bin=$1 dir=$2 attempt pa pb p rc
   shift 2
@@ -56,6 +57,9 @@ start_two_nodes() {
     two_nodes_config "$pa" "$pb" 0 "${1:-}" "${2:-}" "${3:-}" >"$TWO_NODES_CONF"
     echo "---- start_two_nodes: attempt $attempt, ports $pa $pb" >>"$dir/a.log"
     echo "---- start_two_nodes: attempt $attempt, ports $pa $pb" >>"$dir/b.log"
+    # What node a logs from now on (the log may hold earlier runs).
+    local from_line
+    from_line=$(wc -l <"$dir/a.log")
     "$bin" --config "$TWO_NODES_CONF" --node a >>"$dir/a.log" 2>&1 &
     TWO_NODES_PIDS=($!)
     "$bin" --config "$TWO_NODES_CONF" --node b >>"$dir/b.log" 2>&1 &
@@ -63,8 +67,7 @@ start_two_nodes() {
     TWO_NODES_URL=
     local deadline=$((SECONDS + 30)) taken=0 gone=0
     while [ $SECONDS -lt $deadline ] && [ -z "$TWO_NODES_URL" ]; do
-      TWO_NODES_URL=$(sed -n '/^---- start_two_nodes: attempt '"$attempt"',/,$p' "$dir/a.log" |
-        grep -o 'serving http://[^ ]*/mcp' | head -n 1 | cut -d' ' -f2 || true)
+      TWO_NODES_URL=$(tail -n +"$from_line" "$dir/a.log" | grep -o 'serving http://[^ ]*/mcp' | head -n 1 | cut -d' ' -f2 || true)
       for p in "${TWO_NODES_PIDS[@]}"; do
         if ! kill -0 "$p" 2>/dev/null; then
           rc=0

@@ -169,7 +169,10 @@ if [ "$use_ref" = 1 ] && [ -z "$ref_url" ]; then
   [ -f "${SOPHIA_EVERYTHING:-}" ] ||
     die "server-everything not found: run tools/setup, or set SOPHIA_EVERYTHING to its dist/index.js (or pass --no-ref)"
   ref_node=${SOPHIA_REF_NODE:-node}
-  ref_port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  # shellcheck source=../../integration/ports.sh
+  . "$root/tests/integration/ports.sh"
+  reserve_port || die "no free port for server-everything"
+  ref_port=$RESERVED_PORT
   # exec: the pid is node's own, whose CPU and RSS are measured.
   (cd "$work" && PORT=$ref_port exec "$ref_node" "$SOPHIA_EVERYTHING" streamableHttp) >"$work/ref.log" 2>&1 &
   ref_started=$!
@@ -189,30 +192,15 @@ fi
 # the edge itself, test_simple_text on the other node (cross-node cost).
 node_bin=$(dirname "$load_bin")/sophia-node
 if [ -z "$sophia_url" ] && [ "$own_cluster" = 1 ] && [ -x "$node_bin" ]; then
-  free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-  pa=$(free_port); pb=$(free_port); pm=$(free_port)
   # shellcheck source=../../integration/mcp/two_nodes.sh
   . "$root/tests/integration/mcp/two_nodes.sh"
-  two_nodes_config "$pa" "$pb" "$pm" 'log_level = "warn"' >"$work/cluster.conf"
-  for nd in a b; do
-    "$node_bin" --config "$work/cluster.conf" --node "$nd" >"$work/$nd.log" 2>&1 &
-    cluster_pids+=($!)
-  done
-  sophia_url=http://127.0.0.1:$pm/mcp
+  start_two_nodes "$node_bin" "$work" 'log_level = "info"' ||
+    die "our 2-node cluster did not start (logs in $work)"
+  cluster_pids=("${TWO_NODES_PIDS[@]}")
+  sophia_url=$TWO_NODES_URL
   sophia_pids="${cluster_pids[0]},${cluster_pids[1]}"
   # Ready when the edge lists the fixtures of node b.
-  for _ in $(seq 1 150); do
-    sid=$(curl -s -D - -o /dev/null -X POST "$sophia_url" -H 'Content-Type: application/json' \
-      -H 'Accept: application/json, text/event-stream' \
-      -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}' 2>/dev/null |
-      tr -d '\r' | awk 'tolower($1)=="mcp-session-id:"{print $2}' || true)
-    if [ -n "$sid" ] && curl -s -X POST "$sophia_url" -H 'Content-Type: application/json' \
-         -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $sid" \
-         -d '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' 2>/dev/null | grep -q test_simple_text; then
-      break
-    fi
-    sleep 0.2
-  done
+  wait_fixtures "$sophia_url" 30 || die "the edge never listed node b's fixtures"
   echo "sophia: started a 2-node cluster (edge on a, fixtures on b) in $work"
 fi
 if [ -z "$sophia_url" ]; then
