@@ -109,7 +109,10 @@ catalog::changes catalog::rebuild(const std::vector<provider>& providers,
     add(tools, t, "tool");
   for (auto& r : builtin_resources_)
     add(resources, r, "resource");
-  for (auto& [service, p] : chosen) {
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
+  for (auto& entry : chosen) {
+    const auto& service = entry.first;
+    const auto* p = entry.second;
     auto& d = p->descriptor;
     auto prefix = string_or(d, "prefix", service + ".");
     auto domain = string_or(d, "domain", "");

@@ -53,19 +53,14 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/perf/edge/mcp_client.hpp"
+
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-using sclock = std::chrono::steady_clock;
-using json = nlohmann::json;
+namespace mcp = sophia::bench::mcp;
+using namespace mcp;
 using ojson = nlohmann::ordered_json;
-using asio::awaitable;
 using asio::use_awaitable;
-
-constexpr const char* protocol_version = "2025-11-25";
 
 // -- options -----------------------------------------------------------------
 
@@ -75,10 +70,7 @@ struct usage_error : std::runtime_error {
 
 struct options {
   std::string url;
-  std::string host;
-  std::string port = "80";
-  std::string target = "/";
-  std::string host_header;
+  mcp::endpoint ep;
   std::string tool;
   json args = json::object();
   size_t connections = 1;
@@ -88,7 +80,6 @@ struct options {
   double timeout_s = 30;
   std::string json_out;
   std::string label;
-  std::vector<std::pair<std::string, std::string>> headers;
   std::vector<pid_t> server_pids;
   bool delete_sessions = true;
 };
@@ -146,40 +137,13 @@ double parse_double(const std::string& opt, const std::string& v) {
 }
 
 void parse_url(options& o) {
-  const std::string scheme = "http://";
-  if (o.url.rfind("https://", 0) == 0)
-    throw usage_error("bad value for --url: '" + o.url +
-                      "' (https is not supported; use http://)");
-  if (o.url.rfind(scheme, 0) != 0)
-    throw usage_error("bad value for --url: '" + o.url +
-                      "' (expected http://HOST[:PORT]/PATH)");
-  auto rest = o.url.substr(scheme.size());
-  auto slash = rest.find('/');
-  auto authority = rest.substr(0, slash);
-  o.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  if (authority.empty())
-    throw usage_error("bad value for --url: '" + o.url + "' (no host)");
-  o.host_header = authority;
-  if (authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string::npos)
-      throw usage_error("bad value for --url: '" + o.url + "' (unclosed [)");
-    o.host = authority.substr(1, close - 1);
-    auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':')
-        throw usage_error("bad value for --url: '" + o.url + "'");
-      o.port = after.substr(1);
-    }
-  } else {
-    auto colon = authority.rfind(':');
-    o.host = authority.substr(0, colon);
-    if (colon != std::string::npos) o.port = authority.substr(colon + 1);
+  try {
+    auto headers = std::move(o.ep.headers);
+    o.ep = mcp::parse_url(o.url);
+    o.ep.headers = std::move(headers);
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(std::string{ "bad value for --url: " } + e.what());
   }
-  auto p = parse_number<unsigned>("--url port", o.port);
-  if (p == 0 || p > 65535)
-    throw usage_error("bad value for --url: '" + o.url +
-                      "' (port out of range)");
 }
 
 options parse_options(int argc, char** argv) {
@@ -256,7 +220,7 @@ options parse_options(int argc, char** argv) {
       if (key.find_first_of(" \t\r\n") != std::string::npos ||
           val.find_first_of("\r\n") != std::string::npos)
         throw usage_error("bad value for --header: '" + v + "'");
-      o.headers.emplace_back(key, val);
+      o.ep.headers.emplace_back(key, val);
     } else if (name == "--server-pid") {
       auto pid = parse_number<int>(name, need());
       if (pid <= 0)
@@ -275,233 +239,6 @@ options parse_options(int argc, char** argv) {
   if (!have_calls) throw usage_error("missing --calls");
   parse_url(o);
   return o;
-}
-
-// -- /proc and rusage ---------------------------------------------------------
-
-/// utime + stime of `pid` in microseconds, or -1.
-double proc_cpu_us(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(in)),
-                std::istreambuf_iterator<char>());
-  auto close = s.rfind(')');
-  if (close == std::string::npos) return -1;
-  // Fields after the command: state(3) ... utime(14) stime(15).
-  std::vector<std::string> f;
-  size_t pos = close + 2;
-  while (pos < s.size() && f.size() < 13) {
-    auto sp = s.find(' ', pos);
-    f.push_back(s.substr(pos, sp - pos));
-    if (sp == std::string::npos) break;
-    pos = sp + 1;
-  }
-  if (f.size() < 13) return -1;
-  double ticks =
-    std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr);
-  return ticks * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-/// VmRSS of `pid` in MB, or -1.
-double proc_rss_mb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
-  return -1;
-}
-
-double self_cpu_us() {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  auto us = [](const timeval& t) { return t.tv_sec * 1e6 + t.tv_usec; };
-  return us(ru.ru_utime) + us(ru.ru_stime);
-}
-
-// -- SSE
-// ------------------------------------------------------------------------
-
-/// An incremental text/event-stream parser: feed it bytes as they arrive;
-/// it calls `on_event` with the data of each complete event.
-class sse_parser {
-public:
-  explicit sse_parser(std::function<void(std::string&)> on_event)
-    : on_event_(std::move(on_event)) {}
-
-  void feed(const char* p, size_t n) {
-    line_.append(p, n);
-    size_t start = 0;
-    for (;;) {
-      auto nl = line_.find('\n', start);
-      if (nl == std::string::npos) break;
-      auto end = nl;
-      if (end > start && line_[end - 1] == '\r') --end;
-      field(std::string_view(line_).substr(start, end - start));
-      start = nl + 1;
-    }
-    line_.erase(0, start);
-  }
-
-  /// The stream ended: an unterminated last event still counts.
-  void finish() {
-    if (!line_.empty()) {
-      auto l = line_;
-      line_.clear();
-      if (!l.empty() && l.back() == '\r') l.pop_back();
-      field(l);
-    }
-    field({});
-  }
-
-private:
-  void field(std::string_view l) {
-    if (l.empty()) {
-      if (has_data_) on_event_(data_);
-      data_.clear();
-      has_data_ = false;
-      return;
-    }
-    if (l.rfind("data:", 0) == 0) {
-      auto v = l.substr(5);
-      if (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-      if (has_data_) data_ += '\n';
-      data_.append(v);
-      has_data_ = true;
-    }
-    // id:, event:, retry: and comments carry nothing this client needs.
-  }
-
-  std::function<void(std::string&)> on_event_;
-  std::string line_;
-  std::string data_;
-  bool has_data_ = false;
-};
-
-// -- one HTTP exchange --------------------------------------------------------
-
-struct reply {
-  unsigned status = 0;
-  std::string content_type;
-  std::string session_id;
-  bool keep_alive = true;
-  /// The whole body, capped (for error reports and JSON bodies).
-  std::string body;
-  /// The JSON-RPC response with the wanted id, if one arrived.
-  std::optional<json> message;
-  /// When that response arrived (or the body ended, for other replies).
-  sclock::time_point at;
-  std::string problem;
-};
-
-struct connection {
-  explicit connection(asio::io_context& io)
-    : sock(io) {}
-  tcp::socket sock;
-  beast::flat_buffer buf;
-  http::request<http::string_body> req;
-  std::string session_id;
-  uint64_t next_id = 1;
-  bool open = false;
-  bool dead = false;
-  bool busy = false;
-  bool timed_out = false;
-  sclock::time_point busy_since;
-  size_t failures_in_a_row = 0;
-};
-
-constexpr size_t body_cap = 1 << 20;
-
-/// Sends `c.req` and reads the reply; `want_id` is the JSON-RPC id awaited
-/// (none for notifications). Transport errors land in `ec`.
-awaitable<reply> roundtrip(connection& c,
-                           std::optional<uint64_t> want_id,
-                           beast::error_code& ec) {
-  reply r;
-  c.busy = true;
-  c.timed_out = false;
-  c.busy_since = sclock::now();
-  co_await http::async_write(
-    c.sock, c.req, asio::redirect_error(use_awaitable, ec));
-  if (ec) {
-    c.busy = false;
-    co_return r;
-  }
-  http::response_parser<http::buffer_body> p;
-  // Not boost::none: 1.74 compares a Content-Length against an empty limit.
-  p.body_limit(std::uint64_t{ 1 } << 32);
-  co_await http::async_read_header(
-    c.sock, c.buf, p, asio::redirect_error(use_awaitable, ec));
-  if (ec) {
-    c.busy = false;
-    co_return r;
-  }
-  auto& h = p.get();
-  r.status = h.result_int();
-  r.content_type = std::string(h[http::field::content_type]);
-  r.session_id = std::string(h["Mcp-Session-Id"]);
-  std::string ct = r.content_type;
-  std::transform(ct.begin(), ct.end(), ct.begin(), [](unsigned char ch) {
-    return std::tolower(ch);
-  });
-  bool sse = ct.rfind("text/event-stream", 0) == 0;
-
-  sse_parser events([&](std::string& data) {
-    if (r.message || data.empty()) return; // an empty event primes the stream
-    auto j = json::parse(data, nullptr, false);
-    if (j.is_discarded()) {
-      if (r.problem.empty())
-        r.problem = "an SSE event is not JSON: " + data.substr(0, 200);
-      return;
-    }
-    if (want_id && j.is_object() && j.contains("id") &&
-        j["id"].is_number_integer() && j["id"].get<uint64_t>() == *want_id &&
-        (j.contains("result") || j.contains("error"))) {
-      r.message = std::move(j);
-      r.at = sclock::now();
-    }
-  });
-
-  char chunk[16384];
-  while (!p.is_done()) {
-    p.get().body().data = chunk;
-    p.get().body().size = sizeof chunk;
-    co_await http::async_read_some(
-      c.sock, c.buf, p, asio::redirect_error(use_awaitable, ec));
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      c.busy = false;
-      co_return r;
-    }
-    size_t n = sizeof chunk - p.get().body().size;
-    if (n == 0) continue;
-    if (r.body.size() < body_cap)
-      r.body.append(chunk, std::min(n, body_cap - r.body.size()));
-    if (sse && r.status / 100 == 2) events.feed(chunk, n);
-  }
-  c.busy = false;
-  r.keep_alive = p.keep_alive();
-  if (sse && r.status / 100 == 2) {
-    events.finish();
-  } else if (want_id && r.status / 100 == 2 && !r.body.empty()) {
-    auto j = json::parse(r.body, nullptr, false);
-    if (j.is_discarded())
-      r.problem = "the body is not JSON";
-    else if (j.is_object() && j.contains("id") && j["id"].is_number_integer() &&
-             j["id"].get<uint64_t>() == *want_id) {
-      r.message = std::move(j);
-      r.at = sclock::now();
-    }
-  }
-  if (!r.message) r.at = sclock::now();
-  co_return r;
-}
-
-std::string describe(const reply& r) {
-  std::string s = "HTTP " + std::to_string(r.status);
-  if (!r.content_type.empty()) s += " (" + r.content_type + ")";
-  if (!r.problem.empty()) s += ": " + r.problem;
-  s += "; body: " + r.body.substr(0, 2000);
-  return s;
 }
 
 // -- the run
@@ -524,7 +261,7 @@ public:
     : opt_(std::move(o))
     , io_(io) {
     tcp::resolver res(io_);
-    endpoints_ = res.resolve(opt_.host, opt_.port);
+    endpoints_ = res.resolve(opt_.ep.host, opt_.ep.port);
     json params = { { "name", opt_.tool }, { "arguments", opt_.args } };
     call_prefix_ = R"({"jsonrpc":"2.0","id":)";
     call_suffix_ = R"(,"method":"tools/call","params":)" + params.dump() + "}";
@@ -566,14 +303,7 @@ public:
   /// DELETEs the sessions and closes the connections; failures ignored.
   void close_all() {
     run_all([this](connection& c) -> awaitable<void> {
-      if (opt_.delete_sessions && !c.session_id.empty() && c.open) {
-        c.req = base_request(http::verb::delete_, true);
-        set_session(c);
-        c.req.body().clear();
-        c.req.prepare_payload();
-        beast::error_code ec;
-        co_await roundtrip(c, std::nullopt, ec);
-      }
+      if (opt_.delete_sessions) co_await mcp::end_session(c, opt_.ep);
       beast::error_code ignored;
       c.sock.shutdown(tcp::socket::shutdown_both, ignored);
       c.sock.close(ignored);
@@ -635,90 +365,20 @@ private:
     }
   }
 
-  http::request<http::string_body> base_request(http::verb v, bool in_session) {
-    http::request<http::string_body> req{ v, opt_.target, 11 };
-    req.set(http::field::host, opt_.host_header);
-    req.set(http::field::user_agent, "sophia-mcp-load");
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::accept, "application/json, text/event-stream");
-    // The session header is set per connection (set_session).
-    if (in_session) req.set("MCP-Protocol-Version", protocol_version);
-    for (auto& [k, val] : opt_.headers)
-      req.set(k, val);
-    return req;
-  }
-
-  void set_session(connection& c) {
-    if (!c.session_id.empty())
-      c.req.set("Mcp-Session-Id", c.session_id);
-    else
-      c.req.erase("Mcp-Session-Id");
-  }
-
   awaitable<bool> open(connection& c) {
-    beast::error_code ec;
-    if (c.sock.is_open()) {
-      beast::error_code ignored;
-      c.sock.close(ignored);
-    }
-    c.buf.consume(c.buf.size());
-    co_await asio::async_connect(
-      c.sock, endpoints_, asio::redirect_error(use_awaitable, ec));
-    if (ec) {
-      note_error("connect to " + opt_.host_header + ": " + ec.message());
-      co_return false;
-    }
-    c.sock.set_option(tcp::no_delay(true), ec);
-    c.open = true;
-    co_return true;
+    std::string error;
+    if (co_await mcp::open(c, endpoints_, opt_.ep, error)) co_return true;
+    note_error(error);
+    co_return false;
   }
 
   awaitable<bool> initialize(connection& c) {
-    json init = {
-      { "jsonrpc", "2.0" },
-      { "id", 0 },
-      { "method", "initialize" },
-      { "params",
-        { { "protocolVersion", protocol_version },
-          { "capabilities", json::object() },
-          { "clientInfo",
-            { { "name", "sophia-mcp-load" }, { "version", "0.1.0" } } } } }
-    };
-    c.req = base_request(http::verb::post, false);
-    c.req.body() = init.dump();
-    c.req.prepare_payload();
-    beast::error_code ec;
-    auto r = co_await roundtrip(c, 0, ec);
-    if (ec) {
-      note_error("initialize: " + ec.message());
-      co_return false;
-    }
-    if (r.status != 200 || !r.message || !(*r.message).contains("result")) {
-      note_error("initialize: " + describe(r));
-      co_return false;
-    }
-    c.session_id = r.session_id;
-    if (!r.keep_alive && !co_await open(c)) co_return false;
-
-    c.req = base_request(http::verb::post, true);
-    set_session(c);
-    c.req.body() = R"({"jsonrpc":"2.0","method":"notifications/initialized"})";
-    c.req.prepare_payload();
-    r = co_await roundtrip(c, std::nullopt, ec);
-    if (ec) {
-      note_error("notifications/initialized: " + ec.message());
-      co_return false;
-    }
-    if (r.status != 202) {
-      note_error("notifications/initialized: expected HTTP 202, got " +
-                 describe(r));
-      co_return false;
-    }
-    if (!r.keep_alive && !co_await open(c)) co_return false;
-    // From here on only the body and the id change.
-    c.req = base_request(http::verb::post, true);
-    set_session(c);
-    co_return true;
+    std::string error;
+    if (co_await mcp::initialize(
+          c, endpoints_, opt_.ep, "sophia-mcp-load", error))
+      co_return true;
+    note_error(error);
+    co_return false;
   }
 
   /// A connection that failed 3 times in a row (transport errors, failed
