@@ -329,7 +329,10 @@ private:
     bool items_is_array = false;
     bool exclusive_min_flag = false;
     bool exclusive_max_flag = false;
-    for (const auto& [key, value] : s.items()) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
+    for (const auto& item : s.items()) {
+      const auto& key = item.key();
+      const auto& value = item.value();
       auto kw = child_pointer(where, key);
       auto sub = [&](const json& v, const std::string& at) {
         return compile(v, at, depth + 1);

@@ -40,8 +40,11 @@ auto read(const buffer& buf, Extract&& extract)
       reinterpret_cast<const capnp::word*>(buf.words.data()), buf.words.size()
     };
     capnp::ReaderOptions opts;
-    // Bounds the work a hostile buffer can cause (8 MiB of words).
-    opts.traversalLimitInWords = 1u << 20;
+    // Bounds the work, and the memory the decoded message takes, by the
+    // buffer's own size: a message that is read once traverses each of its
+    // words once. A larger limit let a list of zero-sized structs claim a
+    // million elements in 160 bytes (found by fuzzing: tests/fuzz/wire.cpp).
+    opts.traversalLimitInWords = 2 * buf.words.size() + 64;
     capnp::FlatArrayMessageReader reader{ words, opts };
     return extract(reader.getRoot<Schema>());
   } catch (const kj::Exception& e) {

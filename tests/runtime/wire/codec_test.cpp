@@ -119,3 +119,25 @@ TEST_CASE("corrupt, truncated and empty buffers are errors, not exceptions") {
     CHECK(code_of(r.error()) == errc::decode_failed);
   }
 }
+
+TEST_CASE("a list of zero-sized structs cannot inflate a small buffer") {
+  // Found by fuzzing (tests/fuzz/regressions/wire): 256 bytes whose
+  // member list claimed 809,856 elements of no size, which decoded into as
+  // many members. The traversal limit now follows the buffer's size.
+  buffer buf;
+  buf.words = {
+    0x0000001f00000000ULL, 0x0003000000000000ULL, 0x0000001200000009ULL,
+    0x0000001a00000009ULL, 0x0000007700000009ULL, 0x0000000000000063ULL,
+    0x000000000000316eULL, 0x0000000000316e00ULL, 0xfd00040000000800ULL,
+    0x00fdffffffe316ffULL, 0x000000000003e800ULL, 0x0000000000001400ULL,
+    0x00000000fdff0700ULL, 0x00001a0000002500ULL, 0x0000520000002500ULL,
+    0x0000160000002900ULL, 0x00000000011cea00ULL, 0x000000000007d000ULL,
+    0xffffffffffffff00ULL, 0x00000024000008ffULL, 0x0000012200000029ULL,
+    0x0000000600000029ULL, 0x000000000000326eULL, 0x2e702e302e373231ULL,
+    0x0000000000000031ULL, 0x0000002a00000005ULL, 0x0000004a00000005ULL,
+    0x0000000065676465ULL, 0x656e696c65706970ULL, 0x0000000000000000ULL,
+    0x000000000000326eULL, 0x0000000000313a3aULL
+  };
+  auto v = decode_membership_view(buf);
+  if (v) CHECK(v->members.size() <= 2 * buf.words.size() + 64);
+}
