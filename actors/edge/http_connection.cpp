@@ -597,6 +597,13 @@ private:
   void close() {
     if (closed_) return;
     closed_ = true;
+    // The server's table may hold the last reference: keep this one alive
+    // to the end of close().
+    auto self = shared_from_this();
+    {
+      std::lock_guard<std::mutex> guard{ srv_.mtx };
+      srv_.live.erase(this);
+    }
     alive_->store(false);
     stream_closed();
     srv_.counters->unsent_bytes.fetch_sub(unsent_, std::memory_order_relaxed);
@@ -652,80 +659,84 @@ namespace {
 /// the connection's executor; calls for an earlier request are ignored.
 class http_exchange : public exchange {
 public:
-  http_exchange(std::shared_ptr<connection> c,
+  http_exchange(std::weak_ptr<connection> c,
                 uint64_t gen,
                 std::shared_ptr<std::atomic<bool>> alive,
-                net::any_io_executor ex)
+                net::any_io_executor ex,
+                std::shared_ptr<server_gate> gate)
     : conn_(std::move(c))
     , gen_(gen)
     , alive_(std::move(alive))
-    , ex_(std::move(ex)) {}
+    , ex_(std::move(ex))
+    , gate_(std::move(gate)) {}
 
   void fail(int status, std::string body, headers extra) override {
-    net::post(ex_,
-              [c = conn_,
-               g = gen_,
-               status,
-               b = std::move(body),
-               h = std::move(extra)]() mutable {
-                c->fail(g, status, std::move(b), std::move(h));
-              });
+    post([g = gen_, status, b = std::move(body), h = std::move(extra)](
+           connection& c) mutable {
+      c.fail(g, status, std::move(b), std::move(h));
+    });
   }
   void reply(std::string json) override {
-    net::post(ex_, [c = conn_, g = gen_, j = std::move(json)]() mutable {
-      c->reply(g, std::move(j), {});
+    post([g = gen_, j = std::move(json)](connection& c) mutable {
+      c.reply(g, std::move(j), {});
     });
   }
   void reply_event(std::string_view id, std::string json) override {
-    net::post(ex_,
-              [c = conn_,
-               g = gen_,
-               i = std::string{ id },
-               j = std::move(json)]() mutable {
-                c->reply(g, std::move(j), std::move(i));
-              });
+    post([g = gen_, i = std::string{ id }, j = std::move(json)](
+           connection& c) mutable { c.reply(g, std::move(j), std::move(i)); });
   }
   void accepted() override {
-    net::post(ex_, [c = conn_, g = gen_] { c->accepted(g); });
+    post([g = gen_](connection& c) { c.accepted(g); });
   }
   void event(std::string_view id, std::string data) override {
-    net::post(ex_,
-              [c = conn_,
-               g = gen_,
-               i = std::string{ id },
-               d = std::move(data)]() mutable {
-                c->event(g, std::move(i), std::move(d));
-              });
+    post([g = gen_, i = std::string{ id }, d = std::move(data)](
+           connection& c) mutable { c.event(g, std::move(i), std::move(d)); });
   }
   void end() override {
-    net::post(ex_, [c = conn_, g = gen_] { c->end(g); });
+    post([g = gen_](connection& c) { c.end(g); });
   }
   void set_session(std::string id) override {
-    net::post(ex_, [c = conn_, g = gen_, i = std::move(id)]() mutable {
-      c->set_session(g, std::move(i));
+    post([g = gen_, i = std::move(id)](connection& c) mutable {
+      c.set_session(g, std::move(i));
     });
   }
   bool alive() const override { return alive_->load(); }
   bool streams() const override { return true; }
 
 private:
-  std::shared_ptr<connection> conn_;
+  /// Runs `f` on the connection's executor, if the connection is still
+  /// open and its server still takes work; else drops it.
+  template <class F>
+  void post(F f) {
+    auto c = conn_.lock();
+    if (!c) return;
+    std::lock_guard<std::mutex> guard{ gate_->mtx };
+    if (!gate_->open) return;
+    net::post(ex_, [c = std::move(c), f = std::move(f)]() mutable { f(*c); });
+  }
+
+  std::weak_ptr<connection> conn_;
   uint64_t gen_;
   std::shared_ptr<std::atomic<bool>> alive_;
   net::any_io_executor ex_;
+  std::shared_ptr<server_gate> gate_;
 };
 
 } // namespace
 
 exchange_ptr connection::make_exchange() {
   return std::make_shared<http_exchange>(
-    shared_from_this(), gen_, alive_, stream_.get_executor());
+    weak_from_this(), gen_, alive_, stream_.get_executor(), srv_.gate);
 }
 
 std::shared_ptr<connection> start_connection(http_server::impl& srv,
                                              tcp::socket sock,
                                              const std::string& domain) {
   auto c = std::make_shared<connection>(std::move(sock), srv, domain);
+  {
+    std::lock_guard<std::mutex> guard{ srv.mtx };
+    srv.live.emplace(c.get(), c);
+  }
   c->start();
   return c;
 }

@@ -127,14 +127,8 @@ void http_server::impl::sweep() {
     {
       std::lock_guard<std::mutex> guard{ mtx };
       conns.reserve(live.size());
-      for (auto i = live.begin(); i != live.end();)
-        if (auto c = i->lock()) {
-          conns.push_back(std::move(c));
-          ++i;
-        } else {
-          i = live.erase(i);
-        }
-      pruned_at = live.size();
+      for (auto& [ptr, c] : live)
+        conns.push_back(c);
     }
     for (auto& c : conns)
       sweep_connection(c, now);
@@ -180,15 +174,7 @@ void http_server::impl::accept(size_t i) {
           max_connections) {
         refuse(std::move(sock));
       } else {
-        auto c = start_connection(*this, std::move(sock), acceptor_domains[i]);
-        std::lock_guard<std::mutex> guard{ mtx };
-        // Forget connections that are gone now and then (weak pointers).
-        if (live.size() >= 2 * pruned_at + 64) {
-          for (auto j = live.begin(); j != live.end();)
-            j = j->expired() ? live.erase(j) : std::next(j);
-          pruned_at = live.size();
-        }
-        live.insert(c);
+        start_connection(*this, std::move(sock), acceptor_domains[i]);
       }
       if (!draining) accept(i);
     });
@@ -284,8 +270,8 @@ void http_server::stop(std::chrono::milliseconds drain) {
   std::vector<std::shared_ptr<connection>> conns;
   {
     std::lock_guard<std::mutex> guard{ p.mtx };
-    for (auto& w : p.live)
-      if (auto c = w.lock()) conns.push_back(std::move(c));
+    for (auto& [ptr, c] : p.live)
+      conns.push_back(c);
   }
   for (auto& c : conns)
     drain_connection(c);
@@ -300,6 +286,18 @@ void http_server::stop(std::chrono::milliseconds drain) {
   for (auto& t : p.threads)
     t.join();
   p.threads.clear();
+  {
+    // From now on the engine's exchanges post nothing here.
+    std::lock_guard<std::mutex> guard{ p.gate->mtx };
+    p.gate->open = false;
+  }
+  // Connections go now, while the io_context they use still exists.
+  std::unordered_map<connection*, std::shared_ptr<connection>> gone;
+  {
+    std::lock_guard<std::mutex> guard{ p.mtx };
+    gone.swap(p.live);
+  }
+  gone.clear();
 }
 
 } // namespace sophia::actors::edge

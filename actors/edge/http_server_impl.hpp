@@ -8,7 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
+#include <unordered_map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +24,12 @@
 namespace sophia::actors::edge {
 
 class connection;
+
+/// Open while the server's io_context takes work (see impl::gate).
+struct server_gate {
+  std::mutex mtx;
+  bool open = true;
+};
 
 struct http_server::impl {
   using tcp = boost::asio::ip::tcp;
@@ -41,10 +47,14 @@ struct http_server::impl {
   /// When an accept failure (out of files) was last logged.
   std::atomic<int64_t> accept_error_logged_ms{ 0 };
   std::atomic<bool> draining{ false };
+  /// Whether exchanges may still post to `ioc`: the engine keeps exchanges
+  /// (and calls them) after the server is gone, so each call checks this
+  /// first, under its lock.
+  std::shared_ptr<server_gate> gate = std::make_shared<server_gate>();
   std::mutex mtx;
-  std::set<std::weak_ptr<connection>, std::owner_less<>> live;
-  /// `live`'s size after its last pruning of connections that are gone.
-  size_t pruned_at = 0;
+  /// The open connections, owned here: an exchange only refers to its
+  /// connection weakly, so that no connection outlives `ioc`.
+  std::unordered_map<connection*, std::shared_ptr<connection>> live;
 
   boost::asio::io_context ioc;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
@@ -69,8 +79,8 @@ struct http_server::impl {
   size_t stream_share() const;
 };
 
-/// Starts serving one accepted connection; `domain` is its port's (empty
-/// for the MCP port).
+/// Starts serving one accepted connection, owned by `srv.live` until it
+/// closes; `domain` is its port's (empty for the MCP port).
 std::shared_ptr<connection> start_connection(http_server::impl& srv,
                                              boost::asio::ip::tcp::socket sock,
                                              const std::string& domain);

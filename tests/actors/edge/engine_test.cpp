@@ -304,7 +304,9 @@ CAF_TEST(tools / call of a provider tool routes through the registry) {
   CAF_CHECK_EQUAL(evs[0].id.substr(evs[0].id.find('-')), "-0");
   auto rs = ex->of("reply_event");
   CAF_REQUIRE_EQUAL(rs.size(), 1u);
-  CAF_CHECK_EQUAL(ex->records().back().what, "reply_event");
+  // The macro keeps a reference: the records must outlive it.
+  auto last_ex = ex->records().back().what;
+  CAF_CHECK_EQUAL(last_ex, "reply_event");
 }
 
 CAF_TEST(a provider notification is an event before the final answer) {
@@ -362,7 +364,9 @@ CAF_TEST(notifications / cancelled tells the provider and ends the exchange) {
   self->send(provider, caf::ok_atom::value, call_id, std::string{ "late" });
   consume_messages();
   CAF_CHECK(!ex->answer().has_value());
-  CAF_CHECK_EQUAL(ex->records().back().what, "end");
+  // The macro keeps a reference: the records must outlive it.
+  auto last_ex = ex->records().back().what;
+  CAF_CHECK_EQUAL(last_ex, "end");
   // The id is free again and the session still works.
   auto again = post(req("ping", json::object(), 9), sid)->answer();
   CAF_REQUIRE(again.has_value());
@@ -544,7 +548,9 @@ CAF_TEST(a GET with Last - Event - ID replays the stream and takes its answer) {
   CAF_REQUIRE(a.has_value());
   auto text = (*a)["result"]["content"][0]["text"];
   CAF_CHECK_EQUAL(text, "fin");
-  CAF_CHECK_EQUAL(ex2->records().back().what, "reply_event");
+  // The macro keeps a reference: the records must outlive it.
+  auto last_ex2 = ex2->records().back().what;
+  CAF_CHECK_EQUAL(last_ex2, "reply_event");
   CAF_CHECK_EQUAL(ex->records().size(), before);
   CAF_CHECK(!ex->answer().has_value());
   // Resuming the finished stream replays the rest, answer included.
