@@ -69,6 +69,8 @@ public:
 
   void start() { read_request(); }
 
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
   /// What a connection waits for when its deadline passes.
   enum class phase : uint8_t { none, idle, header, body, write, linger };
 
@@ -662,12 +664,10 @@ public:
   http_exchange(std::weak_ptr<connection> c,
                 uint64_t gen,
                 std::shared_ptr<std::atomic<bool>> alive,
-                net::any_io_executor ex,
                 std::shared_ptr<server_gate> gate)
     : conn_(std::move(c))
     , gen_(gen)
     , alive_(std::move(alive))
-    , ex_(std::move(ex))
     , gate_(std::move(gate)) {}
 
   void fail(int status, std::string body, headers extra) override {
@@ -705,20 +705,23 @@ public:
 
 private:
   /// Runs `f` on the connection's executor, if the connection is still
-  /// open and its server still takes work; else drops it.
+  /// open and its server still takes work; else drops it. Everything that
+  /// touches the connection or its io_context happens under the gate's
+  /// lock (this exchange may be called, and destroyed, long after the
+  /// server is gone: it holds nothing of the io_context itself).
   template <class F>
   void post(F f) {
-    auto c = conn_.lock();
-    if (!c) return;
     std::lock_guard<std::mutex> guard{ gate_->mtx };
     if (!gate_->open) return;
-    net::post(ex_, [c = std::move(c), f = std::move(f)]() mutable { f(*c); });
+    auto c = conn_.lock();
+    if (!c) return;
+    auto ex = c->executor();
+    net::post(ex, [c = std::move(c), f = std::move(f)]() mutable { f(*c); });
   }
 
   std::weak_ptr<connection> conn_;
   uint64_t gen_;
   std::shared_ptr<std::atomic<bool>> alive_;
-  net::any_io_executor ex_;
   std::shared_ptr<server_gate> gate_;
 };
 
@@ -726,7 +729,7 @@ private:
 
 exchange_ptr connection::make_exchange() {
   return std::make_shared<http_exchange>(
-    weak_from_this(), gen_, alive_, stream_.get_executor(), srv_.gate);
+    weak_from_this(), gen_, alive_, srv_.gate);
 }
 
 std::shared_ptr<connection> start_connection(http_server::impl& srv,
