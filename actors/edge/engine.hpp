@@ -125,6 +125,12 @@ private:
   using method_fn = void (engine::*)(session&, const rpc_request&);
   static const std::unordered_map<std::string_view, method_fn>& methods();
   void dispatch(session& s, const rpc_request& r);
+  /// Answers `r` with -32602 "Invalid params: WHY".
+  void invalid_params(session& s, const rpc_request& r, std::string why);
+  /// Answers `r` with -32002 "Resource not found: URI".
+  void resource_not_found(session& s,
+                          const rpc_request& r,
+                          const std::string& uri);
   void m_ping(session& s, const rpc_request& r);
   void m_list(session& s, const rpc_request& r);
   void m_read(session& s, const rpc_request& r);

@@ -50,6 +50,27 @@ void engine::dispatch(session& s, const rpc_request& r) {
   (this->*(i->second))(s, r);
 }
 
+void engine::invalid_params(session& s,
+                            const rpc_request& r,
+                            std::string why) {
+  finish(s,
+         r.id_json,
+         rpc::error(r.id_json,
+                    rpc::invalid_params,
+                    "Invalid params: " + std::move(why)));
+}
+
+void engine::resource_not_found(session& s,
+                                const rpc_request& r,
+                                const std::string& uri) {
+  finish(s,
+         r.id_json,
+         rpc::error(r.id_json,
+                    rpc::resource_not_found,
+                    "Resource not found: " + uri,
+                    json{ { "uri", uri } }.dump()));
+}
+
 void engine::m_ping(session& s, const rpc_request& r) {
   finish(s, r.id_json, rpc::result(r.id_json, "{}"));
 }
@@ -57,12 +78,7 @@ void engine::m_ping(session& s, const rpc_request& r) {
 void engine::m_list(session& s, const rpc_request& r) {
   auto& cursor = member(r.params, "cursor");
   if (!cursor.is_null() && !cursor.is_string()) {
-    finish(s,
-           r.id_json,
-           rpc::error(r.id_json,
-                      rpc::invalid_params,
-                      "Invalid params: cursor must be a string"));
-    return;
+    return invalid_params(s, r, "cursor must be a string");
   }
   std::string kind = r.method == "resources/templates/list"
                        ? "resourceTemplates"
@@ -74,60 +90,29 @@ void engine::m_list(session& s, const rpc_request& r) {
                                                : std::string{},
                             static_cast<size_t>(opts_.config.page_size),
                             err);
-  finish(s,
-         r.id_json,
-         page ? rpc::result(r.id_json, *page)
-              : rpc::error(
-                  r.id_json, rpc::invalid_params, "Invalid params: " + err));
+  if (!page) return invalid_params(s, r, std::move(err));
+  finish(s, r.id_json, rpc::result(r.id_json, *page));
 }
 
 void engine::m_read(session& s, const rpc_request& r) {
   auto& uri = member(r.params, "uri");
-  if (!uri.is_string()) {
-    finish(s,
-           r.id_json,
-           rpc::error(r.id_json,
-                      rpc::invalid_params,
-                      "Invalid params: uri must be a string"));
-    return;
-  }
+  if (!uri.is_string()) return invalid_params(s, r, "uri must be a string");
   auto u = uri.get<std::string>();
   if (read_builtin(s, u, r.id_json)) return;
   const auto* item = catalog_.resource(u);
   if (item == nullptr || !item->handle ||
-      !catalog::visible(*item, view_of(s), false)) {
-    finish(s,
-           r.id_json,
-           rpc::error(r.id_json,
-                      rpc::resource_not_found,
-                      "Resource not found: " + u,
-                      json{ { "uri", u } }.dump()));
-    return;
-  }
+      !catalog::visible(*item, view_of(s), false))
+    return resource_not_found(s, r, u);
   forward(s, "resources/read", *item, r.params, r.id_json);
 }
 
 void engine::m_subscribe(session& s, const rpc_request& r) {
   auto& uri = member(r.params, "uri");
-  if (!uri.is_string()) {
-    finish(s,
-           r.id_json,
-           rpc::error(r.id_json,
-                      rpc::invalid_params,
-                      "Invalid params: uri must be a string"));
-    return;
-  }
+  if (!uri.is_string()) return invalid_params(s, r, "uri must be a string");
   auto u = uri.get<std::string>();
   const auto* item = catalog_.resource(u);
-  if (item == nullptr || !catalog::visible(*item, view_of(s), false)) {
-    finish(s,
-           r.id_json,
-           rpc::error(r.id_json,
-                      rpc::resource_not_found,
-                      "Resource not found: " + u,
-                      json{ { "uri", u } }.dump()));
-    return;
-  }
+  if (item == nullptr || !catalog::visible(*item, view_of(s), false))
+    return resource_not_found(s, r, u);
   if (r.method == "resources/subscribe")
     s.subscriptions.insert(u);
   else
@@ -144,15 +129,11 @@ void engine::m_prompt(session& s, const rpc_request& r) {
   const auto* item =
     name.is_string() ? catalog_.prompt(name.get<std::string>()) : nullptr;
   if (item == nullptr || !catalog::visible(*item, view_of(s), false)) {
-    finish(s,
-           r.id_json,
-           rpc::error(r.id_json,
-                      rpc::invalid_params,
-                      name.is_string() ? "Invalid params: unknown prompt '" +
-                                           name.get<std::string>() + "'"
-                                       : std::string{ "Invalid params: name "
-                                                      "must be a string" }));
-    return;
+    return invalid_params(s,
+                          r,
+                          name.is_string() ? "unknown prompt '" +
+                                               name.get<std::string>() + "'"
+                                           : "name must be a string");
   }
   auto p = r.params;
   p["name"] = item->original;
@@ -160,15 +141,13 @@ void engine::m_prompt(session& s, const rpc_request& r) {
 }
 
 void engine::m_complete(session& s, const rpc_request& r) {
-  auto fail = [&](std::string text) {
-    finish(s, r.id_json, rpc::error(r.id_json, rpc::invalid_params, text));
-  };
+  auto fail = [&](std::string text) { invalid_params(s, r, std::move(text)); };
   auto& ref = member(r.params, "ref");
   auto& arg = member(r.params, "argument");
   if (!ref.is_object() || !ref.contains("type") || !ref["type"].is_string())
-    return fail("Invalid params: ref must be an object with a type");
+    return fail("ref must be an object with a type");
   if (!arg.is_object() || !arg.contains("name") || !arg["name"].is_string())
-    return fail("Invalid params: argument must be an object with a name");
+    return fail("argument must be an object with a name");
   const catalog::item* item = nullptr;
   auto p = r.params;
   auto type = ref["type"].get<std::string>();
@@ -179,11 +158,11 @@ void engine::m_complete(session& s, const rpc_request& r) {
              ref["uri"].is_string()) {
     item = catalog_.resource(ref["uri"].get<std::string>());
   } else {
-    return fail("Invalid params: ref must be a ref/prompt with a name or a "
+    return fail("ref must be a ref/prompt with a name or a "
                 "ref/resource with a uri");
   }
   if (item == nullptr || !catalog::visible(*item, view_of(s), false))
-    return fail("Invalid params: unknown " + type.substr(4) + " in ref");
+    return fail("unknown " + type.substr(4) + " in ref");
   if (!item->handle) {
     finish(
       s,
@@ -198,15 +177,11 @@ void engine::m_complete(session& s, const rpc_request& r) {
 void engine::m_set_level(session& s, const rpc_request& r) {
   auto& level = member(r.params, "level");
   auto idx = level.is_string() ? log_level_index(level.get<std::string>()) : -1;
-  if (idx < 0) {
-    finish(s,
-           r.id_json,
-           rpc::error(r.id_json,
-                      rpc::invalid_params,
-                      "Invalid params: level must be one of debug, info, "
-                      "notice, warning, error, critical, alert, emergency"));
-    return;
-  }
+  if (idx < 0)
+    return invalid_params(s,
+                          r,
+                          "level must be one of debug, info, notice, warning, "
+                          "error, critical, alert, emergency");
   s.log_level = idx;
   finish(s, r.id_json, rpc::result(r.id_json, "{}"));
 }
