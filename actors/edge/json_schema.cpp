@@ -194,6 +194,40 @@ std::string percent_decode(std::string_view text) {
 // -- the compiled form --------------------------------------------------------
 
 /// A regular expression with the text it came from (for messages).
+/// libstdc++ 12's std::regex reads the number of a back-reference (\N) or
+/// of a repetition ({N,M}) into a `long` without checking for overflow:
+/// undefined behaviour on 20 digits (found by fuzzing). Patterns are refused
+/// before it sees one over 6 digits; a repetition that large is refused by
+/// std::regex itself anyway (over 100,000 NFA states).
+std::optional<std::string> oversized_number(std::string_view p) {
+  constexpr size_t max_digits = 6;
+  auto digits_at = [&](size_t i) {
+    size_t j = i;
+    while (j < p.size() && p[j] >= '0' && p[j] <= '9') ++j;
+    return j - i;
+  };
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\') {
+      if (digits_at(i + 1) > max_digits)
+        return "back-reference number over " + std::to_string(max_digits) +
+               " digits at offset " + std::to_string(i);
+      ++i; // the escaped character is never a quantifier
+    } else if (p[i] == '{') {
+      size_t j = i + 1;
+      for (int part = 0; part < 2; ++part) {
+        auto n = digits_at(j);
+        if (n > max_digits)
+          return "repetition count over " + std::to_string(max_digits) +
+                 " digits at offset " + std::to_string(j);
+        j += n;
+        if (j >= p.size() || p[j] != ',') break;
+        ++j;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 struct pattern {
   std::string source;
   std::regex re;
@@ -559,6 +593,10 @@ private:
 
   std::optional<pattern> regex(const std::string& source,
                                const std::string& kw) {
+    if (auto why = oversized_number(source)) {
+      fail(kw, "invalid regular expression '" + source + "': " + *why);
+      return std::nullopt;
+    }
     try {
       return pattern{ source, std::regex{ source, std::regex::ECMAScript } };
     } catch (const std::regex_error& e) {

@@ -735,6 +735,17 @@ TEST_CASE("compile rejects invalid regular expressions") {
   CHECK(e.starts_with("/pattern: invalid regular expression '(unclosed': "));
   e = error_of(R"({"patternProperties": {"[a-": {}}})");
   CHECK(e.starts_with("/patternProperties/[a-: invalid regular expression"));
+  // Numbers std::regex would overflow on (found by fuzzing), refused first;
+  // small ones still work.
+  CHECK(error_of(R"({"pattern": "(a)\\12345678901234567890"})") ==
+        "/pattern: invalid regular expression '(a)\\12345678901234567890': "
+        "back-reference number over 6 digits at offset 3");
+  CHECK(error_of(R"({"pattern": "a{1,99999999999999999999}"})") ==
+        "/pattern: invalid regular expression 'a{1,99999999999999999999}': "
+        "repetition count over 6 digits at offset 4");
+  CHECK(valid(R"({"pattern": "^(a)\\1{2,3}$"})", R"("aaa")"));
+  // An escaped brace is a character, not a repetition.
+  CHECK(valid(R"({"pattern": "^\\{1234567\\}$"})", R"("{1234567}")"));
 }
 
 TEST_CASE("compile rejects $refs that do not resolve") {
