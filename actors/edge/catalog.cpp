@@ -7,6 +7,8 @@
 
 namespace sophia::actors::edge {
 
+using runtime::json::json_schema;
+
 namespace {
 
 using json = nlohmann::json;

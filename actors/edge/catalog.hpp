@@ -12,7 +12,7 @@
 #include <caf/actor.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/edge/json_schema.hpp"
+#include "runtime/json/json_schema.hpp"
 
 namespace sophia::actors::edge {
 
@@ -47,7 +47,7 @@ public:
     /// The owner; invalid for built-ins (the edge serves them itself).
     caf::actor handle;
     /// Compiled `inputSchema` (tools only).
-    std::shared_ptr<const json_schema> schema;
+    std::shared_ptr<const runtime::json::json_schema> schema;
     /// Matches URIs of a resource template.
     std::shared_ptr<const std::regex> pattern;
   };

@@ -5,10 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/edge/json_schema.hpp"
+#include "runtime/json/json_schema.hpp"
 #include "tests/fuzz/fuzz_target.hpp"
 
-using sophia::actors::edge::json_schema;
+using sophia::runtime::json::json_schema;
 
 SOPHIA_FUZZ_TARGET(json_schema) {
   std::string_view text{ reinterpret_cast<const char*>(data), size };

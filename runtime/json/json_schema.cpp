@@ -1,4 +1,4 @@
-#include "actors/edge/json_schema.hpp"
+#include "runtime/json/json_schema.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -14,7 +14,7 @@
 #include <string_view>
 #include <utility>
 
-namespace sophia::actors::edge {
+namespace sophia::runtime::json {
 
 namespace {
 
@@ -1099,4 +1099,4 @@ bool json_schema::accepts(const nlohmann::json& instance) const {
   }
 }
 
-} // namespace sophia::actors::edge
+} // namespace sophia::runtime::json

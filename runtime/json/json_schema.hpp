@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-namespace sophia::actors::edge {
+namespace sophia::runtime::json {
 
 namespace detail {
 
@@ -72,4 +72,4 @@ private:
   std::shared_ptr<const detail::json_schema_state> state_;
 };
 
-} // namespace sophia::actors::edge
+} // namespace sophia::runtime::json

@@ -1,13 +1,14 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
-#include "actors/edge/json_schema.hpp"
+#include "runtime/json/json_schema.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
 
-using namespace sophia::actors::edge;
+using namespace sophia::runtime::json;
 using nlohmann::json;
 
 namespace {
