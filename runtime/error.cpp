@@ -21,6 +21,9 @@ const char* to_string(errc code) {
     case errc::start_failed: return "start_failed";
     case errc::child_running: return "child_running";
     case errc::child_exists: return "child_exists";
+    case errc::unavailable: return "unavailable";
+    case errc::cancelled: return "cancelled";
+    case errc::service_error: return "service_error";
   }
   return "unknown";
 }

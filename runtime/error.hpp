@@ -37,6 +37,13 @@ enum class errc : uint8_t {
   child_running,
   /// A child with the same id already exists under the supervisor.
   child_exists,
+  /// A service cannot take the request now: its circuit breaker is open, or
+  /// it is not configured. The context says which and what to do.
+  unavailable,
+  /// The caller cancelled the work.
+  cancelled,
+  /// A remote service answered with an error (HTTP status, its message).
+  service_error,
 };
 
 /// Returns the code's name, e.g. `"node_down"`.
