@@ -1,5 +1,8 @@
 #include "actors/edge/engine.hpp"
 
+#include "runtime/metrics/families.hpp"
+#include "runtime/metrics/registry.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -557,10 +560,34 @@ void engine::emit(session& s, uint64_t sid, std::string json_text) {
     st->second.out->event(id, std::move(json_text));
 }
 
+namespace {
+
+/// Counts an answered tools/call (outcome from the answer's shape: a
+/// JSON-RPC error has no "result"; a tool error says isError).
+void count_tool_call(const inflight& r, const std::string& json_text) {
+  namespace m = runtime::metrics;
+  auto& reg = m::registry::global();
+  const char* outcome = json_text.find("\"result\"") == std::string::npos
+                          ? "rejected"
+                        : json_text.find("\"isError\":true") != std::string::npos
+                          ? "tool_error"
+                          : "ok";
+  reg.add(m::tool_calls, { { "tool", r.tool }, { "outcome", outcome } });
+  if (r.started != std::chrono::steady_clock::time_point{})
+    reg.observe(m::tool_call_seconds,
+                { { "tool", r.tool } },
+                std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              r.started)
+                  .count());
+}
+
+} // namespace
+
 void engine::finish(session& s, const std::string& key, std::string json_text) {
   auto i = s.requests.find(key);
   if (i == s.requests.end()) return;
   auto sid = i->second.stream;
+  if (!i->second.tool.empty()) count_tool_call(i->second, json_text);
   if (!i->second.call_id.empty()) {
     drop_asks(i->second.call_id, "the call is over");
     calls_.erase(i->second.call_id);

@@ -106,6 +106,8 @@ void engine::call_tool(session& s,
   }
   auto& f = s.requests[id_json];
   f.tool = tool_name;
+  if (f.started == std::chrono::steady_clock::time_point{})
+    f.started = std::chrono::steady_clock::now();
   if (!item->handle) return call_builtin(s, *item, args, id_json);
   if (!registry_)
     return finish(s,

@@ -15,6 +15,7 @@
 #include "actors/edge/edge_actor.hpp"
 #include "actors/edge/exchange.hpp"
 #include "actors/edge/http_checks.hpp"
+#include "runtime/metrics/registry.hpp"
 #include "actors/edge/http_server_impl.hpp"
 #include "actors/edge/jsonrpc.hpp"
 #include "runtime/log.hpp"
@@ -360,6 +361,7 @@ private:
     keep_alive_ = req.keep_alive();
     set_deadline(phase::none, 0); // the engine enforces its own deadlines
     const auto& o = srv_.opts;
+    if (serve_admin(req)) return;
     http_check_context ctx{ &o.origins, o.keys.get(), fixed_domain_, peer_ };
     auto verdict = check_request(req, ctx);
     if (auto* r = std::get_if<http_rejection>(&verdict)) {
@@ -376,6 +378,31 @@ private:
   }
 
   exchange_ptr make_exchange();
+
+  /// GET /metrics (Prometheus text), /healthz and /readyz: answered here,
+  /// on the I/O thread, without a session or an API key, as scrapers and
+  /// probes expect.
+  bool serve_admin(const http::request<http::string_body>& req) {
+    if (req.method() != http::verb::get && req.method() != http::verb::head)
+      return false;
+    auto target = std::string_view{ req.target().data(), req.target().size() };
+    target = target.substr(0, target.find('?'));
+    std::string body;
+    const char* type = "text/plain; charset=utf-8";
+    if (target == "/metrics") {
+      body = runtime::metrics::registry::global().render();
+      type = "text/plain; version=0.0.4; charset=utf-8";
+    } else if (target == "/healthz" || target == "/readyz") {
+      body = "ok\n";
+    } else {
+      return false;
+    }
+    auto res = make_response(http::status::ok);
+    res->set(http::field::content_type, type);
+    if (req.method() == http::verb::get) res->body() = std::move(body);
+    send_whole(std::move(res));
+    return true;
+  }
 
   /// While the engine works, notice a client that hangs up (so its streams
   /// are marked gone at once) by reading from the idle socket.

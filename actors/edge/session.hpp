@@ -42,6 +42,8 @@ struct inflight {
   /// The serialized JSON-RPC id.
   std::string id_json;
   std::string tool;
+  /// When a tools/call arrived, for its latency metric.
+  std::chrono::steady_clock::time_point started{};
   bool cancelled = false;
 };
 

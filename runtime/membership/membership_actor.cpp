@@ -1,5 +1,8 @@
 #include "runtime/membership/membership_actor.hpp"
 
+#include "runtime/metrics/families.hpp"
+#include "runtime/metrics/registry.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -91,6 +94,16 @@ void notify(actor_ptr self,
     self->send(sub, atoms::member::value, ev);
 }
 
+/// The peers by state (this node counts as up) for the metrics.
+void count_members(actor_ptr self) {
+  size_t n[3] = { 1, 0, 0 };
+  for (auto& [name, p] : self->state.peers) ++n[static_cast<size_t>(p.state)];
+  auto& reg = metrics::registry::global();
+  for (auto s : { member_state::up, member_state::suspect, member_state::down })
+    reg.set(metrics::members, { { "state", to_string(s) } },
+            static_cast<double>(n[static_cast<size_t>(s)]));
+}
+
 void set_state(actor_ptr self, peer& p, member_state to, std::string reason) {
   if (p.state == to) return;
   auto& log = self->state.log;
@@ -102,6 +115,7 @@ void set_state(actor_ptr self, peer& p, member_state to, std::string reason) {
   p.state = to;
   p.since = self->clock().now();
   p.reason = reason;
+  count_members(self);
   notify(self, p, std::move(reason));
 }
 

@@ -4,6 +4,8 @@
 #include <caf/all.hpp>
 
 #include "runtime/error.hpp"
+#include "runtime/metrics/families.hpp"
+#include "runtime/metrics/registry.hpp"
 #include "runtime/supervision/exit_reason.hpp"
 #include "runtime/supervision/supervisor_state.hpp"
 
@@ -91,6 +93,8 @@ void restart(supervisor_actor self,
     return;
   }
   ++st.total_restarts;
+  metrics::registry::global().add(metrics::actor_restarts,
+                                  { { "supervisor", st.sup_name }, { "child", id } });
   st.log->warn("supervisor={} child={} event=restart strategy={} "
                "reason=\"{}\" restarts_in_period={}",
                st.sup_name,
