@@ -1,0 +1,219 @@
+#include "http_load.hpp"
+
+#include <memory>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include <curl/curl.h>
+
+#include "runtime/http/client.hpp"
+
+namespace sophia::bench::http {
+
+namespace {
+
+namespace rh = runtime::http;
+
+/// The service name of the benchmark's requests (the stats key).
+constexpr const char* service_name = "bench";
+
+struct caller_state {
+  caf::actor client;
+  rh::request_ptr req;
+  size_t left = 0;
+  std::vector<double> latency_us;
+  size_t errors = 0;
+  caf::actor report_to;
+};
+
+using caller_ptr = caf::stateful_actor<caller_state>*;
+
+/// Issues the next request, or reports and quits when none is left.
+void issue(caller_ptr self) {
+  auto& st = self->state;
+  if (st.left == 0) {
+    self->send(st.report_to, std::move(st.latency_us), st.errors);
+    self->quit();
+    return;
+  }
+  --st.left;
+  auto t0 = bench_clock::now();
+  self->request(st.client, caf::infinite, rh::fetch::value, st.req)
+    .then(
+      [self, t0](const rh::response_ptr& res) {
+        auto us = std::chrono::duration<double, std::micro>(bench_clock::now()
+                                                            - t0)
+                    .count();
+        self->state.latency_us.push_back(us);
+        if (!res || res->status != 200) ++self->state.errors;
+        issue(self);
+      },
+      [self](caf::error&) {
+        ++self->state.errors;
+        issue(self);
+      });
+}
+
+caf::behavior caller(caller_ptr self,
+                     caf::actor client,
+                     rh::request_ptr req,
+                     size_t n,
+                     caf::actor report_to) {
+  auto& st = self->state;
+  st.client = std::move(client);
+  st.req = std::move(req);
+  st.left = n;
+  st.latency_us.reserve(n);
+  st.report_to = std::move(report_to);
+  issue(self);
+  // Kept alive by its pending request; the behavior only answers nothing.
+  return { [](caf::ok_atom) {} };
+}
+
+run_result finish(run_result r, std::vector<double>& all) {
+  r.rps = r.seconds > 0 ? static_cast<double>(r.requests) / r.seconds : 0;
+  r.latency = summarize(all);
+  return r;
+}
+
+size_t discard(char*, size_t size, size_t n, void*) {
+  return size * n;
+}
+
+} // namespace
+
+run_result run_sophia(caf::actor_system& sys,
+                      const caf::actor& client,
+                      const std::string& url,
+                      size_t concurrency,
+                      size_t requests) {
+  auto req = std::make_shared<rh::request>();
+  req->service = service_name;
+  req->url = url;
+  caf::scoped_actor self{ sys };
+  auto start = bench_clock::now();
+  size_t spawned = 0;
+  for (size_t i = 0; i < concurrency; ++i) {
+    auto n = requests / concurrency + (i < requests % concurrency ? 1 : 0);
+    if (n == 0) continue;
+    sys.spawn(caller, client, rh::request_ptr{ req }, n,
+              caf::actor_cast<caf::actor>(self));
+    ++spawned;
+  }
+  run_result r;
+  r.client = "sophia";
+  r.concurrency = concurrency;
+  std::vector<double> all;
+  all.reserve(requests);
+  for (size_t i = 0; i < spawned; ++i)
+    self->receive(
+      [&](std::vector<double>& lat, size_t errors) {
+        all.insert(all.end(), lat.begin(), lat.end());
+        r.errors += errors;
+      },
+      caf::after(std::chrono::seconds{ 120 }) >> [&] {
+        throw std::runtime_error("sophia callers did not finish in 120 s");
+      });
+  r.seconds = std::chrono::duration<double>(bench_clock::now() - start).count();
+  r.requests = all.size();
+  return finish(std::move(r), all);
+}
+
+long sophia_connections(caf::actor_system& sys, const caf::actor& client) {
+  caf::scoped_actor self{ sys };
+  long out = -1;
+  self->request(client, std::chrono::seconds{ 10 }, rh::stats::value)
+    .receive(
+      [&](const std::string& text) {
+        auto doc = nlohmann::json::parse(text);
+        if (doc.contains(service_name))
+          out = doc[service_name]["new_connections"].get<long>();
+        else
+          out = 0;
+      },
+      [&](caf::error&) {});
+  return out;
+}
+
+plain_curl::plain_curl() : multi_(curl_multi_init()) {
+  // The same connection cache size as Sophia's client.
+  curl_multi_setopt(static_cast<CURLM*>(multi_), CURLMOPT_MAXCONNECTS, 1024L);
+}
+
+plain_curl::~plain_curl() {
+  for (auto e : easy_)
+    curl_easy_cleanup(static_cast<CURL*>(e));
+  curl_multi_cleanup(static_cast<CURLM*>(multi_));
+}
+
+run_result plain_curl::run(const std::string& url,
+                           size_t concurrency,
+                           size_t requests) {
+  auto multi = static_cast<CURLM*>(multi_);
+  while (easy_.size() < concurrency)
+    easy_.push_back(curl_easy_init());
+  // Per handle: when its current transfer started.
+  std::vector<bench_clock::time_point> t0(concurrency);
+  // The same options as Sophia's client sets for a GET.
+  for (size_t i = 0; i < concurrency; ++i) {
+    auto e = static_cast<CURL*>(easy_[i]);
+    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(e, CURLOPT_PRIVATE, reinterpret_cast<void*>(i));
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+                     static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+  }
+  run_result r;
+  r.client = "libcurl";
+  r.concurrency = concurrency;
+  std::vector<double> all;
+  all.reserve(requests);
+  size_t started = 0;
+  auto start = bench_clock::now();
+  for (size_t i = 0; i < concurrency && started < requests; ++i, ++started) {
+    t0[i] = bench_clock::now();
+    curl_multi_add_handle(multi, static_cast<CURL*>(easy_[i]));
+  }
+  size_t done = 0;
+  while (done < requests) {
+    int running = 0;
+    curl_multi_perform(multi, &running);
+    bool readded = false;
+    int left = 0;
+    while (auto msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      auto e = msg->easy_handle;
+      void* priv = nullptr;
+      curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
+      auto i = reinterpret_cast<size_t>(priv);
+      all.push_back(std::chrono::duration<double, std::micro>(
+                      bench_clock::now() - t0[i])
+                      .count());
+      long code = 0;
+      long connects = 0;
+      curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+      curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+      r.new_connections += connects;
+      if (msg->data.result != CURLE_OK || code != 200) ++r.errors;
+      ++done;
+      curl_multi_remove_handle(multi, e);
+      if (started < requests) {
+        ++started;
+        t0[i] = bench_clock::now();
+        curl_multi_add_handle(multi, e);
+        readded = true;
+      }
+    }
+    if (!readded && done < requests)
+      curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+  }
+  r.seconds = std::chrono::duration<double>(bench_clock::now() - start).count();
+  r.requests = all.size();
+  return finish(std::move(r), all);
+}
+
+} // namespace sophia::bench::http
