@@ -83,6 +83,8 @@ struct node_config {
   /// Overrides `[edge] port` for this node, so that several edge nodes can
   /// share a host; 0 means unset.
   uint16_t edge_port = 0;
+  /// Serves /metrics, /healthz and /readyz; 0 means none.
+  uint16_t admin_port = 0;
   source_position position;
 
   /// Returns `host:port`.
@@ -102,14 +104,47 @@ struct role_config {
   bool move_back = false;
 };
 
-/// One `[services.NAME]` table: how to reach an external service.
+/// One `[services.NAME]` table: how to reach an external service. Its
+/// client, retries, breaker and limits are those of `runtime/http`.
 struct service_config {
   std::string name;
-  /// A secret reference (`env:VAR`, `file:PATH`, `esc:ORG/ENV#path`) or a
-  /// literal secret (discouraged; redacted when printed).
+  /// Which client serves it: "auto" (the one named NAME) or
+  /// "openai_compatible" (any OpenAI-compatible endpoint: vLLM, TGI, ...).
+  std::string kind = "auto";
+  /// A secret reference (`env:VAR`, `file:PATH`,
+  /// `esc:ORG/PROJECT/ENV#path`) or a literal secret (discouraged; redacted
+  /// when printed). Empty: the service is not configured.
   std::string api_key;
+  /// The API root as the service documents it; paths are appended. Empty:
+  /// the real host.
   std::string base_url;
+  /// One attempt, from the first byte sent to the last read.
   int64_t timeout_ms = 30000;
+  int64_t connect_timeout_ms = 5000;
+  /// Attempts after the first, where retrying is safe.
+  int64_t max_retries = 2;
+  /// Base of the exponential backoff (with jitter) between attempts.
+  int64_t backoff_ms = 250;
+  /// Consecutive failures that open the circuit breaker (0: none) ...
+  int64_t breaker_failures = 5;
+  /// ... and how long it stays open before one probe goes through.
+  int64_t breaker_cooldown_ms = 30000;
+  /// Requests running at once (0: no limit).
+  int64_t max_concurrency = 64;
+  /// Requests a minute, a token bucket (0: no limit).
+  int64_t rate_per_minute = 0;
+  /// Larger responses fail.
+  int64_t max_response_bytes = 33554432;
+  /// Service-specific: Portkey's provider (`x-portkey-provider`), ...
+  std::string provider;
+  /// Portkey's virtual key (a secret reference, like api_key).
+  std::string virtual_key;
+  /// Portkey's config id (`x-portkey-config`).
+  std::string config;
+  /// Arize: the space id (a secret reference, like api_key).
+  std::string space_id;
+  /// Arize: the project traces go to (`openinference.project.name`).
+  std::string project = "sophia";
 };
 
 /// `[api_keys.NAME]`: one bearer key of the MCP edge. With none, the edge

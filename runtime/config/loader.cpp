@@ -137,6 +137,7 @@ const bindings<node_config>& bindings_of(const node_config*) {
     bind_key("port", &t::port),           bind_key("roles", &t::roles),
     bind_key("standby", &t::standby),     bind_key("gpus", &t::gpus),
     bind_key("edge_port", &t::edge_port),
+    bind_key("admin_port", &t::admin_port),
   };
   return xs;
 }
@@ -153,9 +154,23 @@ const bindings<role_config>& bindings_of(const role_config*) {
 const bindings<service_config>& bindings_of(const service_config*) {
   using t = service_config;
   static const bindings<t> xs{
+    bind_key("kind", &t::kind),
     bind_key("api_key", &t::api_key),
     bind_key("base_url", &t::base_url),
     bind_key("timeout_ms", &t::timeout_ms),
+    bind_key("connect_timeout_ms", &t::connect_timeout_ms),
+    bind_key("max_retries", &t::max_retries),
+    bind_key("backoff_ms", &t::backoff_ms),
+    bind_key("breaker_failures", &t::breaker_failures),
+    bind_key("breaker_cooldown_ms", &t::breaker_cooldown_ms),
+    bind_key("max_concurrency", &t::max_concurrency),
+    bind_key("rate_per_minute", &t::rate_per_minute),
+    bind_key("max_response_bytes", &t::max_response_bytes),
+    bind_key("provider", &t::provider),
+    bind_key("virtual_key", &t::virtual_key),
+    bind_key("config", &t::config),
+    bind_key("space_id", &t::space_id),
+    bind_key("project", &t::project),
   };
   return xs;
 }

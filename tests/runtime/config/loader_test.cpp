@@ -101,6 +101,7 @@ void check_same(const cluster_config& a, const cluster_config& b) {
     CHECK(a.nodes[i].standby == b.nodes[i].standby);
     CHECK(a.nodes[i].gpus == b.nodes[i].gpus);
     CHECK(a.nodes[i].edge_port == b.nodes[i].edge_port);
+    CHECK(a.nodes[i].admin_port == b.nodes[i].admin_port);
   }
   REQUIRE(a.roles.size() == b.roles.size());
   for (const auto& [name, role] : a.roles) {
@@ -116,6 +117,20 @@ void check_same(const cluster_config& a, const cluster_config& b) {
     CHECK(svc.api_key == b.services.at(name).api_key);
     CHECK(svc.base_url == b.services.at(name).base_url);
     CHECK(svc.timeout_ms == b.services.at(name).timeout_ms);
+    CHECK(svc.kind == b.services.at(name).kind);
+    CHECK(svc.connect_timeout_ms == b.services.at(name).connect_timeout_ms);
+    CHECK(svc.max_retries == b.services.at(name).max_retries);
+    CHECK(svc.backoff_ms == b.services.at(name).backoff_ms);
+    CHECK(svc.breaker_failures == b.services.at(name).breaker_failures);
+    CHECK(svc.breaker_cooldown_ms == b.services.at(name).breaker_cooldown_ms);
+    CHECK(svc.max_concurrency == b.services.at(name).max_concurrency);
+    CHECK(svc.rate_per_minute == b.services.at(name).rate_per_minute);
+    CHECK(svc.max_response_bytes == b.services.at(name).max_response_bytes);
+    CHECK(svc.provider == b.services.at(name).provider);
+    CHECK(svc.virtual_key == b.services.at(name).virtual_key);
+    CHECK(svc.config == b.services.at(name).config);
+    CHECK(svc.space_id == b.services.at(name).space_id);
+    CHECK(svc.project == b.services.at(name).project);
   }
   CHECK(a.edge.address == b.edge.address);
   CHECK(a.edge.port == b.edge.port);
