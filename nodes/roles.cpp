@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "actors/ai/ai_role.hpp"
 #include "actors/conformance/fixtures.hpp"
 #include "actors/edge/edge_service.hpp"
 #include "runtime/placement/decide.hpp"
@@ -35,6 +36,8 @@ child_spec role_supervisor(const std::string& role,
     mcp.shutdown = shutdown_spec::timeout(std::chrono::milliseconds{ 3000 });
     children.push_back(std::move(mcp));
   }
+  if (role == "ai_intelligence")
+    children.push_back(actors::ai::ai_supervisor(cluster, registry, role));
   if (cluster.conformance.enabled && role == cluster.conformance.role) {
     child_spec fixtures;
     fixtures.id = "conformance";

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
@@ -32,7 +33,11 @@
 #include "nodes/roles.hpp"
 #include "nodes/stdio_edge.hpp"
 #include "runtime/config/loader.hpp"
+#include "runtime/error.hpp"
 #include "runtime/log.hpp"
+#include "runtime/metrics/admin_server.hpp"
+#include "runtime/metrics/families.hpp"
+#include "runtime/metrics/registry.hpp"
 #include "runtime/node/node.hpp"
 #include "runtime/supervision/exit_reason.hpp"
 #include "runtime/system/atoms.hpp"
@@ -43,22 +48,18 @@ namespace {
 
 using namespace sophia::runtime;
 
-constexpr const char* usage = R"(usage:
-  sophia-node --config FILE --node NAME   run node NAME of the cluster in FILE
-  sophia-node --config FILE --check       validate FILE and print the effective
-                                          configuration (secrets redacted)
-  sophia-node --config FILE --stdio [--node NAME]
-                                          an ephemeral MCP edge speaking
-                                          newline-delimited JSON-RPC on
-                                          stdin/stdout (logs on stderr): not a
-                                          cluster member, no port; reaches the
-                                          cluster through NAME or the first
-                                          reachable node
-  sophia-node --version | --help
+/// The part of `--help` CLI11 does not write.
+constexpr const char* help_footer = R"(
+Modes:
+  --node NAME    run node NAME of the cluster in FILE
+  --check        validate FILE and print the effective configuration
+  --stdio        an ephemeral MCP edge speaking newline-delimited JSON-RPC on
+                 stdin/stdout (logs on stderr): not a cluster member, no port;
+                 reaches the cluster through --node NAME or the first
+                 reachable node
 
 Signals: SIGHUP re-reads FILE (a bad file is rejected, the running
-configuration kept); SIGTERM/SIGINT leave the cluster and exit.
-)";
+configuration kept); SIGTERM/SIGINT leave the cluster and exit.)";
 
 struct args {
   std::string config;
@@ -110,7 +111,7 @@ void raise_file_limit() {
 }
 
 int usage_error(const std::string& msg) {
-  std::cerr << "sophia-node: " << msg << "\n" << usage;
+  std::cerr << "sophia-node: " << msg << "\nRun `sophia-node --help` for usage.\n";
   return 2;
 }
 
@@ -166,34 +167,41 @@ int serve(caf::actor_system& sys, const node::context& ctx) {
 
 int main(int argc, char** argv) {
   args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> const char* {
-      return i + 1 < argc ? argv[++i] : nullptr;
-    };
-    if (arg == "--help" || arg == "-h") {
-      std::cout << usage;
-      return 0;
-    } else if (arg == "--version") {
-      std::cout << "sophia-node " << version() << "\n";
-      return 0;
-    } else if (arg == "--config") {
-      auto v = value();
-      if (!v) return usage_error("--config needs a FILE");
-      a.config = v;
-    } else if (arg == "--node") {
-      auto v = value();
-      if (!v) return usage_error("--node needs a NAME");
-      a.node = v;
-    } else if (arg == "--check") {
-      a.check = true;
-    } else if (arg == "--stdio") {
-      a.stdio = true;
-    } else {
-      return usage_error("unknown argument '" + arg + "'");
-    }
+  CLI::App app{ "sophia-node: one process of a Sophia cluster.\n"
+                "Exit codes: 0 clean shutdown, 1 runtime failure, 2 bad command "
+                "line or configuration (nothing is started), 3 a port of the "
+                "node is taken (nothing is started).",
+                "sophia-node" };
+  app.add_option("--config", a.config, "the cluster's cluster.conf")
+    ->required()
+    ->option_text("FILE");
+  auto* node_opt = app.add_option("--node", a.node, "run node NAME of FILE")
+                     ->option_text("NAME");
+  auto* check = app.add_flag("--check", a.check,
+                             "validate FILE and print the effective configuration "
+                             "(secrets redacted)");
+  auto* stdio = app.add_flag("--stdio", a.stdio,
+                             "serve MCP on stdin/stdout, reaching the cluster "
+                             "from outside (for MCP clients that start a process)");
+  check->excludes(stdio);
+  bool show_version = false;
+  app.add_flag("--version", show_version, "print the version");
+  (void) node_opt;
+  app.footer(help_footer);
+  try {
+    // --version needs no --config.
+    for (int i = 1; i < argc; ++i)
+      if (std::string_view{ argv[i] } == "--version") {
+        std::cout << "sophia-node " << version() << "\n";
+        return 0;
+      }
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
   }
-  if (a.config.empty()) return usage_error("--config FILE is required");
   auto loaded = config::load_or_report(a.config, a.node, std::cerr);
   if (!loaded) return 2;
   auto& cluster = *loaded;
@@ -222,6 +230,18 @@ int main(int argc, char** argv) {
       return 3;
     }
   }
+  // Before anything starts, like the node's own port: taken is exit code 3.
+  std::unique_ptr<metrics::admin_server> admin;
+  if (const auto* me = cluster.find_node(a.node); me && me->admin_port != 0) {
+    auto started_admin = metrics::admin_server::start(me->host, me->admin_port);
+    if (!started_admin) {
+      log->critical("{}", sophia::runtime::detail_of(started_admin.error()));
+      return 3;
+    }
+    admin = std::move(*started_admin);
+    log->info("admin endpoint http://{}:{}/metrics (also /healthz, /readyz)",
+              me->host, admin->port());
+  }
   caf::actor_system_config cfg;
   system::prepare(cfg, cluster);
   caf::actor_system sys{ cfg };
@@ -244,6 +264,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   started->set(*h);
+  metrics::registry::global().set(
+    metrics::build_info, { { "version", version() }, { "node", a.node } }, 1);
   const auto* me = cluster.find_node(a.node);
   log->info("node {} of cluster '{}' up on {} (pid {}, scheduler {}/{} "
             "threads, heartbeat {} ms, failure timeout {} ms)",

@@ -4,6 +4,7 @@
 //   sophiactl --config FILE [--node NAME] reload
 //   sophiactl --config FILE [--node NAME] registry [--json]
 //   sophiactl --config FILE [--node NAME] tree [--json]
+//   sophiactl --config FILE [--node NAME] services [--json]
 //   sophiactl --config FILE [--node NAME] call NAME METHOD [PAYLOAD]
 //
 // It reaches the first live node of FILE (or NAME) and asks it. Exit codes:
@@ -17,12 +18,14 @@
 #include <variant>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include "actors/ai/services_status.hpp"
 #include "runtime/call/call.hpp"
 #include "runtime/config/loader.hpp"
 #include "runtime/log.hpp"
@@ -39,24 +42,6 @@ namespace {
 using namespace sophia::runtime;
 using std::chrono::milliseconds;
 
-constexpr const char* usage =
-  R"(usage: sophiactl --config FILE [options] COMMAND
-
-commands:
-  status [--json]            every node's state as seen from a live node,
-                             and the roles each one runs now
-  reload                     make every reachable node (or --node) re-read
-                             its cluster.conf
-  registry [--json]          the names in the cluster registry
-  tree [--json]              a node's live supervision tree (with --node)
-  call NAME METHOD [PAYLOAD] call an actor through the call helper, e.g.
-                             `call runtime.echo@edge-1 echo hi`
-
-options:
-  --node NAME                ask this node only
-  --timeout-ms N             per-step timeout (default 2000)
-  --deadline-ms N            deadline of `call` (default 5000)
-)";
 
 struct args {
   std::string config;
@@ -69,7 +54,7 @@ struct args {
 };
 
 int usage_error(const std::string& msg) {
-  std::cerr << "sophiactl: " << msg << "\n" << usage;
+  std::cerr << "sophiactl: " << msg << "\nRun `sophiactl --help` for usage.\n";
   return 2;
 }
 
@@ -257,6 +242,49 @@ public:
     return unreachable();
   }
 
+  /// Every [services.NAME]: from the file, with the live state of the node
+  /// running the AI role when one answers.
+  int services() {
+    auto rows = sophia::actors::ai::service_rows(cluster_);
+    std::string live_error = "no node is reachable";
+    bool live = false;
+    for (auto& n : connect(false)) {
+      auto reg = registry_of(n);
+      if (!reg) continue;
+      call::request req{ "resources/read",
+                         R"({"uri":"sophia://services"})",
+                         milliseconds{ args_.deadline_ms },
+                         "sophiactl",
+                         "" };
+      auto result = call::call(self_, reg, "mcp.services", req);
+      if (!result) {
+        live_error = sys_.render(result.error());
+        break;
+      }
+      auto doc = nlohmann::json::parse(*result, nullptr, false);
+      if (doc.is_object() && doc.contains("contents")) {
+        auto inner = nlohmann::json::parse(
+          doc["contents"][0].value("text", std::string{}), nullptr, false);
+        if (inner.is_object() && inner.contains("services")) {
+          rows = inner["services"];
+          live = true;
+        }
+      }
+      break;
+    }
+    if (!live) sophia::actors::ai::add_live_state(rows, nlohmann::json::object());
+    if (args_.json) {
+      std::cout << nlohmann::json{ { "live", live }, { "services", rows } }.dump(2)
+                << "\n";
+    } else {
+      std::cout << sophia::actors::ai::services_table(rows);
+      if (!live)
+        std::cout << "(from " << cluster_.source
+                  << " only; no live state: " << live_error << ")\n";
+    }
+    return 0;
+  }
+
   int invoke() {
     if (args_.operands.size() < 2 || args_.operands.size() > 3)
       return usage_error("call needs NAME METHOD [PAYLOAD]");
@@ -302,53 +330,60 @@ private:
   std::string failures_;
 };
 
-bool parse_int(const char* s, int64_t& out) {
-  try {
-    size_t pos = 0;
-    out = std::stoll(s, &pos);
-    return pos == std::strlen(s) && out > 0;
-  } catch (...) {
-    return false;
-  }
-}
 
 } // namespace
 
 int main(int argc, char** argv) {
   args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> const char* {
-      return i + 1 < argc ? argv[++i] : nullptr;
-    };
-    if (arg == "--help" || arg == "-h") {
-      std::cout << usage;
-      return 0;
-    } else if (arg == "--config") {
-      auto v = value();
-      if (!v) return usage_error("--config needs a FILE");
-      a.config = v;
-    } else if (arg == "--node") {
-      auto v = value();
-      if (!v) return usage_error("--node needs a NAME");
-      a.node = v;
-    } else if (arg == "--json") {
-      a.json = true;
-    } else if (arg == "--timeout-ms" || arg == "--deadline-ms") {
-      auto v = value();
-      auto& dst = arg == "--timeout-ms" ? a.timeout_ms : a.deadline_ms;
-      if (!v || !parse_int(v, dst))
-        return usage_error(arg + " needs a positive number of milliseconds");
-    } else if (arg.rfind("--", 0) == 0) {
-      return usage_error("unknown option '" + arg + "'");
-    } else if (a.command.empty()) {
-      a.command = arg;
-    } else {
-      a.operands.push_back(arg);
-    }
+  CLI::App app{ "sophiactl: talk to a running Sophia cluster. It reaches the "
+                "first live node of the config file (or --node) and asks it.\n"
+                "Exit codes: 0 ok, 1 no node reachable or the request failed, "
+                "2 bad usage or config.",
+                "sophiactl" };
+  app.require_subcommand(1);
+  // `sophiactl status --config FILE` works too.
+  app.fallthrough();
+  app.add_option("--config", a.config, "the cluster's cluster.conf")
+    ->required()
+    ->option_text("FILE");
+  app.add_option("--node", a.node, "ask this node only")->option_text("NAME");
+  app.add_option("--timeout-ms", a.timeout_ms, "per-step timeout")
+    ->check(CLI::PositiveNumber)
+    ->capture_default_str();
+  app.add_option("--deadline-ms", a.deadline_ms, "deadline of `call`")
+    ->check(CLI::PositiveNumber)
+    ->capture_default_str();
+  auto with_json = [&](CLI::App* sub) {
+    sub->add_flag("--json", a.json, "print JSON");
+    return sub;
+  };
+  with_json(app.add_subcommand(
+    "status", "every node's state as seen from a live node, and its roles"));
+  app.add_subcommand("reload", "make every reachable node (or --node) re-read its cluster.conf");
+  with_json(app.add_subcommand("registry", "the names in the cluster registry"));
+  with_json(app.add_subcommand("tree", "a node's live supervision tree (with --node)"));
+  with_json(app.add_subcommand(
+    "services",
+    "every external service: configured or not, its tools, breaker state, "
+    "last error, and what to set to configure it"));
+  auto* call_cmd = app.add_subcommand(
+    "call", "call an actor through the call helper, e.g. `call runtime.echo@edge-1 echo hi`");
+  call_cmd->add_option("target", a.operands, "NAME METHOD [PAYLOAD]")
+    ->required()
+    ->expected(2, 3);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    std::cout << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "sophiactl: " << e.what() << "\nRun `sophiactl --help` for usage.\n";
+    return 2;
   }
-  if (a.config.empty()) return usage_error("--config FILE is required");
-  if (a.command.empty()) return usage_error("no command given");
+  a.command = app.get_subcommands().front()->get_name();
   auto loaded = config::load_or_report(a.config, a.node, std::cerr);
   if (!loaded) return 2;
   auto& cluster = *loaded;
@@ -362,5 +397,6 @@ int main(int argc, char** argv) {
   if (a.command == "registry") return c.registry();
   if (a.command == "tree") return c.tree();
   if (a.command == "call") return c.invoke();
+  if (a.command == "services") return c.services();
   return usage_error("unknown command '" + a.command + "'");
 }

@@ -46,7 +46,7 @@ function usage(msg) {
   console.error(
     'usage: node sdk_client.mjs --http URL [--header "Name: value"]... [--scenario NAME]\n' +
       '       node sdk_client.mjs [--scenario NAME] --stdio -- CMD ARGS...\n' +
-      `scenarios: all (default), smoke, ${Object.keys(scenarios).join(', ')}`,
+      `scenarios: all (default), smoke, ai, ${Object.keys(scenarios).join(', ')}`,
   );
   process.exit(2);
 }
@@ -244,6 +244,39 @@ async function smoke(client) {
   expect(ping && typeof ping === 'object', `ping returned ${j(ping)}`);
 }
 
+// Not in `all`: the AI providers' tools on a cluster whose services point at
+// the stand-ins (tests/standins; ai_test.sh), through the edge.
+async function ai(client) {
+  const tools = await paginate((p) => client.listTools(p, opts()), 'tools');
+  const names = tools.map((t) => t.name);
+  for (const want of ['openrouter.chat', 'openrouter.models', 'together_ai.embed', 'together_ai.chat']) {
+    expect(names.includes(want), `no tool ${want} among ${j(names)}`);
+  }
+  expect(!names.some((n) => n.startsWith('portkey.')), `portkey is not configured, yet listed: ${j(names)}`);
+  const chat = tools.find((t) => t.name === 'openrouter.chat');
+  expect(chat.outputSchema && chat.outputSchema.required.includes('cost_usd'), `openrouter.chat outputSchema: ${j(chat.outputSchema)}`);
+  const res = await client.callTool(
+    { name: 'openrouter.chat', arguments: { model: 'openai/gpt-4o-mini', prompt: 'What is the capital of France?' } },
+    undefined,
+    opts(),
+  );
+  expect(!res.isError, `openrouter.chat isError: ${j(res)}`);
+  const s = res.structuredContent;
+  expect(s && s.text === 'The capital of France is Paris.', `openrouter.chat structuredContent: ${j(s)}`);
+  expect(s.model === 'openai/gpt-4o-mini' && s.cost_usd > 0 && s.usage.total_tokens > 0, `openrouter.chat usage/cost: ${j(s)}`);
+  const emb = await client.callTool(
+    { name: 'together_ai.embed', arguments: { model: 'BAAI/bge-base-en-v1.5', input: ['alpha', 'beta'] } },
+    undefined,
+    opts(),
+  );
+  expect(!emb.isError, `together_ai.embed isError: ${j(emb)}`);
+  const e = emb.structuredContent;
+  expect(e && e.dimensions === 768 && e.embeddings.length === 2 && e.embeddings[0].length === 768, `together_ai.embed: ${j(e).slice(0, 300)}`);
+  const bad = await client.callTool({ name: 'openrouter.chat', arguments: { model: 'x' } }, undefined, opts()).catch((err) => ({ thrown: err }));
+  const badText = bad.thrown ? String(bad.thrown.message) : j(bad);
+  expect(badText.includes('messages or prompt'), `a chat without messages or prompt: ${badText}`);
+}
+
 // ---- command line ----------------------------------------------------------
 
 const argv = process.argv.slice(2);
@@ -291,7 +324,7 @@ let scenarioArg = 'all';
 const selected = [];
 for (const name of scenarioArg.split(',').map((s) => s.trim()).filter(Boolean)) {
   if (name === 'all') selected.push(...Object.keys(scenarios));
-  else if (name === 'smoke' || name in scenarios) selected.push(name);
+  else if (name === 'smoke' || name === 'ai' || name in scenarios) selected.push(name);
   else usage(`unknown scenario ${j(name)}`);
 }
 if (selected.length === 0) usage('no scenario');
@@ -383,7 +416,7 @@ try {
 }
 for (const name of selected) {
   try {
-    await (name === 'smoke' ? smoke : scenarios[name])(client);
+    await ({ smoke, ai }[name] || scenarios[name])(client);
     console.log(`ok ${name}`);
   } catch (err) {
     failed++;

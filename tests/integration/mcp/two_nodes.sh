@@ -2,12 +2,14 @@
 # Sourced: the 2-node cluster of the MCP tests and of the edge and soak
 # benchmarks. Node a runs the edge; node b runs the conformance fixtures (as
 # role data_intelligence), so every fixture call crosses nodes.
+# TWO_NODES_B_ROLES (TOML array) gives node b other roles.
 
 # shellcheck source=../ports.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../ports.sh"
 
 # two_nodes_config PORT_A PORT_B MCP_PORT [CLUSTER_KEYS] [EDGE_KEYS] [MORE_TOML]
 two_nodes_config() {
+  local b_roles=${TWO_NODES_B_ROLES:-'["data_intelligence"]'}
   cat <<CONF
 [cluster]
 name = "mcp-test"
@@ -31,7 +33,7 @@ roles = ["edge"]
 name = "b"
 host = "127.0.0.1"
 port = $2
-roles = ["data_intelligence"]
+roles = $b_roles
 ${6:-}
 CONF
 }

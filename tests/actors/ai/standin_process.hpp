@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+
+#include <sys/types.h>
+
+#include <nlohmann/json.hpp>
+
+namespace sophia::ai_test {
+
+/// A stand-in server of tests/standins in a child `node` process on a
+/// loopback port the OS picked: standin.mjs (the services) by default, or
+/// otlp_receiver.mjs (Arize's OTLP endpoint). It ends with this object, or
+/// with this process (it watches its stdin).
+class standin_process {
+public:
+  /// Starts `script` (relative to tests/standins); throws
+  /// `std::runtime_error` when it does not come up.
+  explicit standin_process(const std::string& script = "standin.mjs");
+  standin_process(const standin_process&) = delete;
+  standin_process& operator=(const standin_process&) = delete;
+  ~standin_process();
+
+  /// "http://127.0.0.1:PORT".
+  const std::string& url() const { return url_; }
+
+  /// POST /_standin/scenario with `body` (see tests/standins/README.md).
+  void scenario(const nlohmann::json& body) const;
+  /// DELETE /_standin/scenario and /_standin/requests.
+  void reset() const;
+  /// The request log of `service`.
+  nlohmann::json requests(const std::string& service) const;
+  /// Any control request: METHOD url() + path, with a JSON body.
+  nlohmann::json control(const std::string& method,
+                         const std::string& path,
+                         const nlohmann::json& body = nullptr) const;
+
+private:
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  std::string url_;
+};
+
+} // namespace sophia::ai_test
