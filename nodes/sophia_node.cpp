@@ -200,6 +200,10 @@ int main(int argc, char** argv) {
     std::cout << app.help();
     return 0;
   } catch (const CLI::ParseError& e) {
+    // A misspelled option is the cause of a missing requirement: name it.
+    auto rest = app.remaining();
+    if (!rest.empty() && e.get_name() == "RequiredError")
+      return usage_error("unknown argument '" + rest.front() + "'");
     return usage_error(e.what());
   }
   auto loaded = config::load_or_report(a.config, a.node, std::cerr);

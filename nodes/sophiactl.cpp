@@ -380,8 +380,15 @@ int main(int argc, char** argv) {
     std::cout << app.help("", CLI::AppFormatMode::All);
     return 0;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "sophiactl: " << e.what() << "\nRun `sophiactl --help` for usage.\n";
-    return 2;
+    // CLI11 reports a missing requirement before the word that caused it
+    // (a misspelled option or command): name that word instead.
+    auto rest = app.remaining();
+    if (!rest.empty() && e.get_name() == "RequiredError")
+      return usage_error(rest.front().rfind("-", 0) == 0
+                           ? "unknown option '" + rest.front() + "'"
+                           : "unknown command '" + rest.front() +
+                               "' (status, reload, registry, tree, services, call)");
+    return usage_error(e.what());
   }
   a.command = app.get_subcommands().front()->get_name();
   auto loaded = config::load_or_report(a.config, a.node, std::cerr);

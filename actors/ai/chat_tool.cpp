@@ -196,6 +196,7 @@ mcp::tool chat_tool(const state_ptr& st) {
         req.retry = true;
         auto start = clock_type::now();
         auto trace = start_trace(*st, body);
+        refresh_prices(c->self(), st);
         if (body.value("stream", false)) {
           req.tag = c->id() + "#" + std::to_string(++st->next_tag);
           req.stream_to = caf::actor_cast<caf::actor>(c->self());

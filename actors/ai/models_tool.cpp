@@ -1,5 +1,7 @@
 #include "actors/ai/provider_state.hpp"
 
+#include <caf/all.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <sstream>
@@ -26,6 +28,31 @@ std::string price_text(const json& v) {
 }
 
 } // namespace
+
+void refresh_prices(caf::event_based_actor* self,
+                    const state_ptr& st,
+                    std::chrono::minutes max_age) {
+  auto has_prices = st->p.kind == provider_kind::openrouter ||
+                    st->p.kind == provider_kind::together_ai;
+  auto now = std::chrono::steady_clock::now();
+  if (!has_prices || st->prices_fetching ||
+      (st->prices_at != std::chrono::steady_clock::time_point{} &&
+       now - st->prices_at < max_age))
+    return;
+  st->prices_fetching = true;
+  auto req = std::make_shared<runtime::http::request>(st->make_request("GET", "/models"));
+  self
+    ->request(st->http, caf::infinite, runtime::http::fetch::value,
+              runtime::http::request_ptr{ req })
+    .then(
+      [st](const runtime::http::response_ptr& r) {
+        st->prices_fetching = false;
+        if (r->status < 200 || r->status > 299) return;
+        auto body = json::parse(r->body, nullptr, false);
+        if (!body.is_discarded()) read_models(*st, body);
+      },
+      [st](caf::error&) { st->prices_fetching = false; });
+}
 
 mcp::tool models_tool(const state_ptr& st) {
   auto& d = st->p.display;

@@ -102,6 +102,8 @@ caf::expected<caf::actor> spawn_provider(caf::actor_system& sys,
     if (name == "models") spec.tools.push_back(models_tool(st));
   }
   spec.handlers = [st](caf::event_based_actor*) { return stream_handlers(st); };
+  // Prices for the cost of providers that do not report it.
+  spec.on_start = [st](caf::event_based_actor* self) { refresh_prices(self, st); };
   return mcp::spawn_service(sys, std::move(registry), std::move(spec));
 }
 

@@ -52,6 +52,7 @@ struct provider_state {
   /// Model prices from the provider's model list, when it has prices.
   std::map<std::string, price> prices;
   std::chrono::steady_clock::time_point prices_at{};
+  bool prices_fetching = false;
   uint64_t next_tag = 0;
 
   /// A new request to `path` (appended to the API root) with the
@@ -87,6 +88,13 @@ nlohmann::json read_models(provider_state& st, const nlohmann::json& body);
 runtime::mcp::tool chat_tool(const state_ptr& st);
 runtime::mcp::tool embed_tool(const state_ptr& st);
 runtime::mcp::tool models_tool(const state_ptr& st);
+
+/// Fetches the model list in the background to learn prices (for the cost
+/// of providers that do not report it), when the provider has one and the
+/// prices are older than `max_age`.
+void refresh_prices(caf::event_based_actor* self,
+                    const state_ptr& st,
+                    std::chrono::minutes max_age = std::chrono::minutes{ 15 });
 
 /// The handler of streamed chunks (`(http::chunk, tag, bytes)`).
 caf::message_handler stream_handlers(const state_ptr& st);

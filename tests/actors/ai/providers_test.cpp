@@ -23,6 +23,9 @@ struct quiet_logs {
   quiet_logs() { runtime::log::init("test", "warn"); }
 } quiet;
 
+/// OpenRouter's chat path: its provider also fetches /models (prices).
+const std::string chat_path = "/api/v1/chat/completions";
+
 const json hello = { { "model", "openai/gpt-4o-mini" },
                      { "prompt", "What is the capital of France?" },
                      { "max_tokens", 20 } };
@@ -51,7 +54,7 @@ TEST_CASE("openrouter.chat returns the answer, usage and the reported cost") {
           s["usage"]["completion_tokens"].get<int>());
   CHECK(s["cost_usd"].get<double>() > 0);
   CHECK(s["latency_ms"].get<double>() > 0);
-  auto log = f.standin->requests("openrouter");
+  auto log = f.standin->requests("openrouter", chat_path);
   REQUIRE(log.size() == 1);
   CHECK(log[0]["path"] == "/api/v1/chat/completions");
   CHECK(log[0]["headers"]["authorization"] == "Bearer " + test_key);
@@ -98,7 +101,7 @@ TEST_CASE("a streamed completion sends progress before it ends") {
       caf::after(std::chrono::milliseconds{ 200 }) >> [&] { more = false; });
   CHECK(notes >= 3);
   CHECK(streamed == "The capital of France is Paris.");
-  auto log = f.standin->requests("openrouter");
+  auto log = f.standin->requests("openrouter", chat_path);
   CHECK(log[0]["body"]["stream"] == true);
 }
 
@@ -230,7 +233,7 @@ TEST_CASE("429 is retried after Retry-After") {
   INFO(r->dump());
   CHECK_FALSE(r->value("isError", false));
   CHECK(took >= 950); // retry-after: 1
-  auto log = f.standin->requests("openrouter");
+  auto log = f.standin->requests("openrouter", chat_path);
   REQUIRE(log.size() == 2);
   CHECK(log[0]["status"] == 429);
   CHECK(log[1]["received_at_ms"].get<double>() -
@@ -246,7 +249,7 @@ TEST_CASE("5xx is retried, then the breaker opens, then a probe recovers") {
   auto r = call_tool(*f.sys, svc, "chat", hello);
   REQUIRE(r);
   CHECK_FALSE(r->value("isError", false));
-  CHECK(f.standin->requests("openrouter").size() == 3);
+  CHECK(f.standin->requests("openrouter", chat_path).size() == 3);
   f.standin->reset();
   f.standin->scenario({ { "service", "openrouter" },
                         { "path", "/api/v1/chat/completions" },
@@ -256,12 +259,12 @@ TEST_CASE("5xx is retried, then the breaker opens, then a probe recovers") {
   REQUIRE(failed);
   CHECK((*failed)["isError"] == true);
   CHECK(text_of(*failed).find("openrouter: HTTP 503") == 0);
-  auto sent = f.standin->requests("openrouter").size();
+  auto sent = f.standin->requests("openrouter", chat_path).size();
   auto open = call_tool(*f.sys, svc, "chat", hello);
   REQUIRE(open);
   CHECK((*open)["isError"] == true);
   CHECK(text_of(*open).find("breaker") != std::string::npos);
-  CHECK(f.standin->requests("openrouter").size() == sent); // failed fast
+  CHECK(f.standin->requests("openrouter", chat_path).size() == sent); // failed fast
   f.standin->reset();
   std::this_thread::sleep_for(std::chrono::milliseconds{ 1700 }); // cooldown 1500
   auto probe = call_tool(*f.sys, svc, "chat", hello);
@@ -311,7 +314,7 @@ TEST_CASE("cancelling a call aborts its HTTP request") {
   auto pending = self->request(svc, 20s, runtime::atoms::call::value,
                                runtime::call::make_envelope(req));
   // Wait until the stand-in has the request, then cancel.
-  for (int i = 0; i < 200 && f.standin->requests("openrouter").empty(); ++i)
+  for (int i = 0; i < 200 && f.standin->requests("openrouter", chat_path).empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds{ 25 });
   self->send(svc, runtime::mcp::cancel::value, std::string{ "cancel-me" });
   std::optional<caf::error> err;
@@ -321,7 +324,7 @@ TEST_CASE("cancelling a call aborts its HTTP request") {
   CHECK(runtime::code_of(*err) == errc::cancelled);
   bool aborted = false;
   for (int i = 0; i < 200 && !aborted; ++i) {
-    auto log = f.standin->requests("openrouter");
+    auto log = f.standin->requests("openrouter", chat_path);
     aborted = !log.empty() && log[0]["aborted"] == true;
     if (!aborted) std::this_thread::sleep_for(std::chrono::milliseconds{ 25 });
   }

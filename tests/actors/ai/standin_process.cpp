@@ -124,8 +124,14 @@ nlohmann::json standin_process::control(const std::string& method,
   return exchange(method, url_ + path, body.is_null() ? std::string{} : body.dump());
 }
 
-nlohmann::json standin_process::requests(const std::string& service) const {
-  return exchange("GET", url_ + "/_standin/requests?service=" + service)["requests"];
+nlohmann::json standin_process::requests(const std::string& service,
+                                         const std::string& path) const {
+  auto all = exchange("GET", url_ + "/_standin/requests?service=" + service)["requests"];
+  if (path.empty()) return all;
+  auto out = nlohmann::json::array();
+  for (auto& r : all)
+    if (r.value("path", "") == path) out.push_back(r);
+  return out;
 }
 
 } // namespace sophia::ai_test

@@ -28,8 +28,10 @@ public:
   void scenario(const nlohmann::json& body) const;
   /// DELETE /_standin/scenario and /_standin/requests.
   void reset() const;
-  /// The request log of `service`.
-  nlohmann::json requests(const std::string& service) const;
+  /// The request log of `service`; only the requests to `path` (the
+  /// service's own path, e.g. "/api/v1/chat/completions") when given.
+  nlohmann::json requests(const std::string& service,
+                          const std::string& path = {}) const;
   /// Any control request: METHOD url() + path, with a JSON body.
   nlohmann::json control(const std::string& method,
                          const std::string& path,
