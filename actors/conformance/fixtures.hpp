@@ -7,7 +7,8 @@
 
 /// The fixtures of the official MCP conformance suite
 /// (`@modelcontextprotocol/conformance` 0.1.16, server scenarios), served by
-/// one provider actor through the contract of `runtime/mcp/provider.hpp`.
+/// one service written on the toolkit (`runtime/mcp/service.hpp`), which
+/// speaks the contract of `runtime/mcp/provider.hpp`.
 /// Names, texts and schemas follow the suite's own reference server
 /// (examples/servers/typescript/everything-server.ts), because the suite
 /// hard-codes them; hence the descriptor's empty `prefix`.
@@ -28,8 +29,9 @@
 ///
 /// Errors: an unknown method, tool, prompt, resource or completion reference
 /// is `errc::not_found`; a payload that is not the expected JSON, or a
-/// missing or mistyped argument, is `errc::rejected`; a cancelled call ends
-/// with `errc::rejected` "cancelled". A tool that fails by design
+/// missing or mistyped argument (tool arguments are checked against the
+/// tool's input schema), is `errc::rejected`; a cancelled call ends with
+/// `errc::cancelled`. A tool that fails by design
 /// (test_error_handling, a failed sampling or elicitation ask) returns a
 /// result with `"isError": true`.
 namespace sophia::actors::conformance {

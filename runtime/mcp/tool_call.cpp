@@ -17,8 +17,17 @@ std::string dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-nlohmann::json text_content(std::string text) {
-  return nlohmann::json::array(
+/// Results of `reply` and `fail` keep their keys in the order written
+/// (`{"type":"text","text":...}`, as MCP's own examples and servers write
+/// them): `nlohmann::json` would sort them.
+using ordered_json = nlohmann::ordered_json;
+
+std::string dump(const ordered_json& j) {
+  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+}
+
+ordered_json text_content(std::string text) {
+  return ordered_json::array(
     { { { "type", "text" }, { "text", std::move(text) } } });
 }
 
@@ -77,10 +86,9 @@ void tool_call::reply(std::string text, json structured) {
       return;
     }
   }
-  json result = { { "content", text_content(std::move(text)) } };
-  if (!structured.is_null())
-    result["structuredContent"] = std::move(structured);
-  reply_result(std::move(result));
+  ordered_json result = { { "content", text_content(std::move(text)) } };
+  if (!structured.is_null()) result["structuredContent"] = structured;
+  deliver(call::make_reply(dump(result)));
 }
 
 void tool_call::reply_result(json result) {
@@ -90,8 +98,9 @@ void tool_call::reply_result(json result) {
 
 void tool_call::fail(std::string message) {
   if (done_) return;
-  reply_result(
-    { { "content", text_content(std::move(message)) }, { "isError", true } });
+  ordered_json result = { { "content", text_content(std::move(message)) },
+                          { "isError", true } };
+  deliver(call::make_reply(dump(result)));
 }
 
 void tool_call::reject(errc code, std::string message) {

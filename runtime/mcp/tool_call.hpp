@@ -105,6 +105,11 @@ public:
   void elicit(json params, answer_handler then);
   /// Whether the client can be asked (the call came with a channel).
   bool can_ask() const { return static_cast<bool>(channel_); }
+  /// The call's client channel (null when it came without one). Keep it for
+  /// notifications after the answer, e.g. `notifications/resources/updated`
+  /// to a `resources/subscribe` caller: send `(notify, "", json)` to it, and
+  /// `self()->monitor` it to forget it when the client goes away.
+  const caf::actor& channel() const { return channel_; }
 
   // -- cancellation ----------------------------------------------------------
 

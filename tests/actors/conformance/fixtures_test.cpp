@@ -524,7 +524,7 @@ CAF_TEST(cancel stops test_slow_tool and delivers a cancelled error) {
   consume_messages();
   CAF_REQUIRE(out->done);
   CAF_REQUIRE(!out->value);
-  CAF_CHECK_EQUAL(code_of(out->value.error()), errc::rejected);
+  CAF_CHECK_EQUAL(code_of(out->value.error()), errc::cancelled);
   CAF_CHECK(has(sys.render(out->value.error()), "cancelled"));
   CAF_CHECK(!other->done);
   advance(1000ms);
@@ -609,7 +609,7 @@ CAF_TEST(cancel ends a call that waits for the client) {
   self->send(fx, mcp::cancel::value, std::string{ "held" });
   consume_messages();
   CAF_REQUIRE(out->done);
-  CAF_CHECK_EQUAL(code_of(out->value.error()), errc::rejected);
+  CAF_CHECK_EQUAL(code_of(out->value.error()), errc::cancelled);
 }
 
 CAF_TEST(test_elicitation asks for username and email and reports the answer) {
@@ -617,9 +617,13 @@ CAF_TEST(test_elicitation asks for username and email and reports the answer) {
     R"({"action":"accept","content":{"username":"testuser","email":"test@example.com"}})";
   auto r = tool("test_elicitation",
                 { { "message", "Please provide your information" } });
+  // The content is echoed as JSON (its key order is the JSON library's).
+  auto text = text_of(r);
+  const std::string head = "User response: action=accept, content=";
+  CAF_REQUIRE_EQUAL(text.substr(0, head.size()), head);
   CAF_CHECK_EQUAL(
-    text_of(r),
-    R"(User response: action=accept, content={"username":"testuser","email":"test@example.com"})");
+    json::parse(text.substr(head.size())),
+    json::parse(R"({"username":"testuser","email":"test@example.com"})"));
   CAF_REQUIRE_EQUAL(log->asks.size(), 1u);
   auto& req = log->asks[0].second;
   CAF_CHECK_EQUAL(req["method"], "elicitation/create");
@@ -695,7 +699,7 @@ CAF_TEST(an unknown tool or method is not_found and names it) {
 CAF_TEST(a bad payload is rejected with the reason) {
   auto not_json = call("tools/call", "{nope");
   CAF_CHECK_EQUAL(code_of(not_json.error()), errc::rejected);
-  CAF_CHECK(has(rendered(not_json), "not JSON"));
+  CAF_CHECK(has(rendered(not_json), "not a JSON object"));
   auto array = call("tools/call", "[1,2]");
   CAF_CHECK_EQUAL(code_of(array.error()), errc::rejected);
   CAF_CHECK(has(rendered(array), "object"));
