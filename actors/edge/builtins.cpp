@@ -6,6 +6,8 @@
 
 #include "actors/edge/jsonrpc.hpp"
 #include "runtime/error.hpp"
+#include "runtime/mcp/results.hpp"
+#include "runtime/mcp/service.hpp"
 #include "runtime/membership/view_format.hpp"
 #include "runtime/placement/decide.hpp"
 #include "runtime/system/atoms.hpp"
@@ -22,17 +24,11 @@ constexpr auto ask_timeout = std::chrono::seconds{ 5 };
 
 /// A tool's failure as MCP wants it: a result, not a JSON-RPC error.
 std::string tool_error(const std::string& text) {
-  json r{ { "content",
-            json::array({ { { "type", "text" }, { "text", text } } }) },
-          { "isError", true } };
-  return r.dump();
+  return runtime::mcp::error_result(text);
 }
 
-std::string tool_result(const std::string& text, json structured) {
-  json r{ { "content",
-            json::array({ { { "type", "text" }, { "text", text } } }) },
-          { "structuredContent", std::move(structured) } };
-  return r.dump();
+std::string tool_result(const std::string& text, const json& structured) {
+  return runtime::mcp::text_result(text, structured);
 }
 
 /// The edge's figures as lines under the membership table.
@@ -66,20 +62,41 @@ std::string edge_lines(const json& e) {
 
 } // namespace
 
+// Declared like every service's tools (runtime/mcp/service.hpp); answered
+// by the engine itself on the HTTP thread (call_builtin), hence no handler.
 std::vector<json> engine::builtin_tools() {
+  namespace mcp = runtime::mcp;
+  const mcp::tool_hints read_only{ .read_only = true,
+                                   .idempotent = true,
+                                   .open_world = false };
   return {
-    json::parse(R"({"name":"sophia.cluster_status",
-      "title":"Cluster status",
-      "description":"The cluster's membership table as this edge sees it: every node, its state (up, suspect, down), its roles and the roles running on it now; and this edge's own figures (sessions, evictions, connections, replay memory).",
-      "inputSchema":{"type":"object","properties":{},"additionalProperties":false},
-      "outputSchema":{"type":"object","properties":{"cluster":{"type":"string"},"seen_from":{"type":"string"},"members":{"type":"array","items":{"type":"object"}},"edge":{"type":"object"}},"required":["cluster","members","edge"]},
-      "annotations":{"readOnlyHint":true,"idempotentHint":true,"openWorldHint":false}})"),
-    json::parse(R"({"name":"sophia.echo",
-      "title":"Echo",
-      "description":"Returns its text argument unchanged; a liveness probe of the edge.",
-      "inputSchema":{"type":"object","properties":{"text":{"type":"string","description":"what to echo"}},"required":["text"],"additionalProperties":false},
-      "outputSchema":{"type":"object","properties":{"text":{"type":"string"}},"required":["text"]},
-      "annotations":{"readOnlyHint":true,"idempotentHint":true,"openWorldHint":false}})"),
+    mcp::describe_tool(
+      { .name = "sophia.cluster_status",
+        .title = "Cluster status",
+        .description =
+          "The cluster's membership table as this edge sees it: every node, "
+          "its state (up, suspect, down), its roles and the roles running on "
+          "it now; and this edge's own figures (sessions, evictions, "
+          "connections, replay memory).",
+        .input_schema = R"({"type":"object","properties":{},"additionalProperties":false})",
+        .output_schema =
+          R"({"type":"object","properties":{"cluster":{"type":"string"},)"
+          R"("seen_from":{"type":"string"},"members":{"type":"array",)"
+          R"("items":{"type":"object"}},"edge":{"type":"object"}},)"
+          R"("required":["cluster","members","edge"]})",
+        .hints = read_only }),
+    mcp::describe_tool(
+      { .name = "sophia.echo",
+        .title = "Echo",
+        .description =
+          "Returns its text argument unchanged; a liveness probe of the edge.",
+        .input_schema =
+          R"({"type":"object","properties":{"text":{"type":"string",)"
+          R"("description":"what to echo"}},"required":["text"],)"
+          R"("additionalProperties":false})",
+        .output_schema =
+          R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"]})",
+        .hints = read_only }),
   };
 }
 

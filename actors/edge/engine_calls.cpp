@@ -10,6 +10,7 @@
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/mcp/provider.hpp"
+#include "runtime/mcp/results.hpp"
 #include "runtime/wire/codec.hpp"
 
 namespace sophia::actors::edge {
@@ -27,10 +28,7 @@ std::shared_ptr<spdlog::logger> lg() {
 
 /// A tool's failure as MCP wants it: a result, not a JSON-RPC error.
 std::string tool_error(const std::string& text) {
-  json r{ { "content",
-            json::array({ { { "type", "text" }, { "text", text } } }) },
-          { "isError", true } };
-  return r.dump();
+  return runtime::mcp::error_result(text);
 }
 
 std::string describe_failure(const std::string& tool,

@@ -52,7 +52,7 @@ struct service_state {
 
 using self_ptr = caf::stateful_actor<service_state>*;
 
-json tool_json(const tool& t) {
+json tool_json_impl(const tool& t) {
   json j = { { "name", t.name } };
   if (!t.title.empty()) j["title"] = t.title;
   j["description"] = t.description;
@@ -261,9 +261,13 @@ caf::behavior service_impl(self_ptr self,
 
 } // namespace
 
+json describe_tool(const tool& t) {
+  return tool_json_impl(t);
+}
+
 std::string descriptor_of(const service_spec& spec) {
   json tools = json::array();
-  for (auto& t : spec.tools) tools.push_back(tool_json(t));
+  for (auto& t : spec.tools) tools.push_back(describe_tool(t));
   json d = { { "service", spec.service },
              { "domain", spec.domain },
              { "prefix", spec.prefix.value_or(spec.service + ".") },

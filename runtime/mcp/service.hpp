@@ -92,4 +92,8 @@ caf::expected<caf::actor> spawn_service(caf::actor_system& sys,
 /// The descriptor of `spec` (what `(describe)` answers), as JSON text.
 std::string descriptor_of(const service_spec& spec);
 
+/// How `tools/list` shows `t`: name, title, description, inputSchema,
+/// outputSchema and annotations.
+nlohmann::json describe_tool(const tool& t);
+
 } // namespace sophia::runtime::mcp

@@ -7,28 +7,14 @@
 
 #include "runtime/call/call.hpp"
 #include "runtime/mcp/provider.hpp"
+#include "runtime/mcp/results.hpp"
 
 namespace sophia::runtime::mcp {
 
 namespace {
 
-/// Never throws: invalid UTF-8 from a service is replaced, not fatal.
 std::string dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-/// Results of `reply` and `fail` keep their keys in the order written
-/// (`{"type":"text","text":...}`, as MCP's own examples and servers write
-/// them): `nlohmann::json` would sort them.
-using ordered_json = nlohmann::ordered_json;
-
-std::string dump(const ordered_json& j) {
-  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
-}
-
-ordered_json text_content(std::string text) {
-  return ordered_json::array(
-    { { { "type", "text" }, { "text", std::move(text) } } });
+  return dump_json(j);
 }
 
 } // namespace
@@ -86,9 +72,7 @@ void tool_call::reply(std::string text, json structured) {
       return;
     }
   }
-  ordered_json result = { { "content", text_content(std::move(text)) } };
-  if (!structured.is_null()) result["structuredContent"] = structured;
-  deliver(call::make_reply(dump(result)));
+  deliver(call::make_reply(text_result(std::move(text), structured)));
 }
 
 void tool_call::reply_result(json result) {
@@ -98,9 +82,7 @@ void tool_call::reply_result(json result) {
 
 void tool_call::fail(std::string message) {
   if (done_) return;
-  ordered_json result = { { "content", text_content(std::move(message)) },
-                          { "isError", true } };
-  deliver(call::make_reply(dump(result)));
+  deliver(call::make_reply(error_result(std::move(message))));
 }
 
 void tool_call::reject(errc code, std::string message) {

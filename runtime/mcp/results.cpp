@@ -1,0 +1,40 @@
+#include "runtime/mcp/results.hpp"
+
+#include <utility>
+
+namespace sophia::runtime::mcp {
+
+namespace {
+
+/// Keys stay in the order written (`{"type":"text","text":...}`, as MCP's
+/// own examples and servers write them): `nlohmann::json` would sort them.
+using ordered_json = nlohmann::ordered_json;
+
+std::string dump(const ordered_json& j) {
+  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+}
+
+ordered_json text_content(std::string text) {
+  return ordered_json::array(
+    { { { "type", "text" }, { "text", std::move(text) } } });
+}
+
+} // namespace
+
+std::string text_result(std::string text, const nlohmann::json& structured) {
+  ordered_json result = { { "content", text_content(std::move(text)) } };
+  if (!structured.is_null()) result["structuredContent"] = structured;
+  return dump(result);
+}
+
+std::string error_result(std::string text) {
+  ordered_json result = { { "content", text_content(std::move(text)) },
+                          { "isError", true } };
+  return dump(result);
+}
+
+std::string dump_json(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace sophia::runtime::mcp
