@@ -211,7 +211,8 @@ void on_done(actor_ptr self, attempt_result& r) {
   auto i = st.calls.find(r.id);
   if (i == st.calls.end()) return; // cancelled meanwhile
   auto& c = i->second;
-  auto& name = c.req->service;
+  // A copy: finish() below frees the request this would refer to.
+  auto name = c.req->service;
   auto who = state::label(name);
   auto& s = st.service_of(name);
   auto now = clock::now();
