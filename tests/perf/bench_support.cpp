@@ -1,5 +1,7 @@
 #include "bench_support.hpp"
 
+#include <ctime>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -376,6 +378,17 @@ std::optional<event_log::entry> event_log::next(
   auto x = std::move(queue_.front());
   queue_.pop_front();
   return x;
+}
+
+std::string now_utc() {
+  auto t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+void progress(const std::string& what) {
+  std::cerr << "[bench] " << what << std::endl;
 }
 
 } // namespace sophia::bench

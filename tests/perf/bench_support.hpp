@@ -77,6 +77,12 @@ machine_info probe_machine();
 /// The current 1-minute load average.
 double load_average();
 
+/// Now, as ISO 8601 UTC (`2026-12-03T16:38:22Z`), for a run's title.
+std::string now_utc();
+
+/// A progress line on stderr (`[bench] what`), apart from the table.
+void progress(const std::string& what);
+
 /// One verdict of a benchmark, as listed in its JSON file.
 struct check {
   std::string name;

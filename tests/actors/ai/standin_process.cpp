@@ -1,19 +1,9 @@
 #include "standin_process.hpp"
 
-#include <chrono>
-#include <csignal>
-#include <cstring>
 #include <stdexcept>
-#include <vector>
 
 #include <curl/curl.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-extern char** environ;
 
 namespace sophia::ai_test {
 
@@ -51,62 +41,15 @@ nlohmann::json exchange(const std::string& method,
 
 } // namespace
 
-standin_process::standin_process(const std::string& name) {
-  int out[2];
-  int in[2];
-  if (pipe(out) != 0 || pipe(in) != 0) throw std::runtime_error("pipe failed");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_addclose(&fa, in[1]);
-  posix_spawn_file_actions_addclose(&fa, out[0]);
-  // Its per-request log lines would drown the test's output.
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  std::string script = std::string{ SOPHIA_SOURCE_DIR } + "/tests/standins/" + name;
-  std::vector<std::string> args{ "node", script, "--exit-with-stdin" };
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  auto rc = posix_spawnp(&pid_, "node", &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(in[0]);
-  close(out[1]);
-  stdin_fd_ = in[1];
-  if (rc != 0) {
-    close(out[0]);
-    throw std::runtime_error(std::string{ "cannot start node: " } + std::strerror(rc));
-  }
-  std::string line;
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds{ 20 };
-  while (line.find('\n') == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  until - std::chrono::steady_clock::now()).count();
-    pollfd p{ out[0], POLLIN, 0 };
-    if (left <= 0 || poll(&p, 1, static_cast<int>(left)) <= 0) break;
-    char buf[128];
-    auto n = read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    line.append(buf, static_cast<size_t>(n));
-  }
-  close(out[0]);
+standin_process::standin_process(const std::string& name)
+  : node_(std::make_unique<runtime::testing::node_script>(
+      std::string{ SOPHIA_SOURCE_DIR } + "/tests/standins/" + name,
+      std::vector<std::string>{ "--exit-with-stdin" })) {
+  auto& line = node_->first_line();
   auto at = line.find("http://");
-  if (at == std::string::npos) {
-    this->~standin_process();
-    throw std::runtime_error("the stand-in did not start: '" + line + "'");
-  }
-  url_ = line.substr(at, line.find('\n', at) - at);
-}
-
-standin_process::~standin_process() {
-  if (stdin_fd_ >= 0) close(stdin_fd_);
-  stdin_fd_ = -1;
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
+  if (at == std::string::npos)
+    throw std::runtime_error("the stand-in " + name + " did not start: '" + line + "'");
+  url_ = line.substr(at);
 }
 
 void standin_process::scenario(const nlohmann::json& body) const {

@@ -2,9 +2,11 @@
 
 #include <string>
 
-#include <sys/types.h>
+#include <memory>
 
 #include <nlohmann/json.hpp>
+
+#include "runtime/testing/node_script.hpp"
 
 namespace sophia::ai_test {
 
@@ -19,7 +21,6 @@ public:
   explicit standin_process(const std::string& script = "standin.mjs");
   standin_process(const standin_process&) = delete;
   standin_process& operator=(const standin_process&) = delete;
-  ~standin_process();
 
   /// "http://127.0.0.1:PORT".
   const std::string& url() const { return url_; }
@@ -38,8 +39,7 @@ public:
                          const nlohmann::json& body = nullptr) const;
 
 private:
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;
+  std::unique_ptr<runtime::testing::node_script> node_;
   std::string url_;
 };
 

@@ -109,17 +109,6 @@ bool parse(int argc, char** argv, options& o) {
   return true;
 }
 
-std::string now_utc() {
-  auto t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
-void progress(const std::string& what) {
-  std::cerr << "[bench] " << what << std::endl;
-}
-
 size_t requests_at(const options& o, size_t c) {
   return c == 1 ? o.requests : o.requests * 8;
 }

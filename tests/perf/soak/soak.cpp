@@ -72,13 +72,6 @@ int64_t unix_ms() {
     .count();
 }
 
-std::string now_utc() {
-  auto t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 /// One node of the soak cluster.
 struct node {
   std::string name;

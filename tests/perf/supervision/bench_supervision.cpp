@@ -132,17 +132,6 @@ bool parse(int argc, char** argv, options& o) {
   return true;
 }
 
-std::string now_utc() {
-  auto t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
-void progress(const std::string& what) {
-  std::cerr << "[bench] " << what << std::endl;
-}
-
 /// Runs `f`, then reports how long it took.
 template <class F>
 void timed_part(const std::string& what, F f) {

@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <string>
 
-#include <sys/types.h>
+#include <memory>
+
+#include "runtime/testing/node_script.hpp"
 
 namespace sophia::testing {
 
@@ -29,8 +31,7 @@ public:
 private:
   void cleanup();
 
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;
+  std::unique_ptr<runtime::testing::node_script> node_;
   uint16_t port_ = 0;
   std::string dir_;
   std::string unix_path_;
