@@ -33,6 +33,7 @@
 #include "nodes/roles.hpp"
 #include "nodes/stdio_edge.hpp"
 #include "runtime/config/loader.hpp"
+#include "runtime/config/schema.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/metrics/admin_server.hpp"
@@ -186,15 +187,23 @@ int main(int argc, char** argv) {
   check->excludes(stdio);
   bool show_version = false;
   app.add_flag("--version", show_version, "print the version");
+  bool show_reference = false;
+  app.add_flag("--config-reference", show_reference,
+               "print every key cluster.conf accepts (Markdown) and exit");
   (void) node_opt;
   app.footer(help_footer);
   try {
-    // --version needs no --config.
-    for (int i = 1; i < argc; ++i)
+    // --version and --config-reference need no --config.
+    for (int i = 1; i < argc; ++i) {
       if (std::string_view{ argv[i] } == "--version") {
         std::cout << "sophia-node " << version() << "\n";
         return 0;
       }
+      if (std::string_view{ argv[i] } == "--config-reference") {
+        std::cout << config::render_reference();
+        return 0;
+      }
+    }
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     std::cout << app.help();

@@ -115,114 +115,25 @@ binding<T> bind_key(std::string_view key, M T::*member) {
 template <class T>
 using bindings = std::vector<binding<T>>;
 
-const bindings<cluster_config>& bindings_of(const cluster_config*) {
-  using t = cluster_config;
-  static const bindings<t> xs{
-    bind_key("name", &t::name),
-    bind_key("heartbeat_ms", &t::heartbeat_ms),
-    bind_key("failure_timeout_ms", &t::failure_timeout_ms),
-    bind_key("connect_timeout_ms", &t::connect_timeout_ms),
-    bind_key("reconnect_ms", &t::reconnect_ms),
-    bind_key("scheduler_policy", &t::scheduler_policy),
-    bind_key("scheduler_threads", &t::scheduler_threads),
-    bind_key("log_level", &t::log_level),
-  };
-  return xs;
-}
+// One binding per key of a list of keys.hpp: the key is the member's name.
+#define SOPHIA_BIND_KEY(TYPE, NAME, ...) bind_key(#NAME, &t::NAME),
+#define SOPHIA_BINDINGS(STRUCT, LIST)                                          \
+  const bindings<STRUCT>& bindings_of(const STRUCT*) {                         \
+    using t = STRUCT;                                                          \
+    static const bindings<t> xs{ LIST(SOPHIA_BIND_KEY) };                      \
+    return xs;                                                                 \
+  }
 
-const bindings<node_config>& bindings_of(const node_config*) {
-  using t = node_config;
-  static const bindings<t> xs{
-    bind_key("name", &t::name),           bind_key("host", &t::host),
-    bind_key("port", &t::port),           bind_key("roles", &t::roles),
-    bind_key("standby", &t::standby),     bind_key("gpus", &t::gpus),
-    bind_key("edge_port", &t::edge_port),
-    bind_key("admin_port", &t::admin_port),
-  };
-  return xs;
-}
+SOPHIA_BINDINGS(cluster_config, SOPHIA_CONFIG_KEYS_CLUSTER)
+SOPHIA_BINDINGS(node_config, SOPHIA_CONFIG_KEYS_NODE)
+SOPHIA_BINDINGS(role_config, SOPHIA_CONFIG_KEYS_ROLE)
+SOPHIA_BINDINGS(service_config, SOPHIA_CONFIG_KEYS_SERVICE)
+SOPHIA_BINDINGS(edge_config, SOPHIA_CONFIG_KEYS_EDGE)
+SOPHIA_BINDINGS(api_key_config, SOPHIA_CONFIG_KEYS_API_KEY)
+SOPHIA_BINDINGS(conformance_config, SOPHIA_CONFIG_KEYS_CONFORMANCE)
 
-const bindings<role_config>& bindings_of(const role_config*) {
-  using t = role_config;
-  static const bindings<t> xs{
-    bind_key("failover", &t::failover),
-    bind_key("move_back", &t::move_back),
-  };
-  return xs;
-}
-
-const bindings<service_config>& bindings_of(const service_config*) {
-  using t = service_config;
-  static const bindings<t> xs{
-    bind_key("kind", &t::kind),
-    bind_key("api_key", &t::api_key),
-    bind_key("base_url", &t::base_url),
-    bind_key("timeout_ms", &t::timeout_ms),
-    bind_key("connect_timeout_ms", &t::connect_timeout_ms),
-    bind_key("max_retries", &t::max_retries),
-    bind_key("backoff_ms", &t::backoff_ms),
-    bind_key("breaker_failures", &t::breaker_failures),
-    bind_key("breaker_cooldown_ms", &t::breaker_cooldown_ms),
-    bind_key("max_concurrency", &t::max_concurrency),
-    bind_key("rate_per_minute", &t::rate_per_minute),
-    bind_key("max_response_bytes", &t::max_response_bytes),
-    bind_key("provider", &t::provider),
-    bind_key("virtual_key", &t::virtual_key),
-    bind_key("config", &t::config),
-    bind_key("space_id", &t::space_id),
-    bind_key("project", &t::project),
-  };
-  return xs;
-}
-
-const bindings<edge_config>& bindings_of(const edge_config*) {
-  using t = edge_config;
-  static const bindings<t> xs{
-    bind_key("address", &t::address),
-    bind_key("port", &t::port),
-    bind_key("allowed_hosts", &t::allowed_hosts),
-    bind_key("max_body_bytes", &t::max_body_bytes),
-    bind_key("call_timeout_ms", &t::call_timeout_ms),
-    bind_key("idle_timeout_ms", &t::idle_timeout_ms),
-    bind_key("header_timeout_ms", &t::header_timeout_ms),
-    bind_key("max_connections", &t::max_connections),
-    bind_key("sse_keepalive_ms", &t::sse_keepalive_ms),
-    bind_key("session_idle_ms", &t::session_idle_ms),
-    bind_key("max_sessions", &t::max_sessions),
-    bind_key("max_sessions_per_client", &t::max_sessions_per_client),
-    bind_key("replay_events", &t::replay_events),
-    bind_key("replay_bytes", &t::replay_bytes),
-    bind_key("replay_budget_bytes", &t::replay_budget_bytes),
-    bind_key("failover_wait_ms", &t::failover_wait_ms),
-    bind_key("page_size", &t::page_size),
-    bind_key("responses", &t::responses),
-    bind_key("io_threads", &t::io_threads),
-    bind_key("ai_intelligence_port", &t::ai_intelligence_port),
-    bind_key("data_intelligence_port", &t::data_intelligence_port),
-    bind_key("infrastructure_intelligence_port",
-             &t::infrastructure_intelligence_port),
-    bind_key("business_intelligence_port", &t::business_intelligence_port),
-  };
-  return xs;
-}
-
-const bindings<api_key_config>& bindings_of(const api_key_config*) {
-  using t = api_key_config;
-  static const bindings<t> xs{
-    bind_key("key", &t::key),
-    bind_key("tools", &t::tools),
-  };
-  return xs;
-}
-
-const bindings<conformance_config>& bindings_of(const conformance_config*) {
-  using t = conformance_config;
-  static const bindings<t> xs{
-    bind_key("enabled", &t::enabled),
-    bind_key("role", &t::role),
-  };
-  return xs;
-}
+#undef SOPHIA_BINDINGS
+#undef SOPHIA_BIND_KEY
 
 template <class T>
 const binding<T>& binding_of(std::string_view key) {
@@ -454,7 +365,7 @@ fields validator::read_table(const toml::table& tbl,
   auto header = at(tbl.source());
   for (const auto* spec : keys_of(keys)) {
     if (seen.count(spec->key) != 0) continue;
-    if (spec->is_required())
+    if (spec->required)
       error(header, cat("missing required key '", spec->key, "' in ", where));
     else
       result.emplace(spec->key, field{ default_of(*spec), header, {} });
@@ -1006,38 +917,12 @@ cluster_config validator::run(const toml::table& root) {
 
 // -- rendering ----------------------------------------------------------------
 
-/// Quotes `x` as a TOML basic string.
-std::string quote(std::string_view x) {
-  std::string out = "\"";
-  for (char c : x) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf,
-                        sizeof(buf),
-                        "\\u%04x",
-                        static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + '"';
-}
-
 /// Renders a table name bare when TOML allows it.
 std::string table_key(std::string_view x) {
   auto bare = !x.empty() && std::all_of(x.begin(), x.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
   });
-  return bare ? std::string{ x } : quote(x);
+  return bare ? std::string{ x } : toml_quote(x);
 }
 
 std::string render_value(const key_spec& spec, const value& x) {
@@ -1048,13 +933,11 @@ std::string render_value(const key_spec& spec, const value& x) {
     // sha256: digest is not the key either.
     auto reference = spec.table == "api_keys.*" ? is_api_key_reference(*s)
                                                 : is_secret_reference(*s);
-    if (spec.secret && !s->empty() && !reference) return quote("<redacted>");
-    return quote(*s);
+    if (spec.secret && !s->empty() && !reference)
+      return toml_quote("<redacted>");
+    return toml_quote(*s);
   }
-  std::string out = "[";
-  for (const auto& item : std::get<std::vector<std::string>>(x))
-    out += cat(out.size() > 1 ? ", " : "", quote(item));
-  return out + ']';
+  return toml_array(std::get<std::vector<std::string>>(x));
 }
 
 template <class T>
@@ -1122,7 +1005,7 @@ load_result load(const std::string& path) {
 std::string render_effective(const cluster_config& cfg) {
   std::ostringstream out;
   out << "# Effective configuration (defaults filled in), read from "
-      << quote(cfg.source) << ".\n";
+      << toml_quote(cfg.source) << ".\n";
   out << "\n[cluster]\n";
   render_keys(out, "cluster", cfg);
   for (const auto& node : cfg.nodes) {

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
+#include <string>
+#include <type_traits>
 
 #include "runtime/config/cluster_config.hpp"
 
@@ -17,454 +20,110 @@ std::string_view to_string(value_type x) {
   return "?";
 }
 
+namespace {
+
+/// The TOML type of a struct member of type `T`.
+template <class T>
+constexpr value_type type_of() {
+  if constexpr (std::is_same_v<T, bool>)
+    return value_type::boolean;
+  else if constexpr (std::is_integral_v<T>)
+    return value_type::integer;
+  else if constexpr (std::is_same_v<T, std::string>)
+    return value_type::string;
+  else {
+    static_assert(std::is_same_v<T, std::vector<std::string>>,
+                  "a key of cluster.conf has an unsupported type");
+    return value_type::string_array;
+  }
+}
+
+/// Renders a default as TOML text.
+std::string toml_text(bool x) {
+  return x ? "true" : "false";
+}
+
+std::string toml_text(int64_t x) {
+  return std::to_string(x);
+}
+
+std::string toml_text(uint16_t x) {
+  return std::to_string(x);
+}
+
+std::string toml_text(const std::string& x) {
+  return toml_quote(x);
+}
+
+std::string toml_text(const std::vector<std::string>& xs) {
+  return toml_array(xs);
+}
+
+} // namespace
+
+std::string toml_quote(std::string_view x) {
+  std::string out = "\"";
+  for (char c : x) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf,
+                        sizeof(buf),
+                        "\\u%04x",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + '"';
+}
+
+std::string toml_array(const std::vector<std::string>& xs) {
+  std::string out = "[";
+  for (const auto& x : xs)
+    out += (out.size() > 1 ? ", " : "") + toml_quote(x);
+  return out + ']';
+}
+
 const std::vector<key_spec>& schema() {
-  using vt = value_type;
-  // The one place a key of cluster.conf is declared. Keep the docs in sync
-  // with the comments of the shipped cluster.conf (a test checks that every
-  // key is mentioned there).
-  static const std::vector<key_spec> specs{
-    // [cluster]
-    { .table = "cluster",
-      .key = "name",
-      .type = vt::string,
-      .default_value = required,
-      .doc =
-        "name of the cluster; nodes of different clusters refuse to talk" },
-    { .table = "cluster",
-      .key = "heartbeat_ms",
-      .type = vt::integer,
-      .default_value = "500",
-      .doc = "interval of BASP heartbeats between nodes, set on every node",
-      .min = 10,
-      .max = 60000 },
-    { .table = "cluster",
-      .key = "failure_timeout_ms",
-      .type = vt::integer,
-      .default_value = "2000",
-      .doc = "a peer silent for this long is declared down; must be greater "
-             "than heartbeat_ms",
-      .min = 100,
-      .max = 600000 },
-    { .table = "cluster",
-      .key = "connect_timeout_ms",
-      .type = vt::integer,
-      .default_value = "1000",
-      .doc = "how long connecting to a peer may take before it is retried",
-      .min = 50,
-      .max = 60000 },
-    { .table = "cluster",
-      .key = "reconnect_ms",
-      .type = vt::integer,
-      .default_value = "250",
-      .doc = "pause between attempts to reach an unreachable peer",
-      .min = 10,
-      .max = 60000 },
-    { .table = "cluster",
-      .key = "scheduler_policy",
-      .type = vt::string,
-      .default_value = R"("sharing")",
-      .doc = "actor scheduler: \"sharing\" (lowest remote latency) or "
-             "\"stealing\" (highest local throughput)",
-      .choices = { "sharing", "stealing" } },
-    { .table = "cluster",
-      .key = "scheduler_threads",
-      .type = vt::integer,
-      .default_value = "1",
-      .doc = "worker threads of the actor scheduler on each node (1 measured "
-             "best on 2 cores: see the README's performance section)",
-      .min = 1,
-      .max = 64 },
-    { .table = "cluster",
-      .key = "log_level",
-      .type = vt::string,
-      .default_value = R"("info")",
-      .doc = "least severe log level written: trace, debug, info, warn, "
-             "error or off",
-      .choices = { "trace", "debug", "info", "warn", "error", "off" } },
-    // [[node]]
-    { .table = "node",
-      .key = "name",
-      .type = vt::string,
-      .default_value = required,
-      .doc = "unique name of the node, matching [a-z0-9][a-z0-9_-]*" },
-    { .table = "node",
-      .key = "host",
-      .type = vt::string,
-      .default_value = required,
-      .doc = "host name or address other nodes reach this node at" },
-    { .table = "node",
-      .key = "port",
-      .type = vt::integer,
-      .default_value = required,
-      .doc = "TCP port of the node; host:port must be unique",
-      .min = 1,
-      .max = 65535 },
-    { .table = "node",
-      .key = "roles",
-      .type = vt::string_array,
-      .default_value = "[]",
-      .doc = "roles this node runs" },
-    { .table = "node",
-      .key = "standby",
-      .type = vt::string_array,
-      .default_value = "[]",
-      .doc = "roles this node takes over when the node running them is down" },
-    { .table = "node",
-      .key = "gpus",
-      .type = vt::integer,
-      .default_value = "0",
-      .doc = "GPUs the node may use for gpu_worker actors",
-      .min = 0,
-      .max = 64 },
-    { .table = "node",
-      .key = "edge_port",
-      .type = vt::integer,
-      .default_value = "0",
-      .doc = "MCP port of this node, overriding [edge] port so that several "
-             "edge nodes can share a host; 0 means [edge] port",
-      .min = 0,
-      .max = 65535 },
-    { .table = "node",
-      .key = "admin_port",
-      .type = vt::integer,
-      .default_value = "0",
-      .doc = "port serving /metrics (Prometheus), /healthz and /readyz on "
-             "the node's host, for every node (edge nodes also serve them "
-             "on their MCP port); 0 means none",
-      .min = 0,
-      .max = 65535 },
-    // [roles.NAME]
-    { .table = "roles.*",
-      .key = "failover",
-      .type = vt::boolean,
-      .default_value = "false",
-      .doc = "re-place the role on a live node listing it in standby when its "
-             "node is down" },
-    { .table = "roles.*",
-      .key = "move_back",
-      .type = vt::boolean,
-      .default_value = "false",
-      .doc = "move the role back to its original node when that node rejoins" },
-    // [services.NAME]
-    { .table = "services.*",
-      .key = "kind",
-      .type = vt::string,
-      .default_value = R"("auto")",
-      .doc = "which client serves it: auto (the one named NAME) or "
-             "openai_compatible (any OpenAI-compatible endpoint: vLLM, TGI)",
-      .choices = { "auto", "openai_compatible" } },
-    { .table = "services.*",
-      .key = "api_key",
-      .type = vt::string,
-      .default_value = R"("")",
-      .doc = "secret reference (env:VAR, file:PATH, "
-             "esc:ORG/PROJECT/ENV#path.to.value); a literal key works but is "
-             "discouraged; empty leaves the service unconfigured",
-      .secret = true },
-    { .table = "services.*",
-      .key = "base_url",
-      .type = vt::string,
-      .default_value = R"("")",
-      .doc = "API root as the service documents it (paths are appended); "
-             "empty means the real host" },
-    { .table = "services.*",
-      .key = "timeout_ms",
-      .type = vt::integer,
-      .default_value = "30000",
-      .doc = "limit of one attempt, from the first byte sent to the last read",
-      .min = 1,
-      .max = 600000 },
-    { .table = "services.*",
-      .key = "connect_timeout_ms",
-      .type = vt::integer,
-      .default_value = "5000",
-      .doc = "limit of connecting (TCP and TLS)",
-      .min = 1,
-      .max = 600000 },
-    { .table = "services.*",
-      .key = "max_retries",
-      .type = vt::integer,
-      .default_value = "2",
-      .doc = "attempts after the first, only where retrying is safe "
-             "(idempotent requests, 429 and 5xx the service documents as "
-             "not processed), never past the call's deadline",
-      .min = 0,
-      .max = 10 },
-    { .table = "services.*",
-      .key = "backoff_ms",
-      .type = vt::integer,
-      .default_value = "250",
-      .doc = "base of the exponential backoff with jitter between attempts; "
-             "Retry-After and retry-after-ms take precedence",
-      .min = 1,
-      .max = 600000 },
-    { .table = "services.*",
-      .key = "breaker_failures",
-      .type = vt::integer,
-      .default_value = "5",
-      .doc = "consecutive failures (transport errors, 5xx) that open the "
-             "circuit breaker; 0 disables it",
-      .min = 0,
-      .max = 1000 },
-    { .table = "services.*",
-      .key = "breaker_cooldown_ms",
-      .type = vt::integer,
-      .default_value = "30000",
-      .doc = "how long an open breaker fails requests at once before one "
-             "probe goes through",
-      .min = 1,
-      .max = 3600000 },
-    { .table = "services.*",
-      .key = "max_concurrency",
-      .type = vt::integer,
-      .default_value = "64",
-      .doc = "requests to the service running at once; more wait in order "
-             "(0: no limit)",
-      .min = 0,
-      .max = 100000 },
-    { .table = "services.*",
-      .key = "rate_per_minute",
-      .type = vt::integer,
-      .default_value = "0",
-      .doc = "requests a minute (a token bucket; 0: no limit)",
-      .min = 0,
-      .max = 6000000 },
-    { .table = "services.*",
-      .key = "max_response_bytes",
-      .type = vt::integer,
-      .default_value = "33554432",
-      .doc = "larger responses fail with an error naming this key",
-      .min = 1024,
-      .max = 1073741824 },
-    { .table = "services.*",
-      .key = "provider",
-      .type = vt::string,
-      .default_value = R"("")",
-      .doc = "Portkey: the provider behind the gateway (x-portkey-provider)" },
-    { .table = "services.*",
-      .key = "virtual_key",
-      .type = vt::string,
-      .default_value = R"("")",
-      .doc = "Portkey: a virtual key (secret reference, like api_key)",
-      .secret = true },
-    { .table = "services.*",
-      .key = "config",
-      .type = vt::string,
-      .default_value = R"("")",
-      .doc = "Portkey: a saved config id (x-portkey-config)" },
-    { .table = "services.*",
-      .key = "space_id",
-      .type = vt::string,
-      .default_value = R"("")",
-      .doc = "Arize: the space id (secret reference, like api_key)",
-      .secret = true },
-    { .table = "services.*",
-      .key = "project",
-      .type = vt::string,
-      .default_value = R"("sophia")",
-      .doc = "Arize: the project LLM traces go to" },
-    // [edge]
-    { .table = "edge",
-      .key = "address",
-      .type = vt::string,
-      .default_value = R"("127.0.0.1")",
-      .doc = "address the MCP endpoint binds: an IPv4 or IPv6 address or "
-             "\"localhost\"; every interface (0.0.0.0) must be asked for" },
-    { .table = "edge",
-      .key = "port",
-      .type = vt::integer,
-      .default_value = "8080",
-      .doc = "Streamable HTTP port of the MCP endpoint (/mcp and "
-             "/mcp/<domain>); a node's edge_port overrides it; 0 binds any "
-             "free port and logs which (for tests)",
-      .min = 0,
-      .max = 65535 },
-    { .table = "edge",
-      .key = "allowed_hosts",
-      .type = vt::string_array,
-      .default_value = "[]",
-      .doc = "names accepted in the Host and Origin headers besides "
-             "localhost, 127.0.0.1, [::1] and address" },
-    { .table = "edge",
-      .key = "max_body_bytes",
-      .type = vt::integer,
-      .default_value = "4194304",
-      .doc = "larger request bodies are refused with 413",
-      .min = 1024,
-      .max = 1073741824 },
-    { .table = "edge",
-      .key = "call_timeout_ms",
-      .type = vt::integer,
-      .default_value = "60000",
-      .doc = "deadline of one request (tools/call etc.)",
-      .min = 10,
-      .max = 3600000 },
-    { .table = "edge",
-      .key = "idle_timeout_ms",
-      .type = vt::integer,
-      .default_value = "300000",
-      .doc = "an idle keep-alive connection is closed after this",
-      .min = 100,
-      .max = unbounded },
-    { .table = "edge",
-      .key = "header_timeout_ms",
-      .type = vt::integer,
-      .default_value = "10000",
-      .doc = "a request's header must arrive within this of its first byte, "
-             "or the connection is closed (slow clients cannot hold it)",
-      .min = 100,
-      .max = 600000 },
-    { .table = "edge",
-      .key = "max_connections",
-      .type = vt::integer,
-      .default_value = "4096",
-      .doc = "open HTTP connections at most; more are answered 503 at once "
-             "(also kept below the process's file limit)",
-      .min = 1,
-      .max = 1000000 },
-    { .table = "edge",
-      .key = "sse_keepalive_ms",
-      .type = vt::integer,
-      .default_value = "15000",
-      .doc = "an SSE stream idle this long gets a comment line, so that "
-             "proxies and load balancers do not cut long calls; 0 sends none",
-      .min = 0,
-      .max = 3600000 },
-    { .table = "edge",
-      .key = "session_idle_ms",
-      .type = vt::integer,
-      .default_value = "1800000",
-      .doc = "an MCP session unused this long is ended",
-      .min = 1000,
-      .max = unbounded },
-    { .table = "edge",
-      .key = "max_sessions",
-      .type = vt::integer,
-      .default_value = "10000",
-      .doc = "live sessions at most; at capacity, initialize evicts the least "
-             "recently active session without an open stream (its next "
-             "request gets 404) and gets 503 only when every one has one",
-      .min = 1,
-      .max = unbounded },
-    { .table = "edge",
-      .key = "max_sessions_per_client",
-      .type = vt::integer,
-      .default_value = "1000",
-      .doc = "live sessions of one client (its API key, else its address) "
-             "at most; beyond, its own least recently active session is "
-             "evicted, or 429 when each of them has an open stream",
-      .min = 1,
-      .max = unbounded },
-    { .table = "edge",
-      .key = "replay_events",
-      .type = vt::integer,
-      .default_value = "256",
-      .doc = "SSE events kept per session for Last-Event-ID replay",
-      .min = 0,
-      .max = 100000 },
-    { .table = "edge",
-      .key = "replay_bytes",
-      .type = vt::integer,
-      .default_value = "1048576",
-      .doc = "bytes of SSE events kept per session for replay, at most",
-      .min = 0,
-      .max = unbounded },
-    { .table = "edge",
-      .key = "replay_budget_bytes",
-      .type = vt::integer,
-      .default_value = "67108864",
-      .doc = "bytes of SSE events kept for replay by all sessions together; "
-             "the oldest events go first. What clients have not read yet is "
-             "bounded by as much again: over it, a stream holding more than "
-             "its share (the budget divided among the open streams) is "
-             "dropped, and its client may resume it with Last-Event-ID",
-      .min = 0,
-      .max = unbounded },
-    { .table = "edge",
-      .key = "failover_wait_ms",
-      .type = vt::integer,
-      .default_value = "5000",
-      .doc = "a call to a tool whose node just went down waits this long for "
-             "the tool to come back (its role failing over) before it fails; "
-             "0 fails at once",
-      .min = 0,
-      .max = 600000 },
-    { .table = "edge",
-      .key = "page_size",
-      .type = vt::integer,
-      .default_value = "100",
-      .doc = "items per page of tools/list, resources/list and prompts/list",
-      .min = 1,
-      .max = 10000 },
-    { .table = "edge",
-      .key = "responses",
-      .type = vt::string,
-      .default_value = R"("sse")",
-      .doc = "how a POST is answered: \"sse\" (an event stream, resumable "
-             "with Last-Event-ID, as the official SDK does) or \"json\" (one "
-             "JSON body unless the request streams notifications)",
-      .choices = { "sse", "json" } },
-    { .table = "edge",
-      .key = "io_threads",
-      .type = vt::integer,
-      .default_value = "1",
-      .doc = "threads running the HTTP server",
-      .min = 1,
-      .max = 64 },
-    { .table = "edge",
-      .key = "ai_intelligence_port",
-      .type = vt::integer,
-      .default_value = "0",
-      .doc = "extra port serving only the ai_intelligence tools; 0 means none",
-      .min = 0,
-      .max = 65535 },
-    { .table = "edge",
-      .key = "data_intelligence_port",
-      .type = vt::integer,
-      .default_value = "0",
-      .doc = "extra port serving only the data_intelligence tools",
-      .min = 0,
-      .max = 65535 },
-    { .table = "edge",
-      .key = "infrastructure_intelligence_port",
-      .type = vt::integer,
-      .default_value = "0",
-      .doc = "extra port serving only the infrastructure_intelligence tools",
-      .min = 0,
-      .max = 65535 },
-    { .table = "edge",
-      .key = "business_intelligence_port",
-      .type = vt::integer,
-      .default_value = "0",
-      .doc = "extra port serving only the business_intelligence tools",
-      .min = 0,
-      .max = 65535 },
-    // [api_keys.NAME]
-    { .table = "api_keys.*",
-      .key = "key",
-      .type = vt::string,
-      .default_value = required,
-      .doc = "secret reference: env:VAR, file:PATH or sha256:<64 hex digits> "
-             "(the key's SHA-256); a literal key is an error",
-      .secret = true },
-    { .table = "api_keys.*",
-      .key = "tools",
-      .type = vt::string_array,
-      .default_value = R"(["*"])",
-      .doc = "glob patterns of the tools the key may list and call" },
-    // [conformance]
-    { .table = "conformance",
-      .key = "enabled",
-      .type = vt::boolean,
-      .default_value = "false",
-      .doc = "run the fixture actor of the MCP conformance suite" },
-    { .table = "conformance",
-      .key = "role",
-      .type = vt::string,
-      .default_value = R"("business_intelligence")",
-      .doc = "the role whose node runs the fixture actor; some node must run "
-             "it" },
-  };
+  // Each block reads one list of keys.hpp; the default's text comes from a
+  // default-constructed struct, so schema and struct always agree.
+  static const std::vector<key_spec> specs = [] {
+    std::vector<key_spec> xs;
+#define SOPHIA_KEY_SPEC(TYPE, NAME, DEFAULT, DOC, ...)                         \
+  xs.push_back(key_spec{ .table = table,                                       \
+                         .key = #NAME,                                         \
+                         .type = type_of<TYPE>(),                              \
+                         .default_value = toml_text(defaults.NAME),            \
+                         .doc = DOC __VA_OPT__(, ) __VA_ARGS__ });
+#define SOPHIA_KEY_TABLE(TABLE, STRUCT, LIST)                                  \
+  {                                                                            \
+    constexpr std::string_view table = TABLE;                                  \
+    const STRUCT defaults;                                                     \
+    LIST(SOPHIA_KEY_SPEC)                                                      \
+  }
+    SOPHIA_KEY_TABLE("cluster", cluster_config, SOPHIA_CONFIG_KEYS_CLUSTER)
+    SOPHIA_KEY_TABLE("node", node_config, SOPHIA_CONFIG_KEYS_NODE)
+    SOPHIA_KEY_TABLE("roles.*", role_config, SOPHIA_CONFIG_KEYS_ROLE)
+    SOPHIA_KEY_TABLE("services.*", service_config, SOPHIA_CONFIG_KEYS_SERVICE)
+    SOPHIA_KEY_TABLE("edge", edge_config, SOPHIA_CONFIG_KEYS_EDGE)
+    SOPHIA_KEY_TABLE("api_keys.*", api_key_config, SOPHIA_CONFIG_KEYS_API_KEY)
+    SOPHIA_KEY_TABLE(
+      "conformance", conformance_config, SOPHIA_CONFIG_KEYS_CONFORMANCE)
+#undef SOPHIA_KEY_TABLE
+#undef SOPHIA_KEY_SPEC
+    for (auto& x : xs)
+      if (x.required) x.default_value.clear();
+    return xs;
+  }();
   return specs;
 }
 
@@ -527,6 +186,55 @@ const table_spec* find_table(std::string_view name) {
   for (const auto& spec : tables())
     if (spec.name == name) return &spec;
   return nullptr;
+}
+
+namespace {
+
+/// Escapes what would end a Markdown table cell.
+std::string cell(std::string_view x) {
+  std::string out;
+  for (char c : x) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+/// The values an integer or string key accepts, for the reference.
+std::string accepted(const key_spec& spec) {
+  if (spec.type == value_type::integer) {
+    if (spec.max == unbounded) return "≥ " + std::to_string(spec.min);
+    return std::to_string(spec.min) + " … " + std::to_string(spec.max);
+  }
+  std::string out;
+  for (auto choice : spec.choices)
+    out += (out.empty() ? "" : ", ") + std::string{ choice };
+  return out;
+}
+
+} // namespace
+
+std::string render_reference() {
+  std::string out = "# cluster.conf keys\n\nPrinted by `sophia-node "
+                    "--config-reference` from `runtime/config/keys.hpp`, "
+                    "where each key is declared once.\n";
+  for (const auto& table : tables()) {
+    out += "\n## `" + std::string{ table.header } + "`\n\n" +
+           std::string{ table.doc } + ".\n\n" +
+           "| key | type | default | accepts | meaning |\n"
+           "|---|---|---|---|---|\n";
+    for (const auto* spec : keys_of(table.keys))
+      out += "| `" + std::string{ spec->key } + "` | " +
+             std::string{ to_string(spec->type) } + " | " +
+             (spec->required ? std::string{ "required" }
+                             : "`" + cell(spec->default_value) + "`") +
+             " | " + cell(accepted(*spec)) + " | " + cell(spec->doc) +
+             (spec->secret ? " (a secret: printed as `<redacted>` unless a "
+                             "reference)"
+                           : "") +
+             " |\n";
+  }
+  return out;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,24 +15,25 @@ enum class value_type { string, integer, boolean, string_array };
 /// `string array`.
 std::string_view to_string(value_type x);
 
-/// The `key_spec::default_value` of a key that has no default.
-inline constexpr std::string_view required = "required";
-
 /// The `key_spec::max` of an integer key without an upper bound.
 inline constexpr int64_t unbounded = std::numeric_limits<int64_t>::max();
 
 /// One key of `cluster.conf`. Every key is declared exactly once, in
-/// `schema()`; the loader, the renderer and the tests all read this table.
+/// `keys.hpp`; `schema()` is built from those lists, and the loader, the
+/// renderers and the tests all read it.
 struct key_spec {
   /// The table holding the key: `cluster`, `node`, `edge`, `conformance`, or
   /// `roles.*`, `services.*`, `api_keys.*` for the keys of named tables.
   std::string_view table;
   std::string_view key;
   value_type type = value_type::string;
-  /// The default as TOML text (`500`, `"info"`, `[]`), or `required`.
-  std::string_view default_value;
+  /// The default as TOML text (`500`, `"info"`, `[]`), rendered from the
+  /// struct member's initializer; empty for a required key.
+  std::string default_value;
   /// One line for humans; `cluster.conf` carries the same text.
   std::string_view doc;
+  /// The file must set this key.
+  bool required = false;
   /// A literal value is printed as `<redacted>`; references are kept.
   bool secret = false;
   /// Inclusive range of an integer key; `max` may be `unbounded`.
@@ -39,9 +41,6 @@ struct key_spec {
   int64_t max = 0;
   /// The values a string key may take; empty means any.
   std::vector<std::string_view> choices = {};
-
-  /// Returns whether the file must set this key.
-  bool is_required() const noexcept { return default_value == required; }
 };
 
 /// How a top-level name of `cluster.conf` is spelled.
@@ -81,6 +80,16 @@ const key_spec* find_key(std::string_view table, std::string_view key);
 
 /// Returns the top-level table called `name`, or nullptr.
 const table_spec* find_table(std::string_view name);
+
+/// Quotes `x` as a TOML basic string.
+std::string toml_quote(std::string_view x);
+
+/// Renders `xs` as a TOML array of strings.
+std::string toml_array(const std::vector<std::string>& xs);
+
+/// Renders every key as Markdown, table by table: type, default, range or
+/// choices and doc (`sophia-node --config-reference`).
+std::string render_reference();
 
 /// Returns whether `x` matches `[a-z0-9][a-z0-9_-]*`: node names end up in
 /// actor names, log fields and file names, so we keep them plain.

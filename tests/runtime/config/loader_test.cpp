@@ -83,88 +83,48 @@ std::string with_edge_node(std::string_view rest) {
 }
 
 /// Compares everything the file says, not where it said it.
-void check_same(const cluster_config& a, const cluster_config& b) {
-  CHECK(a.name == b.name);
-  CHECK(a.heartbeat_ms == b.heartbeat_ms);
-  CHECK(a.failure_timeout_ms == b.failure_timeout_ms);
-  CHECK(a.connect_timeout_ms == b.connect_timeout_ms);
-  CHECK(a.reconnect_ms == b.reconnect_ms);
-  CHECK(a.scheduler_policy == b.scheduler_policy);
-  CHECK(a.scheduler_threads == b.scheduler_threads);
-  CHECK(a.log_level == b.log_level);
-  REQUIRE(a.nodes.size() == b.nodes.size());
-  for (size_t i = 0; i < a.nodes.size(); ++i) {
-    CHECK(a.nodes[i].name == b.nodes[i].name);
-    CHECK(a.nodes[i].host == b.nodes[i].host);
-    CHECK(a.nodes[i].port == b.nodes[i].port);
-    CHECK(a.nodes[i].roles == b.nodes[i].roles);
-    CHECK(a.nodes[i].standby == b.nodes[i].standby);
-    CHECK(a.nodes[i].gpus == b.nodes[i].gpus);
-    CHECK(a.nodes[i].edge_port == b.nodes[i].edge_port);
-    CHECK(a.nodes[i].admin_port == b.nodes[i].admin_port);
+// Compares every key of a list of keys.hpp: a key added there is compared
+// here without another line.
+#define SAME_KEY(TYPE, NAME, ...) CHECK_MESSAGE(x.NAME == y.NAME, #NAME);
+
+template <class Map, class F>
+void check_same_tables(const Map& a, const Map& b, F check) {
+  REQUIRE(a.size() == b.size());
+  for (const auto& [name, x] : a) {
+    REQUIRE(b.count(name) == 1);
+    CHECK(x.name == b.at(name).name);
+    check(x, b.at(name));
   }
-  REQUIRE(a.roles.size() == b.roles.size());
-  for (const auto& [name, role] : a.roles) {
-    REQUIRE(b.roles.count(name) == 1);
-    CHECK(role.name == b.roles.at(name).name);
-    CHECK(role.failover == b.roles.at(name).failover);
-    CHECK(role.move_back == b.roles.at(name).move_back);
-  }
-  REQUIRE(a.services.size() == b.services.size());
-  for (const auto& [name, svc] : a.services) {
-    REQUIRE(b.services.count(name) == 1);
-    CHECK(svc.name == b.services.at(name).name);
-    CHECK(svc.api_key == b.services.at(name).api_key);
-    CHECK(svc.base_url == b.services.at(name).base_url);
-    CHECK(svc.timeout_ms == b.services.at(name).timeout_ms);
-    CHECK(svc.kind == b.services.at(name).kind);
-    CHECK(svc.connect_timeout_ms == b.services.at(name).connect_timeout_ms);
-    CHECK(svc.max_retries == b.services.at(name).max_retries);
-    CHECK(svc.backoff_ms == b.services.at(name).backoff_ms);
-    CHECK(svc.breaker_failures == b.services.at(name).breaker_failures);
-    CHECK(svc.breaker_cooldown_ms == b.services.at(name).breaker_cooldown_ms);
-    CHECK(svc.max_concurrency == b.services.at(name).max_concurrency);
-    CHECK(svc.rate_per_minute == b.services.at(name).rate_per_minute);
-    CHECK(svc.max_response_bytes == b.services.at(name).max_response_bytes);
-    CHECK(svc.provider == b.services.at(name).provider);
-    CHECK(svc.virtual_key == b.services.at(name).virtual_key);
-    CHECK(svc.config == b.services.at(name).config);
-    CHECK(svc.space_id == b.services.at(name).space_id);
-    CHECK(svc.project == b.services.at(name).project);
-  }
-  CHECK(a.edge.address == b.edge.address);
-  CHECK(a.edge.port == b.edge.port);
-  CHECK(a.edge.allowed_hosts == b.edge.allowed_hosts);
-  CHECK(a.edge.max_body_bytes == b.edge.max_body_bytes);
-  CHECK(a.edge.call_timeout_ms == b.edge.call_timeout_ms);
-  CHECK(a.edge.idle_timeout_ms == b.edge.idle_timeout_ms);
-  CHECK(a.edge.session_idle_ms == b.edge.session_idle_ms);
-  CHECK(a.edge.max_sessions == b.edge.max_sessions);
-  CHECK(a.edge.replay_events == b.edge.replay_events);
-  CHECK(a.edge.replay_bytes == b.edge.replay_bytes);
-  CHECK(a.edge.header_timeout_ms == b.edge.header_timeout_ms);
-  CHECK(a.edge.max_connections == b.edge.max_connections);
-  CHECK(a.edge.sse_keepalive_ms == b.edge.sse_keepalive_ms);
-  CHECK(a.edge.max_sessions_per_client == b.edge.max_sessions_per_client);
-  CHECK(a.edge.replay_budget_bytes == b.edge.replay_budget_bytes);
-  CHECK(a.edge.failover_wait_ms == b.edge.failover_wait_ms);
-  CHECK(a.edge.page_size == b.edge.page_size);
-  CHECK(a.edge.io_threads == b.edge.io_threads);
-  CHECK(a.edge.ai_intelligence_port == b.edge.ai_intelligence_port);
-  CHECK(a.edge.data_intelligence_port == b.edge.data_intelligence_port);
-  CHECK(a.edge.infrastructure_intelligence_port ==
-        b.edge.infrastructure_intelligence_port);
-  CHECK(a.edge.business_intelligence_port == b.edge.business_intelligence_port);
-  REQUIRE(a.api_keys.size() == b.api_keys.size());
-  for (const auto& [name, api_key] : a.api_keys) {
-    REQUIRE(b.api_keys.count(name) == 1);
-    CHECK(api_key.name == b.api_keys.at(name).name);
-    CHECK(api_key.key == b.api_keys.at(name).key);
-    CHECK(api_key.tools == b.api_keys.at(name).tools);
-  }
-  CHECK(a.conformance.enabled == b.conformance.enabled);
-  CHECK(a.conformance.role == b.conformance.role);
 }
+
+/// Checks that `a` and `b` have the same value for every key.
+void check_same(const cluster_config& x, const cluster_config& y) {
+  SOPHIA_CONFIG_KEYS_CLUSTER(SAME_KEY)
+  REQUIRE(x.nodes.size() == y.nodes.size());
+  for (size_t i = 0; i < x.nodes.size(); ++i) {
+    auto check = [](const node_config& x, const node_config& y) {
+      SOPHIA_CONFIG_KEYS_NODE(SAME_KEY)
+    };
+    check(x.nodes[i], y.nodes[i]);
+  }
+  check_same_tables(x.roles, y.roles, [](auto& x, auto& y) {
+    SOPHIA_CONFIG_KEYS_ROLE(SAME_KEY)
+  });
+  check_same_tables(x.services, y.services, [](auto& x, auto& y) {
+    SOPHIA_CONFIG_KEYS_SERVICE(SAME_KEY)
+  });
+  [](const edge_config& x, const edge_config& y) {
+    SOPHIA_CONFIG_KEYS_EDGE(SAME_KEY)
+  }(x.edge, y.edge);
+  check_same_tables(x.api_keys, y.api_keys, [](auto& x, auto& y) {
+    SOPHIA_CONFIG_KEYS_API_KEY(SAME_KEY)
+  });
+  [](const conformance_config& x, const conformance_config& y) {
+    SOPHIA_CONFIG_KEYS_CONFORMANCE(SAME_KEY)
+  }(x.conformance, y.conformance);
+}
+
+#undef SAME_KEY
 
 std::filesystem::path source_dir() {
   if (const auto* dir = std::getenv("SOPHIA_SOURCE_DIR")) return dir;
@@ -560,6 +520,50 @@ TEST_CASE("render_effective round-trips through parse") {
   for (const auto& spec : schema())
     CHECK(text.find("\n" + std::string{ spec.key } + " = ") !=
           std::string::npos);
+}
+
+TEST_CASE("the schema follows keys.hpp and the structs' defaults") {
+  // Defaults are rendered from default-constructed structs: spot-check that
+  // what the loader fills in is what the code sees without a file.
+  CHECK(find_key("cluster", "heartbeat_ms")->default_value == "500");
+  CHECK(find_key("cluster", "log_level")->default_value == "\"info\"");
+  CHECK(find_key("api_keys.*", "tools")->default_value == "[\"*\"]");
+  CHECK(find_key("node", "roles")->default_value == "[]");
+  CHECK(find_key("roles.*", "failover")->default_value == "false");
+  CHECK(find_key("node", "port")->required);
+  CHECK(find_key("node", "port")->type == value_type::integer);
+  CHECK(find_key("node", "roles")->type == value_type::string_array);
+  CHECK(find_key("services.*", "api_key")->secret);
+  CHECK(find_key("cluster", "scheduler_policy")->choices.size() == 2);
+  for (const auto& spec : schema()) {
+    INFO(spec.table, ".", spec.key);
+    CHECK(spec.required == spec.default_value.empty());
+    CHECK_FALSE(spec.doc.empty());
+    if (spec.type == value_type::integer) CHECK(spec.min <= spec.max);
+  }
+  // A table without a key section in keys.hpp would have no keys.
+  for (const auto& table : tables())
+    CHECK_MESSAGE(!keys_of(table.keys).empty(), table.name);
+}
+
+TEST_CASE("render_reference documents every key") {
+  auto text = render_reference();
+  for (const auto& table : tables())
+    CHECK(text.find("## `" + std::string{ table.header } + "`") !=
+          std::string::npos);
+  for (const auto& spec : schema()) {
+    INFO(spec.table, ".", spec.key);
+    CHECK(text.find("| `" + std::string{ spec.key } + "` | " +
+                    std::string{ to_string(spec.type) } + " | ") !=
+          std::string::npos);
+  }
+  CHECK(text.find("| `heartbeat_ms` | integer | `500` | 10 … 60000 | "
+                  "interval of BASP heartbeats") != std::string::npos);
+  CHECK(text.find("| `log_level` | string | `\"info\"` | trace, debug, info, "
+                  "warn, error, off |") != std::string::npos);
+  CHECK(text.find("| `name` | string | required |") != std::string::npos);
+  CHECK(text.find("| `idle_timeout_ms` | integer | `300000` | ≥ 100 |") !=
+        std::string::npos);
 }
 
 TEST_CASE("render_effective round-trips unusual values") {

@@ -1,0 +1,243 @@
+#pragma once
+
+// Every key of cluster.conf, declared once. Each list below drives the
+// members of its struct in `cluster_config.hpp`, the schema the loader
+// validates against (type, default, range, choices, secrecy, doc), the
+// bindings that read and render the struct, `--check`'s rendering and the
+// reference `sophia-node --config-reference` prints. Adding a key is adding
+// one line here (and a comment in the shipped cluster.conf, which a test
+// checks).
+//
+// KEY(TYPE, NAME, DEFAULT, DOC, EXTRA...)
+// - TYPE: std::string, int64_t, uint16_t (ports), bool or
+//   std::vector<std::string>; the TOML type follows from it;
+// - NAME: the key, and the member of the struct;
+// - DEFAULT: the member's initializer (`{}` for a required key); the
+//   schema's default is rendered from it, so the two cannot differ;
+// - DOC: one line for humans;
+// - EXTRA: designated initializers of `key_spec`, in its order:
+//   `.required = true`, `.secret = true`, `.min = N, .max = N` (integers),
+//   `.choices = { ... }` (strings).
+//
+// This header holds macros only: it includes nothing and costs nothing.
+
+/// `[cluster]`: settings shared by every node (`cluster_config`).
+#define SOPHIA_CONFIG_KEYS_CLUSTER(KEY)                                       \
+  KEY(std::string, name, {},                                                  \
+      "name of the cluster; nodes of different clusters refuse to talk",      \
+      .required = true)                                                       \
+  KEY(int64_t, heartbeat_ms, 500,                                             \
+      "interval of BASP heartbeats between nodes, set on every node",         \
+      .min = 10, .max = 60000)                                                \
+  KEY(int64_t, failure_timeout_ms, 2000,                                      \
+      "a peer silent for this long is declared down; must be greater than "   \
+      "heartbeat_ms", .min = 100, .max = 600000)                              \
+  KEY(int64_t, connect_timeout_ms, 1000,                                      \
+      "how long connecting to a peer may take before it is retried",          \
+      .min = 50, .max = 60000)                                                \
+  KEY(int64_t, reconnect_ms, 250,                                             \
+      "pause between attempts to reach an unreachable peer",                  \
+      .min = 10, .max = 60000)                                                \
+  KEY(std::string, scheduler_policy, "sharing",                               \
+      "actor scheduler: \"sharing\" (lowest remote latency) or \"stealing\" " \
+      "(highest local throughput)", .choices = { "sharing", "stealing" })     \
+  KEY(int64_t, scheduler_threads, 1,                                          \
+      "worker threads of the actor scheduler on each node (1 measured best "  \
+      "on 2 cores: see the README's performance section)",                    \
+      .min = 1, .max = 64)                                                    \
+  KEY(std::string, log_level, "info",                                         \
+      "least severe log level written: trace, debug, info, warn, error or "   \
+      "off", .choices = { "trace", "debug", "info", "warn", "error", "off" })
+
+/// `[[node]]`: one process of the cluster (`node_config`).
+#define SOPHIA_CONFIG_KEYS_NODE(KEY)                                          \
+  KEY(std::string, name, {},                                                  \
+      "unique name of the node, matching [a-z0-9][a-z0-9_-]*",                \
+      .required = true)                                                       \
+  KEY(std::string, host, {},                                                  \
+      "host name or address other nodes reach this node at",                  \
+      .required = true)                                                       \
+  KEY(uint16_t, port, {},                                                     \
+      "TCP port of the node; host:port must be unique",                       \
+      .required = true, .min = 1, .max = 65535)                               \
+  KEY(std::vector<std::string>, roles, {},                                    \
+      "roles this node runs")                                                 \
+  KEY(std::vector<std::string>, standby, {},                                  \
+      "roles this node takes over when the node running them is down")        \
+  KEY(int64_t, gpus, 0,                                                       \
+      "GPUs the node may use for gpu_worker actors", .min = 0, .max = 64)     \
+  KEY(uint16_t, edge_port, 0,                                                 \
+      "MCP port of this node, overriding [edge] port so that several edge "   \
+      "nodes can share a host; 0 means [edge] port", .min = 0, .max = 65535)  \
+  KEY(uint16_t, admin_port, 0,                                                \
+      "port serving /metrics (Prometheus), /healthz and /readyz on the "      \
+      "node's host, for every node (edge nodes also serve them on their MCP " \
+      "port); 0 means none", .min = 0, .max = 65535)
+
+/// `[roles.NAME]`: placement and fail-over of a role (`role_config`).
+#define SOPHIA_CONFIG_KEYS_ROLE(KEY)                                          \
+  KEY(bool, failover, false,                                                  \
+      "re-place the role on a live node listing it in standby when its node " \
+      "is down")                                                              \
+  KEY(bool, move_back, false,                                                 \
+      "move the role back to its original node when that node rejoins")
+
+/// `[services.NAME]`: how to reach an external service; its client, retries,
+/// breaker and limits are those of `runtime/http` (`service_config`).
+#define SOPHIA_CONFIG_KEYS_SERVICE(KEY)                                       \
+  KEY(std::string, kind, "auto",                                              \
+      "which client serves it: auto (the one named NAME) or "                 \
+      "openai_compatible (any OpenAI-compatible endpoint: vLLM, TGI)",        \
+      .choices = { "auto", "openai_compatible" })                             \
+  KEY(std::string, api_key, "",                                               \
+      "secret reference (env:VAR, file:PATH, "                                \
+      "esc:ORG/PROJECT/ENV#path.to.value); a literal key works but is "       \
+      "discouraged; empty leaves the service unconfigured", .secret = true)   \
+  KEY(std::string, base_url, "",                                              \
+      "API root as the service documents it (paths are appended); empty "     \
+      "means the real host")                                                  \
+  KEY(int64_t, timeout_ms, 30000,                                             \
+      "limit of one attempt, from the first byte sent to the last read",      \
+      .min = 1, .max = 600000)                                                \
+  KEY(int64_t, connect_timeout_ms, 5000,                                      \
+      "limit of connecting (TCP and TLS)", .min = 1, .max = 600000)           \
+  KEY(int64_t, max_retries, 2,                                                \
+      "attempts after the first, only where retrying is safe (idempotent "    \
+      "requests, 429 and 5xx the service documents as not processed), never " \
+      "past the call's deadline", .min = 0, .max = 10)                        \
+  KEY(int64_t, backoff_ms, 250,                                               \
+      "base of the exponential backoff with jitter between attempts; "        \
+      "Retry-After and retry-after-ms take precedence",                       \
+      .min = 1, .max = 600000)                                                \
+  KEY(int64_t, breaker_failures, 5,                                           \
+      "consecutive failures (transport errors, 5xx) that open the circuit "   \
+      "breaker; 0 disables it", .min = 0, .max = 1000)                        \
+  KEY(int64_t, breaker_cooldown_ms, 30000,                                    \
+      "how long an open breaker fails requests at once before one probe "     \
+      "goes through", .min = 1, .max = 3600000)                               \
+  KEY(int64_t, max_concurrency, 64,                                           \
+      "requests to the service running at once; more wait in order (0: no "   \
+      "limit)", .min = 0, .max = 100000)                                      \
+  KEY(int64_t, rate_per_minute, 0,                                            \
+      "requests a minute (a token bucket; 0: no limit)",                      \
+      .min = 0, .max = 6000000)                                               \
+  KEY(int64_t, max_response_bytes, 33554432,                                  \
+      "larger responses fail with an error naming this key",                  \
+      .min = 1024, .max = 1073741824)                                         \
+  KEY(std::string, ca_file, "",                                               \
+      "PEM file of the certificate authorities to trust for this service "   \
+      "instead of the system's (a self-hosted endpoint behind a private "    \
+      "CA); empty means the system's")                                        \
+  KEY(std::string, provider, "",                                              \
+      "Portkey: the provider behind the gateway (x-portkey-provider)")        \
+  KEY(std::string, virtual_key, "",                                           \
+      "Portkey: a virtual key (secret reference, like api_key)",              \
+      .secret = true)                                                         \
+  KEY(std::string, config, "",                                                \
+      "Portkey: a saved config id (x-portkey-config)")                        \
+  KEY(std::string, space_id, "",                                              \
+      "Arize: the space id (secret reference, like api_key)", .secret = true) \
+  KEY(std::string, project, "sophia",                                         \
+      "Arize: the project LLM traces go to")
+
+/// `[edge]`: the MCP endpoint of nodes that run the `edge` role
+/// (`edge_config`).
+#define SOPHIA_CONFIG_KEYS_EDGE(KEY)                                          \
+  KEY(std::string, address, "127.0.0.1",                                      \
+      "address the MCP endpoint binds: an IPv4 or IPv6 address or "           \
+      "\"localhost\"; every interface (0.0.0.0) must be asked for")           \
+  KEY(uint16_t, port, 8080,                                                   \
+      "Streamable HTTP port of the MCP endpoint (/mcp and /mcp/<domain>); a " \
+      "node's edge_port overrides it; 0 binds any free port and logs which "  \
+      "(for tests)", .min = 0, .max = 65535)                                  \
+  KEY(std::vector<std::string>, allowed_hosts, {},                            \
+      "names accepted in the Host and Origin headers besides localhost, "     \
+      "127.0.0.1, [::1] and address")                                         \
+  KEY(int64_t, max_body_bytes, 4194304,                                       \
+      "larger request bodies are refused with 413",                           \
+      .min = 1024, .max = 1073741824)                                         \
+  KEY(int64_t, call_timeout_ms, 60000,                                        \
+      "deadline of one request (tools/call etc.)", .min = 10, .max = 3600000) \
+  KEY(int64_t, idle_timeout_ms, 300000,                                       \
+      "an idle keep-alive connection is closed after this",                   \
+      .min = 100, .max = unbounded)                                           \
+  KEY(int64_t, header_timeout_ms, 10000,                                      \
+      "a request's header must arrive within this of its first byte, or the " \
+      "connection is closed (slow clients cannot hold it)",                   \
+      .min = 100, .max = 600000)                                              \
+  KEY(int64_t, max_connections, 4096,                                         \
+      "open HTTP connections at most; more are answered 503 at once (also "   \
+      "kept below the process's file limit)", .min = 1, .max = 1000000)       \
+  KEY(int64_t, sse_keepalive_ms, 15000,                                       \
+      "an SSE stream idle this long gets a comment line, so that proxies "    \
+      "and load balancers do not cut long calls; 0 sends none",               \
+      .min = 0, .max = 3600000)                                               \
+  KEY(int64_t, session_idle_ms, 1800000,                                      \
+      "an MCP session unused this long is ended",                             \
+      .min = 1000, .max = unbounded)                                          \
+  KEY(int64_t, max_sessions, 10000,                                           \
+      "live sessions at most; at capacity, initialize evicts the least "      \
+      "recently active session without an open stream (its next request "     \
+      "gets 404) and gets 503 only when every one has one",                   \
+      .min = 1, .max = unbounded)                                             \
+  KEY(int64_t, max_sessions_per_client, 1000,                                 \
+      "live sessions of one client (its API key, else its address) at most; " \
+      "beyond, its own least recently active session is evicted, or 429 "     \
+      "when each of them has an open stream", .min = 1, .max = unbounded)     \
+  KEY(int64_t, replay_events, 256,                                            \
+      "SSE events kept per session for Last-Event-ID replay",                 \
+      .min = 0, .max = 100000)                                                \
+  KEY(int64_t, replay_bytes, 1048576,                                         \
+      "bytes of SSE events kept per session for replay, at most",             \
+      .min = 0, .max = unbounded)                                             \
+  KEY(int64_t, replay_budget_bytes, 67108864,                                 \
+      "bytes of SSE events kept for replay by all sessions together; the "    \
+      "oldest events go first. What clients have not read yet is bounded by " \
+      "as much again: over it, a stream holding more than its share (the "    \
+      "budget divided among the open streams) is dropped, and its client "    \
+      "may resume it with Last-Event-ID", .min = 0, .max = unbounded)         \
+  KEY(int64_t, failover_wait_ms, 5000,                                        \
+      "a call to a tool whose node just went down waits this long for the "   \
+      "tool to come back (its role failing over) before it fails; 0 fails "   \
+      "at once", .min = 0, .max = 600000)                                     \
+  KEY(int64_t, page_size, 100,                                                \
+      "items per page of tools/list, resources/list and prompts/list",        \
+      .min = 1, .max = 10000)                                                 \
+  KEY(std::string, responses, "sse",                                          \
+      "how a POST is answered: \"sse\" (an event stream, resumable with "     \
+      "Last-Event-ID, as the official SDK does) or \"json\" (one JSON body "  \
+      "unless the request streams notifications)",                            \
+      .choices = { "sse", "json" })                                           \
+  KEY(int64_t, io_threads, 1,                                                 \
+      "threads running the HTTP server", .min = 1, .max = 64)                 \
+  KEY(uint16_t, ai_intelligence_port, 0,                                      \
+      "extra port serving only the ai_intelligence tools; 0 means none",      \
+      .min = 0, .max = 65535)                                                 \
+  KEY(uint16_t, data_intelligence_port, 0,                                    \
+      "extra port serving only the data_intelligence tools",                  \
+      .min = 0, .max = 65535)                                                 \
+  KEY(uint16_t, infrastructure_intelligence_port, 0,                          \
+      "extra port serving only the infrastructure_intelligence tools",        \
+      .min = 0, .max = 65535)                                                 \
+  KEY(uint16_t, business_intelligence_port, 0,                                \
+      "extra port serving only the business_intelligence tools",              \
+      .min = 0, .max = 65535)
+
+/// `[api_keys.NAME]`: one bearer key of the MCP edge; with none, the edge needs
+/// no key (`api_key_config`).
+#define SOPHIA_CONFIG_KEYS_API_KEY(KEY)                                       \
+  KEY(std::string, key, {},                                                   \
+      "secret reference: env:VAR, file:PATH or sha256:<64 hex digits> (the "  \
+      "key's SHA-256); a literal key is an error",                            \
+      .required = true, .secret = true)                                       \
+  KEY(std::vector<std::string>, tools, { "*" },                               \
+      "glob patterns of the tools the key may list and call")
+
+/// `[conformance]`: the MCP conformance-suite fixtures, off by default
+/// (`conformance_config`).
+#define SOPHIA_CONFIG_KEYS_CONFORMANCE(KEY)                                   \
+  KEY(bool, enabled, false,                                                   \
+      "run the fixture actor of the MCP conformance suite")                   \
+  KEY(std::string, role, "business_intelligence",                             \
+      "the role whose node runs the fixture actor; some node must run it")
+
