@@ -201,6 +201,9 @@ caf::expected<std::string> resolve_secret(std::string_view ref,
   if (starts_with(ref, file_prefix)) {
     auto path = std::string{ ref.substr(file_prefix.size()) };
     if (path.empty()) return bad(ref, "names no file");
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      return bad(ref, "is a directory, not a file");
     std::ifstream in{ path, std::ios::binary };
     if (!in)
       return bad(ref, std::string{ "cannot read the file: " } + std::strerror(errno));

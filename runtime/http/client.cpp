@@ -152,7 +152,7 @@ void start_attempt(actor_ptr self, service& s, uint64_t id, call& c,
   ++c.attempts;
   self->state.loop->submit(
     attempt{ id, c.req, s.pol.connect_timeout, timeout,
-             s.pol.max_response_bytes });
+             s.pol.max_response_bytes, s.pol.ca_file });
 }
 
 /// Starts queued calls of `name` while its limits and breaker allow.

@@ -75,6 +75,9 @@ struct policy {
   /// Token bucket: requests per second and bucket size. 0: no limit.
   double rate_per_second = 0;
   int rate_burst = 0;
+  /// A PEM file of the certificate authorities to trust instead of the
+  /// system's, for an endpoint behind a private CA; empty: the system's.
+  std::string ca_file;
 };
 
 /// One HTTP request.

@@ -155,6 +155,10 @@ struct curl_loop::impl {
       curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     if (!req.unix_socket.empty())
       curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, req.unix_socket.c_str());
+    // Handles are reset when they return to `spare`: unset means the
+    // system's CAs again.
+    if (!j->a.ca_file.empty())
+      curl_easy_setopt(e, CURLOPT_CAINFO, j->a.ca_file.c_str());
     if (req.method == "HEAD") {
       curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     } else {

@@ -27,6 +27,8 @@ struct attempt {
   /// The whole attempt; already the minimum of policy and deadline.
   std::chrono::milliseconds timeout{ 0 };
   size_t max_bytes = 0;
+  /// The policy's `ca_file`; empty: the system's CAs.
+  std::string ca_file;
 };
 
 /// What the curl thread reports for one attempt.
