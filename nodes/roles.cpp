@@ -37,7 +37,8 @@ child_spec role_supervisor(const std::string& role,
     children.push_back(std::move(mcp));
   }
   if (role == "ai_intelligence")
-    children.push_back(actors::ai::ai_supervisor(cluster, registry, role));
+    children.push_back(
+      actors::ai::ai_supervisor(cluster, registry, role, membership));
   if (cluster.conformance.enabled && role == cluster.conformance.role) {
     child_spec fixtures;
     fixtures.id = "conformance";

@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
+#include "actors/ai/ai_context.hpp"
 #include "actors/ai/provider.hpp"
+#include "actors/ai/reloader.hpp"
 #include "actors/ai/services_status.hpp"
 #include "actors/ai/tracer.hpp"
 #include "runtime/config/cluster_config.hpp"
@@ -33,6 +35,7 @@ runtime::http::policy policy_of(const cfg::service_config& svc) {
   p.breaker_cooldown = std::chrono::milliseconds{ svc.breaker_cooldown_ms };
   p.max_concurrency = static_cast<int>(svc.max_concurrency);
   p.rate_per_second = static_cast<double>(svc.rate_per_minute) / 60.0;
+  p.ca_file = svc.ca_file;
   p.rate_burst = svc.rate_per_minute > 0
                    ? static_cast<int>(std::max<int64_t>(1, svc.rate_per_minute / 60))
                    : 0;
@@ -129,44 +132,31 @@ caf::expected<caf::actor> start_provider(caf::actor_system& sys,
 
 } // namespace
 
-sup::child_spec ai_supervisor(const cfg::cluster_config& cluster,
-                              caf::actor registry,
-                              std::string role) {
+bool same_service(const cfg::service_config& x, const cfg::service_config& y) {
+#define SOPHIA_SAME_KEY(TYPE, NAME, ...) &&x.NAME == y.NAME
+  return x.name == y.name SOPHIA_CONFIG_KEYS_SERVICE(SOPHIA_SAME_KEY);
+#undef SOPHIA_SAME_KEY
+}
+
+std::vector<sup::child_spec> service_children(const cfg::cluster_config& cluster,
+                                              const ai_context& ctx,
+                                              bool log_unconfigured) {
   auto log = runtime::log::get("ai");
-  // The client's handle for the providers, set each time it (re)starts.
-  auto http = std::make_shared<caf::actor>();
   std::vector<sup::child_spec> children;
-  sup::child_spec client;
-  client.id = "http";
-  client.start = [http](caf::actor_system& sys, const caf::message&) {
-    *http = runtime::http::spawn_client(sys);
-    return caf::expected<caf::actor>{ *http };
-  };
-  client.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{ 2000 });
-  children.push_back(std::move(client));
-  sup::child_spec status;
-  status.id = "services";
-  status.start = [cluster, registry, http, role](caf::actor_system& sys,
-                                                 const caf::message&) {
-    return spawn_services_status(sys, registry, cluster, http, role);
-  };
-  status.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{ 1000 });
-  children.push_back(std::move(status));
-  // The tracer before the providers, which send it their spans.
-  auto tracer = std::make_shared<caf::actor>();
+  auto stop_after = sup::shutdown_spec::timeout(std::chrono::milliseconds{ 2000 });
   if (auto a = cluster.services.find("arize"); a != cluster.services.end()) {
     if (auto why = arize_unconfigured(a->second); !why.empty()) {
-      log->info("service arize is not configured: {}; LLM calls are not traced", why);
+      if (log_unconfigured)
+        log->info("service arize is not configured: {}; LLM calls are not traced", why);
     } else {
       sup::child_spec child;
       child.id = "arize";
-      child.start = [svc = a->second, http, tracer](caf::actor_system& sys,
-                                                     const caf::message&) {
-        auto t = start_tracer(sys, svc, *http);
-        if (t) *tracer = *t;
+      child.start = [svc = a->second, ctx](caf::actor_system& sys, const caf::message&) {
+        auto t = start_tracer(sys, svc, *ctx.http);
+        if (t) *ctx.tracer = *t;
         return t;
       };
-      child.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{ 2000 });
+      child.shutdown = stop_after;
       children.push_back(std::move(child));
     }
   }
@@ -174,22 +164,73 @@ sup::child_spec ai_supervisor(const cfg::cluster_config& cluster,
     auto kind = kind_of(svc);
     if (!kind) continue; // another domain's service
     if (auto why = unconfigured_reason(svc, *kind); !why.empty()) {
-      log->info("service {} is not configured: {}; {}",
-                name, why, configure_hint(svc, *kind));
+      if (log_unconfigured)
+        log->info("service {} is not configured: {}; {}",
+                  name, why, configure_hint(svc, *kind));
       continue;
     }
     sup::child_spec child;
     child.id = name;
-    child.start = [svc, k = *kind, registry, http, tracer, role](
-                    caf::actor_system& sys, const caf::message&) {
-      return start_provider(sys, svc, k, registry, *http, *tracer, role);
+    child.start = [svc, k = *kind, ctx](caf::actor_system& sys, const caf::message&) {
+      return start_provider(sys, svc, k, ctx.registry, *ctx.http, *ctx.tracer, ctx.role);
     };
-    child.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{ 2000 });
+    child.shutdown = stop_after;
     children.push_back(std::move(child));
   }
-  return sup::supervisor_spec(
-    "ai", sup::flags{ sup::strategy::rest_for_one, 3, std::chrono::milliseconds{ 5000 } },
-    std::move(children));
+  return children;
+}
+
+sup::child_spec ai_supervisor(const cfg::cluster_config& cluster,
+                              caf::actor registry,
+                              std::string role,
+                              std::function<caf::actor()> membership) {
+  // One holder for every incarnation: a restart of the whole supervisor
+  // builds its children from the file as last reloaded.
+  auto holder = std::make_shared<config_holder>(cluster);
+  sup::child_spec spec;
+  spec.id = "ai";
+  spec.kind = sup::child_kind::supervisor;
+  spec.start = [holder, registry, role, membership](caf::actor_system& sys,
+                                                    const caf::message&) {
+    ai_context ctx{ registry, role, holder, membership };
+    std::vector<sup::child_spec> children;
+    sup::child_spec client;
+    client.id = "http";
+    client.start = [ctx](caf::actor_system& sys, const caf::message&) {
+      *ctx.http = runtime::http::spawn_client(sys);
+      return caf::expected<caf::actor>{ *ctx.http };
+    };
+    client.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{ 2000 });
+    children.push_back(std::move(client));
+    sup::child_spec status;
+    status.id = "services";
+    status.start = [ctx](caf::actor_system& sys, const caf::message&) {
+      return spawn_services_status(
+        sys, ctx.registry, [h = ctx.config] { return h->get(); }, ctx.http, ctx.role);
+    };
+    status.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{ 1000 });
+    children.push_back(std::move(status));
+    if (membership) {
+      sup::child_spec reload;
+      reload.id = "reload";
+      reload.start = [ctx](caf::actor_system& sys, const caf::message&) {
+        return caf::expected<caf::actor>{ spawn_reloader(sys, ctx) };
+      };
+      reload.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{ 1000 });
+      children.push_back(std::move(reload));
+    }
+    for (auto& child : service_children(holder->get(), ctx, true))
+      children.push_back(std::move(child));
+    // rest_for_one: the providers hold the client's (and the tracer's)
+    // handle, so they restart after it.
+    auto sup = sup::spawn_supervisor(
+      sys, "ai",
+      sup::flags{ sup::strategy::rest_for_one, 3, std::chrono::milliseconds{ 5000 } },
+      std::move(children));
+    if (sup) *ctx.supervisor = *sup;
+    return sup;
+  };
+  return spec;
 }
 
 json ai_service_rows(const cfg::cluster_config& cluster) {

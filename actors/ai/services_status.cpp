@@ -80,13 +80,12 @@ std::string services_table(const json& rows) {
 caf::expected<caf::actor> spawn_services_status(
   caf::actor_system& sys,
   caf::actor registry,
-  const runtime::config::cluster_config& cluster,
+  std::function<runtime::config::cluster_config()> current,
   std::shared_ptr<caf::actor> http,
   std::string domain) {
-  auto rows = std::make_shared<const json>(service_rows(cluster));
   // Answers `c` with the rows and the client's live state, as `wrap` shapes it.
-  auto answer = [rows, http](const mcp::call_ptr& c, auto wrap) {
-    auto live = *rows;
+  auto answer = [current, http](const mcp::call_ptr& c, auto wrap) {
+    auto live = service_rows(current());
     if (!*http) {
       add_live_state(live, json::object());
       return wrap(c, std::move(live));

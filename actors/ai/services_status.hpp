@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,11 +29,12 @@ std::string services_table(const nlohmann::json& rows);
 
 /// The MCP service `services` (registered as `mcp.services`): the tool
 /// `sophia.services` and the resource `sophia://services`, both answering
-/// the rows with the live state of the HTTP client that `http` points to.
+/// the rows of the configuration `current` returns (the file as last
+/// reloaded) with the live state of the HTTP client that `http` points to.
 caf::expected<caf::actor> spawn_services_status(
   caf::actor_system& sys,
   caf::actor registry,
-  const runtime::config::cluster_config& cluster,
+  std::function<runtime::config::cluster_config()> current,
   std::shared_ptr<caf::actor> http,
   std::string domain);
 

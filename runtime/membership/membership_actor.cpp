@@ -52,6 +52,10 @@ struct state {
   wire::node_info self_info;
   std::map<std::string, peer> peers;
   std::vector<caf::actor> subscribers;
+  /// Whether cluster.conf was reloaded since the node started: a subscriber
+  /// that comes later (a role placed afterwards) is told at once, because
+  /// it was built from the file as the node started.
+  bool reloaded = false;
   uint64_t heartbeat_seq = 0;
   time_point last_heartbeat_sent;
   time_point started;
@@ -347,6 +351,7 @@ caf::result<std::string> apply_reload(actor_ptr self,
                  "detector uses the new values now, CAF's transport "
                  "timeouts only after a restart");
   st.opts.cluster = std::move(next);
+  st.reloaded = true;
   auto summary = "reloaded " + st.opts.cluster.source + ": added [" + added +
                  "] removed [" + removed + "]";
   st.log->info("{}", summary);
@@ -492,6 +497,8 @@ caf::behavior membership_impl(actor_ptr self, options opts) {
                             p.registry,
                             "subscribed",
                             false });
+      if (self->state.reloaded)
+        self->send(sub, atoms::reload::value, self->state.opts.cluster.source);
       self->state.subscribers.emplace_back(std::move(sub));
     },
     [self](caf::get_atom, atoms::registry) {

@@ -41,7 +41,8 @@ struct options {
 /// - `(reload)` -> `std::string` summary, or an error naming the bad lines
 /// - `(subscribe, actor)`: sends `(member, event)` on every change, starting
 ///   with the peers that are up now, and `(reload, std::string path)` after
-///   a reload was applied
+///   a reload was applied (at once, too, when one was applied before the
+///   subscription: the subscriber was built from the file as first read)
 /// - `(get_atom, registry)` -> `actor`: this node's registry
 /// - `(get_atom, tree)` -> `buffer TreeSnapshot`: the node's supervision tree
 /// - `(leave)`: tells every peer this node leaves, then quits
