@@ -44,6 +44,16 @@ void complete(provider_state& st, chat_result& r, const std::string& model) {
   }
 }
 
+/// Runs `finish` now, or once the prices being fetched arrive when `r` has
+/// no reported cost and its model's price is not known yet.
+void when_priced(provider_state& st, const chat_result& r,
+                 const std::string& model, std::function<void()> finish) {
+  auto priced = r.cost_usd || st.prices.count(r.model) != 0 ||
+                st.prices.count(model) != 0;
+  if (priced || !st.prices_fetching) return finish();
+  st.waiting_for_prices.push_back(std::move(finish));
+}
+
 std::string summary(const chat_result& r) {
   return r.text;
 }
@@ -142,10 +152,14 @@ void finish_stream(const state_ptr& st,
   if (job.result.finish_reason.empty() && job.result.text.empty())
     return fail(svc + ": the stream ended without a completion");
   job.result.latency_ms = ms_since(job.start);
-  complete(*st, job.result, model);
-  account(*st, job.result);
-  end_trace(*st, job.trace, &job.result, {});
-  call->reply(summary(job.result), job.result.to_json());
+  auto result = std::move(job.result);
+  when_priced(*st, result, model,
+              [st, call, result, model, trace = job.trace]() mutable {
+                complete(*st, result, model);
+                account(*st, result);
+                end_trace(*st, trace, &result, {});
+                call->reply(summary(result), result.to_json());
+              });
 }
 
 } // namespace
@@ -223,10 +237,12 @@ mcp::tool chat_tool(const state_ptr& st) {
           out.latency_ms = ms_since(start);
           // Not streamed: the first token came with the rest.
           out.first_token_ms = out.latency_ms;
-          complete(*st, out, model);
-          account(*st, out);
-          end_trace(*st, trace, &out, {});
-          c->reply(summary(out), out.to_json());
+          when_priced(*st, out, model, [st, c, out, model, trace]() mutable {
+            complete(*st, out, model);
+            account(*st, out);
+            end_trace(*st, trace, &out, {});
+            c->reply(summary(out), out.to_json());
+          });
         });
       },
   };

@@ -46,12 +46,20 @@ void refresh_prices(caf::event_based_actor* self,
               runtime::http::request_ptr{ req })
     .then(
       [st](const runtime::http::response_ptr& r) {
-        st->prices_fetching = false;
-        if (r->status < 200 || r->status > 299) return;
-        auto body = json::parse(r->body, nullptr, false);
-        if (!body.is_discarded()) read_models(*st, body);
+        if (r->status >= 200 && r->status <= 299) {
+          auto body = json::parse(r->body, nullptr, false);
+          if (!body.is_discarded()) read_models(*st, body);
+        }
+        prices_known(*st);
       },
-      [st](caf::error&) { st->prices_fetching = false; });
+      [st](caf::error&) { prices_known(*st); });
+}
+
+void prices_known(provider_state& st) {
+  st.prices_fetching = false;
+  auto waiting = std::move(st.waiting_for_prices);
+  st.waiting_for_prices.clear();
+  for (auto& f : waiting) f();
 }
 
 mcp::tool models_tool(const state_ptr& st) {

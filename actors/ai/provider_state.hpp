@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <nlohmann/json.hpp>
@@ -53,6 +54,10 @@ struct provider_state {
   std::map<std::string, price> prices;
   std::chrono::steady_clock::time_point prices_at{};
   bool prices_fetching = false;
+  /// Completions that finished without a reported cost while the prices
+  /// were being fetched: they reply once the fetch ends, so that even the
+  /// first calls after a start carry a cost.
+  std::vector<std::function<void()>> waiting_for_prices;
   uint64_t next_tag = 0;
 
   /// A new request to `path` (appended to the API root) with the
@@ -92,6 +97,10 @@ runtime::mcp::tool models_tool(const state_ptr& st);
 /// Fetches the model list in the background to learn prices (for the cost
 /// of providers that do not report it), when the provider has one and the
 /// prices are older than `max_age`.
+/// Ends a fetch of the prices (whatever its outcome): runs the completions
+/// waiting for them.
+void prices_known(provider_state& st);
+
 void refresh_prices(caf::event_based_actor* self,
                     const state_ptr& st,
                     std::chrono::minutes max_age = std::chrono::minutes{ 15 });

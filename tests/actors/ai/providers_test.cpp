@@ -136,6 +136,35 @@ TEST_CASE("together_ai: chat cost from the model's price, embeddings, models") {
   CHECK((*again)["structuredContent"]["embeddings"][0] == es["embeddings"][0]);
 }
 
+TEST_CASE("a completion right after the start waits for the model prices") {
+  ai_fixture f;
+  // The price list comes late; the first completion is quick.
+  f.standin->scenario({ { "service", "together_ai" },
+                        { "path", "/v1/models" },
+                        { "steps", { { { "delay_ms", 800 } } } } });
+  auto svc = f.provider(f.service("together_ai", "together_ai/v1"));
+  auto r = call_tool(*f.sys, svc, "chat",
+                     { { "model", "Qwen/Qwen3.5-9B" }, { "prompt", "Hi" } });
+  REQUIRE(r);
+  INFO(r->dump());
+  auto& s = (*r)["structuredContent"];
+  REQUIRE(s["cost_usd"].is_number());
+  CHECK(s["cost_usd"].get<double>() ==
+        doctest::Approx(s["usage"]["total_tokens"].get<double>() * 0.2e-6));
+  // Without a price list at all, a completion is not held up: no cost.
+  ai_fixture g;
+  g.standin->scenario({ { "service", "together_ai" },
+                        { "path", "/v1/models" },
+                        { "preset", "server_errors" } });
+  auto unpriced = g.provider(g.service("together_ai", "together_ai/v1"));
+  auto u = call_tool(*g.sys, unpriced, "chat",
+                     { { "model", "Qwen/Qwen3.5-9B" }, { "prompt", "Hi" } });
+  REQUIRE(u);
+  INFO(u->dump());
+  CHECK_FALSE(u->value("isError", false));
+  CHECK((*u)["structuredContent"]["cost_usd"].is_null());
+}
+
 TEST_CASE("huggingface: router chat and feature-extraction embeddings") {
   ai_fixture f;
   auto svc = f.provider(f.service("huggingface", "huggingface"));
