@@ -214,4 +214,27 @@ TEST_CASE("the curl thread stops with the actor; pending calls fail") {
                 caf::after(std::chrono::seconds{ 5 }) >> [] {});
   CHECK(code_of(err) == errc::cancelled);
   CHECK(detail_of(err) == "bye: HTTP client stopped");
+  // Once stopped, a request is answered at once (CAF's "receiver down")
+  // rather than never.
+  auto t0 = clock_type::now();
+  caf::error late;
+  self->request(client, 30s, fetch::value, request_ptr{ std::make_shared<request>(r) })
+    .receive([](response_ptr&) { FAIL("a stopped client answered"); },
+             [&](caf::error& e) { late = std::move(e); });
+  CHECK(late);
+  CHECK(clock_type::now() - t0 < 5s);
+}
+
+TEST_CASE("a client nobody refers to any more terminates") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{ cfg };
+  caf::scoped_actor self{ sys };
+  {
+    auto client = spawn_client(sys);
+    self->monitor(client);
+  }
+  bool down = false;
+  self->receive([&](caf::down_msg& dm) { down = dm.reason == caf::exit_reason::unreachable; },
+                caf::after(std::chrono::seconds{ 10 }) >> [] {});
+  CHECK(down);
 }
