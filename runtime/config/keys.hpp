@@ -39,7 +39,8 @@
       "pause between attempts to reach an unreachable peer",                  \
       .min = 10, .max = 60000)                                                \
   KEY(std::string, scheduler_policy, "sharing",                               \
-      "actor scheduler: \"sharing\" (lowest remote latency) or \"stealing\" " \
+      "actor scheduler: \"sharing\" (one queue; an idle worker waits on the " \
+      "actors' sockets: lowest remote and HTTP latency) or \"stealing\" "     \
       "(highest local throughput)", .choices = { "sharing", "stealing" })     \
   KEY(int64_t, scheduler_threads, 1,                                          \
       "worker threads of the actor scheduler on each node (1 measured best "  \

@@ -9,6 +9,7 @@
 
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/error.hpp"
+#include "runtime/system/io_scheduler.hpp"
 #include "runtime/membership/event.hpp"
 #include "runtime/supervision/messages.hpp"
 #include "runtime/wire/buffer.hpp"
@@ -47,6 +48,9 @@ void prepare(caf::actor_system_config& cfg,
   prepare(cfg);
   using std::chrono::milliseconds;
   cfg.set("scheduler.policy", caf::atom_from_string(cluster.scheduler_policy));
+  // Work sharing whose idle worker waits on the actors' sockets: what the
+  // HTTP client needs to answer without a hand-off between threads.
+  if (cluster.scheduler_policy == "sharing") load_io_scheduler(cfg);
   cfg.set("scheduler.max-threads",
           static_cast<size_t>(cluster.scheduler_threads));
   cfg.set("middleman.heartbeat-interval",

@@ -10,6 +10,7 @@
 #include "runtime/diag/echo.hpp"
 #include "runtime/registry/registry_actor.hpp"
 #include "runtime/system/atoms.hpp"
+#include "runtime/system/io_scheduler.hpp"
 #include "runtime/system/setup.hpp"
 
 namespace sophia::bench {
@@ -83,6 +84,8 @@ struct fresh_system {
   explicit fresh_system(const sched& config) {
     runtime::system::prepare(cfg);
     cfg.set("scheduler.policy", caf::atom_from_string(config.policy));
+    // "sharing" is Sophia's scheduler, as in sophia-node.
+    if (config.policy == "sharing") runtime::system::load_io_scheduler(cfg);
     cfg.set("scheduler.max-threads", config.threads);
     sys = std::make_unique<caf::actor_system>(cfg);
   }
