@@ -15,6 +15,7 @@
 #include "runtime/http/stats.hpp"
 #include "runtime/metrics/families.hpp"
 #include "runtime/metrics/registry.hpp"
+#include "runtime/system/io_scheduler.hpp"
 
 namespace sophia::runtime::http {
 
@@ -33,7 +34,7 @@ using expire_atom = caf::atom_constant<caf::atom("httpexpire")>;
 using clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-/// Where a call is: waiting for a slot or token, on the curl thread, or
+/// Where a call is: waiting for a slot or token, running in libcurl, or
 /// waiting to retry.
 enum class phase { queued, running, waiting };
 
@@ -63,6 +64,8 @@ struct service {
   service_stats stats;
   /// A timer will pump the queue when the next token is there.
   bool pump_armed = false;
+  /// The breaker state last written to the metrics (-1: none yet).
+  int breaker_shown = -1;
 };
 
 struct state {
@@ -72,11 +75,11 @@ struct state {
   uint64_t next_id = 1;
   std::mt19937_64 rng{ std::random_device{}() };
 
-  /// Runs when the actor terminates, however it does: stops the curl
-  /// thread first (no more reports or chunks), then fails every call (an
-  /// undelivered promise would leave its caller waiting forever in 0.17).
+  /// Runs when the actor terminates, however it does: drops the transfers
+  /// first (no more chunks), then fails every call (an undelivered promise
+  /// would leave its caller waiting forever in 0.17).
   ~state() {
-    if (loop) loop->stop();
+    loop.reset();
     for (auto& [id, c] : calls)
       c.rp.deliver(make_error(errc::cancelled,
                               label(c.req->service) + ": HTTP client stopped"));
@@ -122,9 +125,16 @@ void count_exchange(state& st, const call& c, const caf::error& err) {
   reg.add(m::service_requests, { { "service", name }, { "status", status } });
   reg.observe(m::service_request_seconds, { { "service", name } },
               std::chrono::duration<double>(clock::now() - c.started).count());
-  auto brk = st.service_of(c.req->service).brk.current();
-  reg.set(m::breaker_state, { { "service", name } },
-          brk == breaker::state::closed ? 0 : brk == breaker::state::half_open ? 1 : 2);
+  auto& s = st.service_of(c.req->service);
+  auto brk = s.brk.current();
+  int shown = brk == breaker::state::closed      ? 0
+              : brk == breaker::state::half_open ? 1
+                                                 : 2;
+  // Written when it changes: the gauge keeps its value in between.
+  if (shown != s.breaker_shown) {
+    reg.set(m::breaker_state, { { "service", name } }, shown);
+    s.breaker_shown = shown;
+  }
 }
 
 void finish(actor_ptr self, uint64_t id, caf::error err) {
@@ -271,6 +281,25 @@ void on_done(actor_ptr self, attempt_result& r) {
   pump(self, name);
 }
 
+/// Starts the attempts submitted, handles the ones that ended, and so on
+/// while handling them submits and ends more (a retry or a queued call).
+void settle(actor_ptr self) {
+  auto& loop = *self->state.loop;
+  for (;;) {
+    if (loop.has_unstarted()) {
+      // More requests waiting in the mailbox: start them all together.
+      if (self->mailbox().empty())
+        loop.start_submitted();
+      else
+        loop.start_later();
+    }
+    auto rs = loop.take_finished();
+    if (rs.empty()) return;
+    for (auto& r : rs)
+      on_done(self, r);
+  }
+}
+
 void on_cancel(actor_ptr self, const std::string& tag) {
   // An empty tag groups nothing: cancelling it must not abort every
   // untagged request of the node.
@@ -297,6 +326,7 @@ void on_cancel(actor_ptr self, const std::string& tag) {
   }
   for (auto& name : touched)
     pump(self, name);
+  settle(self);
 }
 
 std::string render_stats(state& st) {
@@ -318,7 +348,8 @@ std::string render_stats(state& st) {
 }
 
 caf::behavior client_impl(actor_ptr self) {
-  self->state.loop = std::make_unique<curl_loop>(self->address());
+  self->state.loop = std::make_unique<curl_loop>(
+    self->address(), system::node_poller(self->system()));
   // Messages of a newer version, and stray errors, must not stop the one
   // HTTP client of the node.
   self->set_default_handler(caf::drop);
@@ -342,6 +373,7 @@ caf::behavior client_impl(actor_ptr self) {
                                     c.req->deadline - clock::now()),
                            expire_atom::value, id);
       pump(self, c.req->service);
+      settle(self);
       return rp;
     },
     [self](cancel, const std::string& tag) {
@@ -350,12 +382,13 @@ caf::behavior client_impl(actor_ptr self) {
     [self](configure, const std::string& name, const policy& p) {
       state::apply(self->state.service_of(name), p);
       pump(self, name);
+      settle(self);
       return caf::ok_atom::value;
     },
     [self](stats) { return render_stats(self->state); },
-    [self](done_atom, attempt_results& rs) {
-      for (auto& r : rs)
-        on_done(self, r);
+    [self](io_ready_atom, const io_events& events) {
+      self->state.loop->on_ready(events);
+      settle(self);
     },
     [self](retry_atom, uint64_t id) {
       auto& st = self->state;
@@ -366,10 +399,12 @@ caf::behavior client_impl(actor_ptr self) {
       // A retry goes before calls that have not started yet.
       st.service_of(name).queue.push_front(id);
       pump(self, name);
+      settle(self);
     },
     [self](pump_atom, const std::string& name) {
       self->state.service_of(name).pump_armed = false;
       pump(self, name);
+      settle(self);
     },
     [self](expire_atom, uint64_t id) {
       // Only a call still waiting for a slot or token; a running attempt

@@ -15,8 +15,9 @@
 #include <caf/fwd.hpp>
 
 /// The one HTTP client of Sophia's service actors: libcurl's multi
-/// interface on a thread of its own, behind an actor, so that no scheduler
-/// thread ever blocks on the network.
+/// interface driven by the client actor itself, its sockets in the node's
+/// poller (`runtime/system/poller.hpp`), so that no scheduler thread ever
+/// blocks on the network and a request costs no thread hand-off.
 ///
 /// Messages the client actor (`spawn_client`) understands:
 /// - `(fetch, request_ptr)` -> `response_ptr`: one exchange, with the
@@ -125,7 +126,7 @@ struct response {
 using request_ptr = std::shared_ptr<const request>;
 using response_ptr = std::shared_ptr<const response>;
 
-/// Spawns the client actor and its libcurl thread (which ends with it).
+/// Spawns the client actor; its transfers end with it.
 caf::actor spawn_client(caf::actor_system& sys);
 
 } // namespace sophia::runtime::http

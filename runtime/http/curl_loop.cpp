@@ -6,16 +6,18 @@
 #include <cctype>
 #include <cstring>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 
-#include <pthread.h>
+#include <sys/epoll.h>
 
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
 #include <curl/curl.h>
+
+#include "runtime/system/lazy_timer.hpp"
+#include "runtime/system/poller.hpp"
 
 namespace sophia::runtime::http {
 
@@ -26,7 +28,12 @@ using clock = std::chrono::steady_clock;
 /// Easy handles kept for reuse; more are cleaned up.
 constexpr size_t max_spare_handles = 256;
 
-/// One running attempt, owned by the curl thread.
+/// Timeouts of 0 that libcurl asks for in a row and that are run at once;
+/// past that, the timer fires them through the poller, so that a transfer
+/// that keeps asking cannot hold the actor.
+constexpr int max_immediate_timeouts = 8;
+
+/// One running attempt.
 struct job {
   attempt a;
   CURL* easy = nullptr;
@@ -96,28 +103,190 @@ size_t on_write(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+/// Tells the owner which of the loop's descriptors are ready, one message
+/// per round of the poller however many there are.
+class ready_sink : public system::poll_sink {
+public:
+  explicit ready_sink(caf::actor_addr owner) : owner_(std::move(owner)) {
+  }
+
+  void ready(int fd, uint32_t events) override {
+    pending_.emplace_back(fd, events);
+  }
+
+  /// Asks the owner, through its mailbox, to start what was submitted:
+  /// `(io_ready_atom, io_events{})`, after the messages already there.
+  void remind() {
+    if (auto h = caf::actor_cast<caf::actor>(owner_))
+      caf::anon_send(h, io_ready_atom::value, io_events{});
+  }
+
+  void flush() override {
+    if (pending_.empty()) return;
+    if (auto h = caf::actor_cast<caf::actor>(owner_))
+      caf::anon_send(h, io_ready_atom::value, std::move(pending_));
+    pending_ = io_events{};
+  }
+
+private:
+  caf::actor_addr owner_;
+  /// Only the poller's waiting thread touches it, one round at a time.
+  io_events pending_;
+};
+
+/// A socket libcurl told the loop about.
+struct watch {
+  /// What libcurl wants; 0 once it no longer wants the socket (an idle
+  /// connection in its cache), which stays in the poller, disarmed, so
+  /// that reusing the connection costs one re-arm and no add.
+  uint32_t events = 0;
+  /// Registered and not yet reported: the poller's registrations are
+  /// one-shot, so a reported socket is re-armed after libcurl acted on it.
+  bool armed = false;
+};
+
+uint32_t epoll_events_of(int what) {
+  switch (what) {
+    case CURL_POLL_IN:
+      return EPOLLIN;
+    case CURL_POLL_OUT:
+      return EPOLLOUT;
+    default:
+      return EPOLLIN | EPOLLOUT;
+  }
+}
+
+int curl_events_of(uint32_t events) {
+  int out = 0;
+  if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) out |= CURL_CSELECT_IN;
+  if (events & EPOLLOUT) out |= CURL_CSELECT_OUT;
+  if (events & EPOLLERR) out |= CURL_CSELECT_ERR;
+  return out;
+}
+
 } // namespace
 
 struct curl_loop::impl {
-  caf::actor_addr owner;
+  std::shared_ptr<system::poller> io;
+  std::shared_ptr<ready_sink> sink;
+  std::unique_ptr<system::lazy_timer> timer;
   CURLM* multi = curl_multi_init();
-  std::mutex mtx;
-  std::vector<attempt> incoming;
-  std::vector<uint64_t> aborts;
-  bool stopping = false;
-  std::thread thread;
-  // Touched by the curl thread only:
+  /// libcurl asked for its timeout to run now (a timeout of 0).
+  bool timeout_due = false;
+  /// Transfers were submitted and not started yet.
+  bool unstarted = false;
+  /// The owner was reminded to start them, and has not yet.
+  bool reminded = false;
+  /// The socket whose report libcurl is acting on (re-armed after).
+  int acting_fd = -1;
+  std::unordered_map<int, watch> watched;
   std::unordered_map<uint64_t, std::unique_ptr<job>> running;
   std::vector<CURL*> spare;
-  /// Reports of the current turn, sent together.
   attempt_results finished;
 
   ~impl() {
     for (auto& [id, j] : running)
       release(*j);
+    running.clear();
     for (auto e : spare)
       curl_easy_cleanup(e);
     curl_multi_cleanup(multi);
+    for (auto& [fd, w] : watched)
+      if (w.events != 0)
+        io->remove(fd);
+      else
+        // Closed by the cleanup, which took it out of the kernel's set;
+        // the number may be someone else's by now.
+        io->forget(fd, sink.get());
+  }
+
+  // -- libcurl's callbacks ---------------------------------------------------
+
+  static int on_socket(CURL*, curl_socket_t fd, int what, void* user, void*) {
+    auto& self = *static_cast<impl*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      auto i = self.watched.find(fd);
+      if (i == self.watched.end()) return 0;
+      if (i->second.armed) {
+        self.io->remove(fd);
+        self.watched.erase(i);
+      } else {
+        // Already quiet (reported, not re-armed): parked at no cost.
+        i->second.events = 0;
+      }
+      return 0;
+    }
+    auto events = epoll_events_of(what);
+    auto [i, added] = self.watched.try_emplace(fd);
+    auto& w = i->second;
+    if (added) {
+      w.events = events;
+      w.armed = self.io->add(fd, events, self.sink);
+    } else if (w.armed && w.events == events) {
+      // nop: already watched for just that
+    } else if (fd == self.acting_fd) {
+      w.events = events; // `on_ready` re-arms it once libcurl returns
+    } else {
+      w.events = events;
+      w.armed = self.io->rearm(fd, events, self.sink);
+    }
+    // A socket the kernel refuses to watch would hang its transfer; its
+    // timeout still ends it.
+    return 0;
+  }
+
+  static int on_timer(CURLM*, long timeout_ms, void* user) {
+    auto& self = *static_cast<impl*>(user);
+    if (timeout_ms < 0)
+      self.timer->cancel();
+    else if (timeout_ms == 0)
+      // Run by `settle` once libcurl has returned; libcurl may not be
+      // called from inside its own callback.
+      self.timeout_due = true;
+    else
+      self.timer->expire_at(system::lazy_timer::clock::now()
+                            + std::chrono::milliseconds{ timeout_ms });
+    return 0;
+  }
+
+  // -- driving the multi handle ----------------------------------------------
+
+  void action(curl_socket_t fd, int events) {
+    int still = 0;
+    curl_multi_socket_action(multi, fd, events, &still);
+    settle();
+  }
+
+  /// Runs the timeouts libcurl asked to run now, and collects what ended.
+  void settle() {
+    for (int n = 0; timeout_due && n < max_immediate_timeouts; ++n) {
+      timeout_due = false;
+      int still = 0;
+      curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &still);
+    }
+    if (timeout_due) {
+      timeout_due = false;
+      timer->expire_at(system::lazy_timer::clock::now());
+    }
+    drain();
+  }
+
+  void on_ready(int fd, uint32_t events) {
+    if (fd == timer->fd()) {
+      if (timer->fired()) action(CURL_SOCKET_TIMEOUT, 0);
+      return;
+    }
+    auto i = watched.find(fd);
+    // Reported after libcurl dropped or parked it: nothing waits on it.
+    if (i == watched.end() || i->second.events == 0) return;
+    i->second.armed = false;
+    acting_fd = fd;
+    action(fd, curl_events_of(events));
+    acting_fd = -1;
+    // libcurl may have changed, parked or dropped the socket meanwhile.
+    if (auto j = watched.find(fd);
+        j != watched.end() && !j->second.armed && j->second.events != 0)
+      j->second.armed = io->modify(fd, j->second.events);
   }
 
   void start(attempt a) {
@@ -183,8 +352,11 @@ struct curl_loop::impl {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
     j->started = clock::now();
     auto id = j->a.id;
-    curl_multi_add_handle(multi, e);
     running.emplace(id, std::move(j));
+    // Asks, through the timer callback, for a timeout run at once: that
+    // run (in `settle`) starts the transfer; see `start_submitted`.
+    curl_multi_add_handle(multi, e);
+    unstarted = true;
   }
 
   /// Detaches the easy handle from `j` and keeps it for the next attempt.
@@ -237,92 +409,73 @@ struct curl_loop::impl {
       finish(*jp, rc);
       running.erase(i);
     }
-    if (finished.empty()) return;
-    if (auto h = caf::actor_cast<caf::strong_actor_ptr>(owner))
-      caf::anon_send(caf::actor_cast<caf::actor>(h), done_atom::value,
-                     std::move(finished));
-    finished = attempt_results{};
-  }
-
-  void run() {
-    pthread_setname_np(pthread_self(), "sophia.http");
-    std::vector<attempt> add;
-    std::vector<uint64_t> drop;
-    for (;;) {
-      {
-        std::lock_guard<std::mutex> guard{ mtx };
-        if (stopping) return;
-        add.swap(incoming);
-        drop.swap(aborts);
-      }
-      for (auto& a : add)
-        start(std::move(a));
-      add.clear();
-      for (auto id : drop)
-        if (auto i = running.find(id); i != running.end()) {
-          // Removing a transfer mid-way closes its connection: the server
-          // sees the abort.
-          release(*i->second);
-          running.erase(i);
-        }
-      drop.clear();
-      int still = 0;
-      curl_multi_perform(multi, &still);
-      drain();
-      curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
-    }
   }
 };
 
-curl_loop::curl_loop(caf::actor_addr owner)
-  : impl_(std::make_shared<impl>()) {
+curl_loop::curl_loop(caf::actor_addr owner,
+                     std::shared_ptr<system::poller> io)
+  : impl_(std::make_unique<impl>()) {
   static std::once_flag global_init;
   std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  impl_->owner = std::move(owner);
+  auto& d = *impl_;
+  d.io = std::move(io);
+  d.sink = std::make_shared<ready_sink>(std::move(owner));
+  d.timer = std::make_unique<system::lazy_timer>(d.io, d.sink);
   // Connections stay cached however few transfers run at a moment (the
   // default shrinks the cache with the number of handles added).
-  curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, 1024L);
-  // The thread co-owns the state: were the last reference to the actor
-  // dropped on the curl thread, `stop` runs there and cannot join itself.
-  impl_->thread = std::thread{ [p = impl_] { p->run(); } };
+  curl_multi_setopt(d.multi, CURLMOPT_MAXCONNECTS, 1024L);
+  curl_multi_setopt(d.multi, CURLMOPT_SOCKETFUNCTION, &impl::on_socket);
+  curl_multi_setopt(d.multi, CURLMOPT_SOCKETDATA, impl_.get());
+  curl_multi_setopt(d.multi, CURLMOPT_TIMERFUNCTION, &impl::on_timer);
+  curl_multi_setopt(d.multi, CURLMOPT_TIMERDATA, impl_.get());
 }
 
-curl_loop::~curl_loop() {
-  stop();
-}
+curl_loop::~curl_loop() = default;
 
 void curl_loop::submit(attempt a) {
-  bool first = false;
-  {
-    std::lock_guard<std::mutex> guard{ impl_->mtx };
-    first = impl_->incoming.empty();
-    impl_->incoming.push_back(std::move(a));
-  }
-  // One wake-up per batch: the thread takes the whole queue at once, and a
-  // queue that was not empty already has a wake-up on its way.
-  if (first) curl_multi_wakeup(impl_->multi);
+  impl_->start(std::move(a));
 }
 
 void curl_loop::abort(uint64_t id) {
-  {
-    std::lock_guard<std::mutex> guard{ impl_->mtx };
-    impl_->aborts.push_back(id);
+  auto& d = *impl_;
+  if (auto i = d.running.find(id); i != d.running.end()) {
+    // Removing a transfer mid-way closes its connection: the server sees
+    // the abort.
+    d.release(*i->second);
+    d.running.erase(i);
   }
-  curl_multi_wakeup(impl_->multi);
 }
 
-void curl_loop::stop() {
-  {
-    std::lock_guard<std::mutex> guard{ impl_->mtx };
-    if (impl_->stopping) return;
-    impl_->stopping = true;
+bool curl_loop::has_unstarted() const {
+  return impl_->unstarted;
+}
+
+void curl_loop::start_submitted() {
+  impl_->unstarted = false;
+  impl_->settle();
+}
+
+void curl_loop::start_later() {
+  auto& d = *impl_;
+  if (d.reminded) return;
+  d.reminded = true;
+  d.sink->remind();
+}
+
+void curl_loop::on_ready(const io_events& events) {
+  if (events.empty()) {
+    impl_->reminded = false;
+    start_submitted();
+    return;
   }
-  curl_multi_wakeup(impl_->multi);
-  if (!impl_->thread.joinable()) return;
-  if (impl_->thread.get_id() == std::this_thread::get_id())
-    impl_->thread.detach();
-  else
-    impl_->thread.join();
+  for (auto& [fd, ev] : events)
+    impl_->on_ready(fd, ev);
+}
+
+attempt_results curl_loop::take_finished() {
+  attempt_results out;
+  out.swap(impl_->finished);
+  return out;
 }
 
 } // namespace sophia::runtime::http

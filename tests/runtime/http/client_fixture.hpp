@@ -12,6 +12,7 @@
 
 #include "runtime/error.hpp"
 #include "runtime/http/client.hpp"
+#include "runtime/system/io_scheduler.hpp"
 #include "test_server.hpp"
 
 namespace sophia::testing::http {
@@ -41,6 +42,10 @@ struct fixture {
   caf::actor client;
 
   fixture() {
+    // Sophia's scheduler, as sophia-node runs it, with two workers so
+    // that one polls while the other runs; the AI provider tests run the
+    // client on CAF's stealing scheduler and the poller's own thread.
+    system::load_io_scheduler(cfg);
     cfg.set("scheduler.max-threads", 2);
     sys = std::make_unique<caf::actor_system>(cfg);
     client = spawn_client(*sys);

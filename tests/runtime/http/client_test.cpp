@@ -196,7 +196,7 @@ TEST_CASE_FIXTURE(fixture, "stats count statuses and errors per service") {
   CHECK(st["responses"]["error"]["count"] == 1);
 }
 
-TEST_CASE("the curl thread stops with the actor; pending calls fail") {
+TEST_CASE("transfers stop with the actor; pending calls fail") {
   scripted_server srv;
   caf::actor_system_config cfg;
   caf::actor_system sys{ cfg };
