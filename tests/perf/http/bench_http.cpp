@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <sched.h>
 #include <unistd.h>
 
 #include <caf/all.hpp>
@@ -20,6 +21,7 @@
 
 #include "http_load.hpp"
 #include "runtime/http/client.hpp"
+#include "runtime/system/io_scheduler.hpp"
 
 namespace {
 
@@ -40,6 +42,9 @@ constexpr const char* usage = R"(usage: sophia-bench-http [options]
   --policy NAME        CAF scheduler policy, stealing or sharing
                        (default sharing, as sophia-node)
   --nginx PATH         the nginx binary (default /usr/sbin/nginx)
+  --no-pin             let the kernel place nginx and the clients (by
+                       default nginx's worker runs on the last CPU and
+                       both clients on the others, the same for both)
   --keep-logs          keep nginx's directory
 )";
 
@@ -48,6 +53,7 @@ struct options {
   std::string nginx = "/usr/sbin/nginx";
   bool quick = false;
   bool keep_logs = false;
+  bool pin = true;
   size_t rounds = 3;
   std::vector<size_t> concurrency{ 1, 64 };
   size_t requests = 3000;
@@ -94,6 +100,8 @@ bool parse(int argc, char** argv, options& o) {
                                     + o.policy + "'");
     } else if (arg == "--nginx") {
       o.nginx = value();
+    } else if (arg == "--no-pin") {
+      o.pin = false;
     } else if (arg == "--keep-logs") {
       o.keep_logs = true;
     } else if (arg == "--concurrency") {
@@ -107,6 +115,43 @@ bool parse(int argc, char** argv, options& o) {
   }
   if (o.out.empty()) o.out = self_dir() + "/../bench/http.json";
   return true;
+}
+
+/// Where the benchmark's threads run.
+struct placement {
+  /// nginx's worker; -1: not pinned.
+  int server_cpu = -1;
+  std::vector<int> client_cpus;
+
+  std::string text() const {
+    if (server_cpu < 0) return "not pinned";
+    std::string cpus;
+    for (auto c : client_cpus)
+      cpus += (cpus.empty() ? "" : ",") + std::to_string(c);
+    return fmt::format("nginx on CPU {}, both clients on CPU {}", server_cpu,
+                       cpus);
+  }
+};
+
+/// Keeps the calling thread, and every thread it starts later, off the
+/// last CPU it may use, which nginx gets. Left to itself the kernel puts a
+/// ping-pong's two ends on one CPU in some runs and on two in others, and
+/// on this 2-core VM a wake-up across CPUs costs some 35 us: one client
+/// measured 15 us or 100 us per request from run to run. Pinned, both
+/// clients see the same costs, as against a server on another machine.
+placement pin_clients() {
+  placement out;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) < 2)
+    return out;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) out.client_cpus.push_back(c);
+  out.server_cpu = out.client_cpus.back();
+  out.client_cpus.pop_back();
+  CPU_CLR(out.server_cpu, &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) return placement{};
+  return out;
 }
 
 size_t requests_at(const options& o, size_t c) {
@@ -151,6 +196,8 @@ int run(const options& o, const std::string& command) {
   if (access(o.nginx.c_str(), X_OK) != 0)
     throw std::runtime_error(o.nginx + " is not executable (install nginx-light:"
                                        " tools/setup, or pass --nginx PATH)");
+  // Before any thread starts: they all inherit the clients' CPUs.
+  auto pin = o.pin ? pin_clients() : placement{};
   curl_global_init(CURL_GLOBAL_DEFAULT);
   auto dir = make_temp_dir("sophia-bench-http");
   std::vector<run_result> runs;
@@ -158,12 +205,14 @@ int run(const options& o, const std::string& command) {
   long ours_new = 0;
   long server_new = 0;
   {
-    nginx_server srv{ o.nginx, dir };
+    nginx_server srv{ o.nginx, dir, pin.server_cpu };
     auto url = srv.url();
     progress("nginx on " + url);
     caf::actor_system_config cfg;
     cfg.set("scheduler.max-threads", o.threads);
     cfg.set("scheduler.policy", caf::atom_from_string(o.policy));
+    // As sophia-node does (runtime/system/setup.cpp).
+    if (o.policy == "sharing") sophia::runtime::system::load_io_scheduler(cfg);
     caf::actor_system sys{ cfg };
     auto client = sophia::runtime::http::spawn_client(sys);
     plain_curl plain;
@@ -208,8 +257,8 @@ int run(const options& o, const std::string& command) {
                    .count();
   line(title_line("HTTP client", started_at, machine, total_s, o.quick));
   line(fmt::format("nginx {} on loopback, GET of a 17-byte body, keep-alive;"
-                   " {} round(s), alternating order; CAF scheduler {}/{}",
-                   o.nginx, o.rounds, o.policy, o.threads));
+                   " {} round(s), alternating order; CAF scheduler {}/{}; {}",
+                   o.nginx, o.rounds, o.policy, o.threads, pin.text()));
   line("");
   line(fmt::format("{:>5}  {:8}  {:>12}  {:>10}  {:>10}  {:>8}  {:>6}",
                    "conc", "client", "req/s", "p50 us", "p99 us", "errors",
@@ -267,6 +316,9 @@ int run(const options& o, const std::string& command) {
                      { "load1_at_start", machine.load1_at_start },
                      { "load1_at_end", load_average() } };
   doc["server"] = { { "nginx", o.nginx } };
+  doc["placement"] = { { "server_cpu", pin.server_cpu },
+                       { "client_cpus", pin.client_cpus },
+                       { "text", pin.text() } };
   doc["scheduler"] = { { "policy", o.policy }, { "threads", o.threads } };
   doc["summary"] = summary;
   doc["new_connections_after_warmup"] = { { "sophia", ours_new },

@@ -18,9 +18,10 @@ namespace sophia::bench::http {
 /// 200 body, keep-alive without practical limits. Stopped on destruction.
 class nginx_server {
 public:
-  /// Starts `binary` with its files under `dir`; throws when it does not
-  /// answer within a few seconds.
-  nginx_server(const std::string& binary, const std::string& dir);
+  /// Starts `binary` with its files under `dir`, its worker on CPU `cpu`
+  /// (-1: wherever the kernel puts it); throws when it does not answer
+  /// within a few seconds.
+  nginx_server(const std::string& binary, const std::string& dir, int cpu);
   nginx_server(const nginx_server&) = delete;
   nginx_server& operator=(const nginx_server&) = delete;
   ~nginx_server();

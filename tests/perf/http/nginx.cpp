@@ -37,7 +37,8 @@ size_t append(char* data, size_t size, size_t n, void* user) {
 
 } // namespace
 
-nginx_server::nginx_server(const std::string& binary, const std::string& dir) {
+nginx_server::nginx_server(const std::string& binary, const std::string& dir,
+                           int cpu) {
   port_ = free_port();
   auto conf = dir + "/nginx.conf";
   {
@@ -47,6 +48,10 @@ nginx_server::nginx_server(const std::string& binary, const std::string& dir) {
     // closed by the server during the benchmark.
     out << "daemon off;\n"
         << "worker_processes 1;\n"
+        // A mask with CPU 0 rightmost.
+        << (cpu >= 0 ? "worker_cpu_affinity 1" + std::string(static_cast<size_t>(cpu), '0')
+                         + ";\n"
+                     : std::string{})
         << "pid " << dir << "/nginx.pid;\n"
         << "error_log " << dir << "/error.log warn;\n"
         << "events { worker_connections 4096; }\n"
