@@ -219,6 +219,7 @@ int run(const options& o, const std::string& command) {
     // Warm-up: every connection either client will need is opened here.
     for (auto c : o.concurrency) {
       plain.run(url, c, c * 20);
+      open_connections(sys, client, url, c);
       run_sophia(sys, client, url, c, c * 20);
     }
     auto ours0 = sophia_connections(sys, client);

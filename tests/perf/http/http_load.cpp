@@ -66,9 +66,11 @@ caf::behavior caller(caller_ptr self,
   st.left = n;
   st.latency_us.reserve(n);
   st.report_to = std::move(report_to);
-  issue(self);
-  // Kept alive by its pending request; the behavior only answers nothing.
-  return { [](caf::ok_atom) {} };
+  // All callers start together on `ok`, as the plain loop adds all its
+  // handles at once: started one by one as they are spawned, the first
+  // ones finished requests before the last began, and the warm-up did not
+  // always open a connection per caller.
+  return { [self](caf::ok_atom) { issue(self); } };
 }
 
 run_result finish(run_result r, std::vector<double>& all) {
@@ -92,15 +94,18 @@ run_result run_sophia(caf::actor_system& sys,
   req->service = service_name;
   req->url = url;
   caf::scoped_actor self{ sys };
-  auto start = bench_clock::now();
-  size_t spawned = 0;
+  std::vector<caf::actor> callers;
   for (size_t i = 0; i < concurrency; ++i) {
     auto n = requests / concurrency + (i < requests % concurrency ? 1 : 0);
     if (n == 0) continue;
-    sys.spawn(caller, client, rh::request_ptr{ req }, n,
-              caf::actor_cast<caf::actor>(self));
-    ++spawned;
+    callers.push_back(sys.spawn(caller, client, rh::request_ptr{ req }, n,
+                                caf::actor_cast<caf::actor>(self)));
   }
+  auto spawned = callers.size();
+  auto start = bench_clock::now();
+  for (auto& c : callers)
+    self->send(c, caf::ok_atom::value);
+  callers.clear();
   run_result r;
   r.client = "sophia";
   r.concurrency = concurrency;
@@ -134,6 +139,35 @@ long sophia_connections(caf::actor_system& sys, const caf::actor& client) {
       },
       [&](caf::error&) {});
   return out;
+}
+
+void open_connections(caf::actor_system& sys, const caf::actor& client,
+                      const std::string& url, size_t concurrency) {
+  auto req = std::make_shared<rh::request>();
+  req->service = service_name;
+  req->url = url;
+  caf::scoped_actor self{ sys };
+  // One actor sends them all in one turn: on sophia-node's one scheduler
+  // thread the client sees the last before it starts the first, so none
+  // can reuse another's connection.
+  sys.spawn([=, report_to = caf::actor_cast<caf::actor>(self)](
+              caf::event_based_actor* me) {
+    auto left = std::make_shared<size_t>(concurrency);
+    for (size_t i = 0; i < concurrency; ++i)
+      me->request(client, caf::infinite, rh::fetch::value,
+                  rh::request_ptr{ req })
+        .then([=](const rh::response_ptr&) {
+                if (--*left == 0) me->send(report_to, caf::ok_atom::value);
+              },
+              [=](caf::error&) {
+                if (--*left == 0) me->send(report_to, caf::ok_atom::value);
+              });
+  });
+  self->receive([](caf::ok_atom) {},
+                caf::after(std::chrono::seconds{ 60 }) >> [] {
+                  throw std::runtime_error("warm-up requests did not finish"
+                                           " in 60 s");
+                });
 }
 
 plain_curl::plain_curl() : multi_(curl_multi_init()) {

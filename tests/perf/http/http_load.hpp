@@ -62,6 +62,14 @@ run_result run_sophia(caf::actor_system& sys,
                       size_t concurrency,
                       size_t requests);
 
+/// Sends `concurrency` GETs of `url` to `client` at once and waits for
+/// them all: the client then holds a connection per caller. Callers in a
+/// loop reach that many requests in flight only now and then, so a
+/// warm-up of loops alone left a few connections for the measured runs
+/// to open.
+void open_connections(caf::actor_system& sys, const caf::actor& client,
+                      const std::string& url, size_t concurrency);
+
 /// Connections Sophia's client opened so far for the benchmark's service.
 long sophia_connections(caf::actor_system& sys, const caf::actor& client);
 
