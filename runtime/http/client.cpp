@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "runtime/error.hpp"
+#include "runtime/log.hpp"
 #include "runtime/http/breaker.hpp"
 #include "runtime/http/curl_loop.hpp"
 #include "runtime/http/limiter.hpp"
@@ -350,6 +351,14 @@ std::string render_stats(state& st) {
 caf::behavior client_impl(actor_ptr self) {
   self->state.loop = std::make_unique<curl_loop>(
     self->address(), system::node_poller(self->system()));
+  if (auto why = self->state.loop->broken(); !why.empty()) {
+    // Without libcurl's timer no transfer would ever time out: better no
+    // client (callers get an error at once, supervision retries) than
+    // calls that may hang.
+    runtime::log::get("http")->error("HTTP client cannot start: {}", why);
+    self->quit(make_error(errc::unavailable, "http: " + why));
+    return {};
+  }
   // Messages of a newer version, and stray errors, must not stop the one
   // HTTP client of the node.
   self->set_default_handler(caf::drop);

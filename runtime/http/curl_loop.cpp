@@ -446,6 +446,13 @@ void curl_loop::abort(uint64_t id) {
   }
 }
 
+std::string curl_loop::broken() const {
+  if (impl_->multi == nullptr) return "curl_multi_init failed";
+  if (impl_->timer->fd() < 0)
+    return "cannot create a timerfd: " + impl_->timer->failure();
+  return {};
+}
+
 bool curl_loop::has_unstarted() const {
   return impl_->unstarted;
 }

@@ -81,6 +81,10 @@ public:
   /// Drops every transfer still running (closing its connection).
   ~curl_loop();
 
+  /// Why the loop cannot run (no multi handle, no timerfd: the process is
+  /// out of descriptors or memory); empty when it can.
+  std::string broken() const;
+
   /// Adds an attempt; `start_submitted` or `start_later` starts it.
   void submit(attempt a);
 

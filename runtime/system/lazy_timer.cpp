@@ -1,6 +1,8 @@
 #include "runtime/system/lazy_timer.hpp"
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -14,7 +16,10 @@ lazy_timer::lazy_timer(std::shared_ptr<poller> io,
                        std::shared_ptr<poll_sink> sink)
   : io_(std::move(io)),
     fd_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
-  if (fd_ >= 0) io_->add(fd_, EPOLLIN, std::move(sink));
+  if (fd_ < 0)
+    failure_ = std::strerror(errno);
+  else
+    io_->add(fd_, EPOLLIN, std::move(sink));
 }
 
 lazy_timer::~lazy_timer() {

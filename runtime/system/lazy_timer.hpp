@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 
 /// A timer that costs a system call only when it must fire earlier.
 namespace sophia::runtime::system {
@@ -31,6 +32,11 @@ public:
     return fd_;
   }
 
+  /// Why there is no descriptor (`strerror` of timerfd_create's errno).
+  const std::string& failure() const {
+    return failure_;
+  }
+
   /// Wants the owner told at `at`, instead of any earlier wish.
   void expire_at(clock::time_point at);
 
@@ -46,6 +52,7 @@ private:
 
   std::shared_ptr<poller> io_;
   int fd_ = -1;
+  std::string failure_;
   std::optional<clock::time_point> wanted_;
   /// What the kernel's timer holds.
   std::optional<clock::time_point> armed_;

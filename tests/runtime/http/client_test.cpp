@@ -3,6 +3,10 @@
 // are generous: the machine is shared and noisy.
 #include "client_fixture.hpp"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 using namespace sophia::testing::http;
 using sophia::testing::scripted_server;
 
@@ -237,4 +241,35 @@ TEST_CASE("a client nobody refers to any more terminates") {
   self->receive([&](caf::down_msg& dm) { down = dm.reason == caf::exit_reason::unreachable; },
                 caf::after(std::chrono::seconds{ 10 }) >> [] {});
   CHECK(down);
+}
+
+TEST_CASE("a client that cannot get a timer stops, and calls fail at once") {
+  scripted_server srv;
+  caf::actor_system_config cfg;
+  caf::actor_system sys{ cfg };
+  // The poller (its own thread, under CAF's stealing) exists already.
+  auto io = sophia::runtime::system::node_poller(sys);
+  // Every descriptor taken, under a low limit: the client's timerfd
+  // cannot be created.
+  rlimit old{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+  rlimit low = old;
+  low.rlim_cur = std::min<rlim_t>(old.rlim_cur, 512);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  std::vector<int> fillers;
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;)
+    fillers.push_back(fd);
+  auto client = spawn_client(sys);
+  request r;
+  r.service = "nofd";
+  r.url = srv.url("/hang?key=nofd"); // a live client would wait 10 s here
+  caf::scoped_actor self{ sys };
+  caf::error err;
+  self->request(client, 10s, fetch::value,
+                request_ptr{ std::make_shared<request>(r) })
+    .receive([](response_ptr&) {}, [&](caf::error& e) { err = std::move(e); });
+  for (auto fd : fillers)
+    ::close(fd);
+  ::setrlimit(RLIMIT_NOFILE, &old);
+  CHECK(err == caf::sec::request_receiver_down);
 }
