@@ -47,7 +47,7 @@ poller::~poller() {
 bool poller::add(int fd, uint32_t events, std::shared_ptr<poll_sink> sink) {
   {
     std::lock_guard<std::mutex> guard{ mtx_ };
-    sinks_[fd] = std::move(sink);
+    sinks_[fd] = entry{ std::move(sink) };
   }
   epoll_event ev{};
   ev.events = events | EPOLLONESHOT;
@@ -68,7 +68,7 @@ bool poller::modify(int fd, uint32_t events) {
 bool poller::rearm(int fd, uint32_t events, std::shared_ptr<poll_sink> sink) {
   {
     std::lock_guard<std::mutex> guard{ mtx_ };
-    sinks_[fd] = sink;
+    sinks_[fd] = entry{ sink };
   }
   if (modify(fd, events)) return true;
   return errno == ENOENT && add(fd, events, std::move(sink));
@@ -82,8 +82,55 @@ void poller::remove(int fd) {
 
 void poller::forget(int fd, const poll_sink* sink) {
   std::lock_guard<std::mutex> guard{ mtx_ };
-  if (auto i = sinks_.find(fd); i != sinks_.end() && i->second.get() == sink)
+  if (auto i = sinks_.find(fd);
+      i != sinks_.end() && i->second.sink.get() == sink)
     sinks_.erase(i);
+}
+
+bool poller::sync(int fd, entry& e) {
+  auto want = e.suppressed ? 0u : e.wanted;
+  if (want == e.registered) return true;
+  epoll_event ev{};
+  ev.events = want;
+  ev.data.fd = fd;
+  int rc = 0;
+  if (want == 0) {
+    rc = epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+    // Not in the set is what was asked for.
+    if (rc != 0 && errno == ENOENT) rc = 0;
+  } else if (e.registered == 0) {
+    rc = epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
+    // Still there from an earlier registration of the same number.
+    if (rc != 0 && errno == EEXIST) rc = epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
+  } else {
+    rc = epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
+    if (rc != 0 && errno == ENOENT) rc = epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
+  }
+  if (rc == 0) e.registered = want;
+  return rc == 0;
+}
+
+bool poller::watch(int fd, uint32_t events, std::shared_ptr<poll_sink> sink) {
+  std::lock_guard<std::mutex> guard{ mtx_ };
+  auto& e = sinks_[fd];
+  if (!e.level) e = entry{ nullptr, true };
+  e.sink = std::move(sink);
+  e.wanted = events;
+  return sync(fd, e);
+}
+
+void poller::acted(int fd) {
+  std::lock_guard<std::mutex> guard{ mtx_ };
+  auto i = sinks_.find(fd);
+  if (i == sinks_.end() || !i->second.level) return;
+  i->second.pending = false;
+  i->second.suppressed = false;
+  sync(fd, i->second);
+}
+
+void poller::unwatch_before_close(int fd) {
+  std::lock_guard<std::mutex> guard{ mtx_ };
+  sinks_.erase(fd);
 }
 
 int poller::wait_and_dispatch(int timeout_ms,
@@ -107,7 +154,19 @@ int poller::wait_and_dispatch(int timeout_ms,
     {
       std::lock_guard<std::mutex> guard{ mtx_ };
       // Removed after this round began: its owner no longer listens.
-      if (auto j = sinks_.find(fd); j != sinks_.end()) sink = j->second;
+      if (auto j = sinks_.find(fd); j != sinks_.end()) {
+        auto& e = j->second;
+        if (!e.level) {
+          sink = e.sink;
+        } else if (!e.pending) {
+          e.pending = true;
+          sink = e.sink;
+        } else {
+          // Reported again before its owner acted: quiet until it has.
+          e.suppressed = true;
+          sync(fd, e);
+        }
+      }
     }
     if (!sink) continue;
     sink->ready(fd, evs[i].events);

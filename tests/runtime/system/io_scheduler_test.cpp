@@ -1,4 +1,5 @@
-// The node's poller (one-shot reports, re-arming, removal, wake-ups) and
+// The node's poller (one-shot and level-triggered reports, re-arming,
+// removal, wake-ups) and
 // Sophia's scheduler: actors run on it with one and two workers, a
 // descriptor's report reaches its actor, and the system shuts down.
 
@@ -84,6 +85,52 @@ TEST_CASE("a registration reports once until it is re-armed") {
   p.remove(fds.r);
   CHECK(p.wait_and_dispatch(50) == 0);
   CHECK(sink->reports == 2);
+}
+
+TEST_CASE("a watched descriptor reports once until its owner acted") {
+  poller p;
+  pipe_fds fds;
+  auto sink = std::make_shared<counter>();
+  char byte;
+  REQUIRE(p.watch(fds.r, EPOLLIN, sink));
+  CHECK(p.wait_and_dispatch(0) == 0);
+  fds.put();
+  CHECK(p.wait_and_dispatch(1000) == 1);
+  CHECK(sink->reports == 1);
+  // Still readable and not acted on: never reported twice, however often
+  // someone waits (as another worker would).
+  CHECK(p.wait_and_dispatch(50) == 0);
+  CHECK(p.wait_and_dispatch(50) == 0);
+  CHECK(sink->reports == 1);
+  // Acted without reading: level-triggered, so reported again.
+  p.acted(fds.r);
+  CHECK(p.wait_and_dispatch(1000) == 1);
+  CHECK(sink->reports == 2);
+  REQUIRE(::read(fds.r, &byte, 1) == 1);
+  p.acted(fds.r);
+  CHECK(p.wait_and_dispatch(50) == 0);
+  // Still registered: new data is reported with no call in between.
+  fds.put();
+  CHECK(p.wait_and_dispatch(1000) == 1);
+  CHECK(sink->reports == 3);
+  REQUIRE(::read(fds.r, &byte, 1) == 1);
+  p.acted(fds.r);
+  // Events 0: silent, the entry kept; watched again, reported again.
+  REQUIRE(p.watch(fds.r, 0, sink));
+  fds.put();
+  CHECK(p.wait_and_dispatch(50) == 0);
+  REQUIRE(p.watch(fds.r, EPOLLIN, sink));
+  CHECK(p.wait_and_dispatch(1000) == 1);
+  CHECK(sink->reports == 4);
+  REQUIRE(::read(fds.r, &byte, 1) == 1);
+  p.acted(fds.r);
+  // Forgotten before its close: the kernel drops it, nothing is reported.
+  pipe_fds other;
+  REQUIRE(p.watch(other.r, EPOLLIN, sink));
+  other.put();
+  p.unwatch_before_close(other.r);
+  CHECK(p.wait_and_dispatch(50) == 0);
+  CHECK(sink->reports == 4);
 }
 
 TEST_CASE("wake ends a wait at once, and the one after it when none runs") {
