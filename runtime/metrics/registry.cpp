@@ -92,14 +92,29 @@ registry::family* registry::find(std::string_view name) {
   return i == families_.end() ? nullptr : &i->second;
 }
 
+const std::shared_ptr<registry::series>& registry::in(family& f,
+                                                      const labels& l) {
+  auto& s = f.by_labels[label_text(l)];
+  if (!s) s = std::make_shared<series>();
+  return s;
+}
+
+void registry::record(series& s, const std::vector<double>& buckets, double v) {
+  if (s.counts.empty()) s.counts.resize(buckets.size());
+  auto at = std::lower_bound(buckets.begin(), buckets.end(), v);
+  if (at != buckets.end()) ++s.counts[static_cast<size_t>(at - buckets.begin())];
+  ++s.count;
+  s.value += v;
+}
+
 void registry::add(std::string_view name, const labels& l, double v) {
   std::lock_guard<std::mutex> guard{ mtx_ };
-  if (auto* f = find(name)) f->by_labels[label_text(l)].value += v;
+  if (auto* f = find(name)) in(*f, l)->value += v;
 }
 
 void registry::set(std::string_view name, const labels& l, double v) {
   std::lock_guard<std::mutex> guard{ mtx_ };
-  if (auto* f = find(name)) f->by_labels[label_text(l)].value = v;
+  if (auto* f = find(name)) in(*f, l)->value = v;
 }
 
 void registry::remove(std::string_view name, const labels& l) {
@@ -109,14 +124,36 @@ void registry::remove(std::string_view name, const labels& l) {
 
 void registry::observe(std::string_view name, const labels& l, double v) {
   std::lock_guard<std::mutex> guard{ mtx_ };
+  if (auto* f = find(name)) record(*in(*f, l), f->buckets, v);
+}
+
+registry::handle registry::series_of(std::string_view name, const labels& l) {
+  std::lock_guard<std::mutex> guard{ mtx_ };
+  handle h;
   auto* f = find(name);
-  if (f == nullptr) return;
-  auto& s = f->by_labels[label_text(l)];
-  if (s.counts.empty()) s.counts.resize(f->buckets.size());
-  auto at = std::lower_bound(f->buckets.begin(), f->buckets.end(), v);
-  if (at != f->buckets.end()) ++s.counts[static_cast<size_t>(at - f->buckets.begin())];
-  ++s.count;
-  s.value += v;
+  if (f == nullptr) return h;
+  h.reg_ = this;
+  h.s_ = in(*f, l);
+  h.buckets_ = &f->buckets;
+  return h;
+}
+
+void registry::handle::add(double v) const {
+  if (!s_) return;
+  std::lock_guard<std::mutex> guard{ reg_->mtx_ };
+  s_->value += v;
+}
+
+void registry::handle::set(double v) const {
+  if (!s_) return;
+  std::lock_guard<std::mutex> guard{ reg_->mtx_ };
+  s_->value = v;
+}
+
+void registry::handle::observe(double v) const {
+  if (!s_) return;
+  std::lock_guard<std::mutex> guard{ reg_->mtx_ };
+  record(*s_, *buckets_, v);
 }
 
 double registry::value(std::string_view name, const labels& l) const {
@@ -124,7 +161,7 @@ double registry::value(std::string_view name, const labels& l) const {
   auto i = families_.find(name);
   if (i == families_.end()) return 0;
   auto j = i->second.by_labels.find(label_text(l));
-  return j == i->second.by_labels.end() ? 0 : j->second.value;
+  return j == i->second.by_labels.end() ? 0 : j->second->value;
 }
 
 std::string registry::render() const {
@@ -133,7 +170,8 @@ std::string registry::render() const {
   for (auto& [name, f] : families_) {
     out += "# HELP " + name + " " + escape(f.help, true) + "\n";
     out += "# TYPE " + name + " " + type_name(f.k) + "\n";
-    for (auto& [lbl, s] : f.by_labels) {
+    for (auto& [lbl, sp] : f.by_labels) {
+      auto& s = *sp;
       if (f.k != kind::histogram) {
         out += name + lbl + " " + number(s.value) + "\n";
         continue;

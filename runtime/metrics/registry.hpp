@@ -24,7 +24,35 @@ using labels = std::vector<std::pair<std::string, std::string>>;
 const std::vector<double>& latency_buckets();
 
 class registry {
+  struct series;
+
 public:
+  /// One series, found once: updating it costs the mutex and no label
+  /// rendering or lookup, for counters hit on every request. Removing the
+  /// series from the registry leaves the handle counting into nothing.
+  class handle {
+  public:
+    handle() = default;
+
+    /// Adds `v` (>= 0) to a counter.
+    void add(double v = 1) const;
+    /// Sets a gauge.
+    void set(double v) const;
+    /// Records one observation in a histogram.
+    void observe(double v) const;
+
+    /// False for a default handle or an undeclared family.
+    explicit operator bool() const noexcept { return s_ != nullptr; }
+
+  private:
+    friend class registry;
+    registry* reg_ = nullptr;
+    std::shared_ptr<series> s_;
+    /// The family's buckets (families are never removed).
+    const std::vector<double>* buckets_ = nullptr;
+  };
+
+
   /// The process's registry.
   static registry& global();
 
@@ -41,6 +69,9 @@ public:
   void set(std::string_view name, const labels& l, double v);
   /// Records one observation in a histogram.
   void observe(std::string_view name, const labels& l, double v);
+  /// The series `name{l}`, created when absent; an empty handle when
+  /// the family was never declared.
+  handle series_of(std::string_view name, const labels& l);
   /// Removes a gauge's series (e.g. a service no longer configured).
   void remove(std::string_view name, const labels& l);
 
@@ -61,10 +92,15 @@ private:
     kind k = kind::counter;
     std::string help;
     std::vector<double> buckets;
-    std::map<std::string, series> by_labels;
+    /// Shared with handles, which may outlive a removal.
+    std::map<std::string, std::shared_ptr<series>> by_labels;
   };
 
   family* find(std::string_view name);
+  /// The series, created when absent; the caller holds the mutex.
+  static const std::shared_ptr<series>& in(family& f, const labels& l);
+  /// Adds one observation; the caller holds the mutex.
+  static void record(series& s, const std::vector<double>& buckets, double v);
 
   mutable std::mutex mtx_;
   std::map<std::string, family, std::less<>> families_;

@@ -65,6 +65,40 @@ TEST_CASE("counters, gauges and histograms render as Prometheus text") {
   CHECK(text.find("undeclared") == std::string::npos);
 }
 
+TEST_CASE("a handle updates the same series as a lookup by labels") {
+  registry r;
+  r.declare("h_total", kind::counter, "Counted.");
+  r.declare("h_gauge", kind::gauge, "Set.");
+  r.declare("h_seconds", kind::histogram, "Timed.", { 0.1, 1 });
+  auto c = r.series_of("h_total", { { "service", "x" } });
+  auto g = r.series_of("h_gauge", { { "service", "x" } });
+  auto h = r.series_of("h_seconds", { { "service", "x" } });
+  REQUIRE(c);
+  c.add();
+  c.add(2);
+  r.add("h_total", { { "service", "x" } });
+  CHECK(r.value("h_total", { { "service", "x" } }) == 4);
+  g.set(7);
+  CHECK(r.value("h_gauge", { { "service", "x" } }) == 7);
+  h.observe(0.5);
+  r.observe("h_seconds", { { "service", "x" } }, 5);
+  auto text = r.render();
+  INFO(text);
+  CHECK(text.find("h_seconds_bucket{service=\"x\",le=\"1\"} 1\n") != std::string::npos);
+  CHECK(text.find("h_seconds_count{service=\"x\"} 2\n") != std::string::npos);
+  // A removed series is gone from the text; its handle no longer counts
+  // there, and does not crash.
+  r.remove("h_gauge", { { "service", "x" } });
+  g.set(9);
+  CHECK(r.render().find("h_gauge{") == std::string::npos);
+  // An undeclared family gives an empty handle that ignores updates.
+  auto none = r.series_of("nope_total", {});
+  CHECK_FALSE(none);
+  none.add();
+  registry::handle empty;
+  empty.observe(1);
+}
+
 TEST_CASE("the global registry declares Sophia's families") {
   auto text = registry::global().render();
   for (auto* name : { tool_calls, service_requests, llm_tokens, breaker_state })
