@@ -20,12 +20,6 @@
 
 namespace sophia::runtime::http {
 
-const std::string* response::find_header(std::string_view name) const {
-  for (auto& [n, v] : headers)
-    if (n == name) return &v;
-  return nullptr;
-}
-
 namespace {
 
 using retry_atom = caf::atom_constant<caf::atom("httpretry")>;
@@ -39,9 +33,13 @@ using std::chrono::milliseconds;
 /// waiting to retry.
 enum class phase { queued, running, waiting };
 
+struct service;
+
 /// One `(fetch, request)` until its promise is delivered.
 struct call {
   request_ptr req;
+  /// The request's service (entries of `state::services` stay put).
+  service* svc = nullptr;
   caf::typed_response_promise<response_ptr> rp;
   clock::time_point started;
   int attempts = 0;
@@ -54,8 +52,21 @@ struct call {
   caf::error last_error;
 };
 
+/// The node metrics' series of one service, found once: looking them up
+/// by labels on every request cost more than the rest of the accounting.
+struct meters {
+  runtime::metrics::registry::handle seconds;
+  runtime::metrics::registry::handle breaker;
+  /// By status: the HTTP status, 0 for no response, -1 - errc on failure.
+  std::map<int, runtime::metrics::registry::handle> requests;
+};
+
 /// Policy, breaker, limits and counters of one service.
 struct service {
+  /// The key of `state::services` (empty for requests without a service).
+  std::string name;
+  /// The name in errors and metrics ("http" for the empty one).
+  std::string label;
   policy pol;
   breaker brk;
   limiter lim;
@@ -67,6 +78,7 @@ struct service {
   bool pump_armed = false;
   /// The breaker state last written to the metrics (-1: none yet).
   int breaker_shown = -1;
+  meters m;
 };
 
 struct state {
@@ -75,6 +87,8 @@ struct state {
   std::unordered_map<uint64_t, call> calls;
   uint64_t next_id = 1;
   std::mt19937_64 rng{ std::random_device{}() };
+  /// Attempts that ended, being handled by `settle` (kept for its storage).
+  attempt_results ended;
 
   /// Runs when the actor terminates, however it does: drops the transfers
   /// first (no more chunks), then fails every call (an undelivered promise
@@ -92,7 +106,17 @@ struct state {
 
   service& service_of(const std::string& name) {
     auto [i, added] = services.try_emplace(name);
-    if (added) apply(i->second, policy{});
+    if (added) {
+      auto& s = i->second;
+      s.name = name;
+      s.label = label(name);
+      namespace m = runtime::metrics;
+      auto& reg = m::registry::global();
+      s.m.seconds = reg.series_of(m::service_request_seconds,
+                                  { { "service", s.label } });
+      s.m.breaker = reg.series_of(m::breaker_state, { { "service", s.label } });
+      apply(s, policy{});
+    }
     return i->second;
   }
 
@@ -112,38 +136,48 @@ bool has_deadline(const request& r) {
   return r.deadline != clock::time_point{};
 }
 
-void pump(actor_ptr self, const std::string& name);
+void pump(actor_ptr self, service& s);
 
-/// Delivers the call's outcome and forgets it.
 /// One exchange (retries included) in the node's metrics, and the
 /// service's breaker state as it is now.
-void count_exchange(state& st, const call& c, const caf::error& err) {
+void count_exchange(const call& c, const caf::error& err,
+                    clock::time_point now) {
   namespace m = runtime::metrics;
-  auto& reg = m::registry::global();
-  auto name = state::label(c.req->service);
-  auto status = err ? std::string{ to_string(code_of(err)) }
-                    : c.last ? std::to_string(c.last->status) : std::string{ "none" };
-  reg.add(m::service_requests, { { "service", name }, { "status", status } });
-  reg.observe(m::service_request_seconds, { { "service", name } },
-              std::chrono::duration<double>(clock::now() - c.started).count());
-  auto& s = st.service_of(c.req->service);
+  auto& s = *c.svc;
+  int key = err ? -1 - static_cast<int>(code_of(err))
+                : c.last ? c.last->status : 0;
+  auto i = s.m.requests.find(key);
+  if (i == s.m.requests.end()) {
+    auto status = err ? std::string{ to_string(code_of(err)) }
+                  : c.last ? std::to_string(c.last->status)
+                           : std::string{ "none" };
+    i = s.m.requests
+          .emplace(key, m::registry::global().series_of(
+                          m::service_requests,
+                          { { "service", s.label }, { "status", status } }))
+          .first;
+  }
+  i->second.add();
+  s.m.seconds.observe(std::chrono::duration<double>(now - c.started).count());
   auto brk = s.brk.current();
   int shown = brk == breaker::state::closed      ? 0
               : brk == breaker::state::half_open ? 1
                                                  : 2;
   // Written when it changes: the gauge keeps its value in between.
   if (shown != s.breaker_shown) {
-    reg.set(m::breaker_state, { { "service", name } }, shown);
+    s.m.breaker.set(shown);
     s.breaker_shown = shown;
   }
 }
 
-void finish(actor_ptr self, uint64_t id, caf::error err) {
+/// Delivers the call's outcome and forgets it.
+void finish(actor_ptr self, uint64_t id, caf::error err,
+            clock::time_point now = clock::now()) {
   auto& st = self->state;
   auto i = st.calls.find(id);
   if (i == st.calls.end()) return;
   auto& c = i->second;
-  count_exchange(st, c, err);
+  count_exchange(c, err, now);
   if (err)
     c.rp.deliver(std::move(err));
   else
@@ -166,11 +200,10 @@ void start_attempt(actor_ptr self, service& s, uint64_t id, call& c,
              s.pol.max_response_bytes, s.pol.ca_file });
 }
 
-/// Starts queued calls of `name` while its limits and breaker allow.
-void pump(actor_ptr self, const std::string& name) {
+/// Starts queued calls of `s` while its limits and breaker allow.
+void pump(actor_ptr self, service& s) {
   auto& st = self->state;
-  auto& s = st.service_of(name);
-  auto who = state::label(name);
+  auto& who = s.label;
   while (!s.queue.empty() && s.lim.slot_free()) {
     auto id = s.queue.front();
     auto i = st.calls.find(id);
@@ -206,7 +239,7 @@ void pump(actor_ptr self, const std::string& name) {
       if (verdict == breaker::verdict::probe) s.brk.probe_abandoned();
       if (!s.pump_armed) {
         s.pump_armed = true;
-        self->delayed_send(self, wait, pump_atom::value, name);
+        self->delayed_send(self, wait, pump_atom::value, s.name);
       }
       return;
     }
@@ -222,10 +255,8 @@ void on_done(actor_ptr self, attempt_result& r) {
   auto i = st.calls.find(r.id);
   if (i == st.calls.end()) return; // cancelled meanwhile
   auto& c = i->second;
-  // A copy: finish() below frees the request this would refer to.
-  auto name = c.req->service;
-  auto who = state::label(name);
-  auto& s = st.service_of(name);
+  auto& s = *c.svc;
+  auto& who = s.label;
   auto now = clock::now();
   s.lim.release_slot();
   c.at = phase::waiting;
@@ -238,7 +269,7 @@ void on_done(actor_ptr self, attempt_result& r) {
   if (r.status > 0) {
     auto res = std::make_shared<response>();
     res->status = r.status;
-    res->headers = std::move(r.headers);
+    res->header_block = std::move(r.header_block);
     res->body = std::move(r.body);
     res->attempts = c.attempts;
     res->elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -260,7 +291,7 @@ void on_done(actor_ptr self, attempt_result& r) {
   if (transient && may_retry(*c.req) && c.attempts <= s.pol.max_retries) {
     std::optional<milliseconds> asked;
     if (c.last)
-      asked = server_wait(c.last->headers, std::chrono::system_clock::now());
+      asked = server_wait(c.last->headers(), std::chrono::system_clock::now());
     auto wait = asked ? *asked : backoff(s.pol, c.attempts - 1, st.rng);
     bool fits = has_deadline(*c.req) ? now + wait < c.req->deadline
                                      // Without a deadline, a server asking
@@ -269,7 +300,7 @@ void on_done(actor_ptr self, attempt_result& r) {
                                      : wait <= s.pol.timeout;
     if (fits) {
       self->delayed_send(self, wait, retry_atom::value, r.id);
-      pump(self, name);
+      pump(self, s);
       return;
     }
     if (!c.last && has_deadline(*c.req))
@@ -278,8 +309,8 @@ void on_done(actor_ptr self, attempt_result& r) {
         who + ": " + r.cause + "; the deadline leaves no time for a retry");
   }
   auto err = c.last ? caf::error{} : std::move(c.last_error);
-  finish(self, r.id, std::move(err));
-  pump(self, name);
+  finish(self, r.id, std::move(err), now);
+  pump(self, s);
 }
 
 /// Starts the attempts submitted, handles the ones that ended, and so on
@@ -294,7 +325,8 @@ void settle(actor_ptr self) {
       else
         loop.start_later();
     }
-    auto rs = loop.take_finished();
+    auto& rs = self->state.ended;
+    loop.take_finished(rs);
     if (rs.empty()) return;
     for (auto& r : rs)
       on_done(self, r);
@@ -309,24 +341,23 @@ void on_cancel(actor_ptr self, const std::string& tag) {
   std::vector<uint64_t> ids;
   for (auto& [id, c] : st.calls)
     if (c.req->tag == tag) ids.push_back(id);
-  std::vector<std::string> touched;
+  std::vector<service*> touched;
   for (auto id : ids) {
     auto& c = st.calls[id];
-    auto name = c.req->service;
-    auto& s = st.service_of(name);
+    auto& s = *c.svc;
     if (c.at == phase::running) {
       st.loop->abort(id);
       s.lim.release_slot();
       if (c.probe) s.brk.probe_abandoned();
     }
     finish(self, id,
-           make_error(errc::cancelled, state::label(name) + ": request "
+           make_error(errc::cancelled, s.label + ": request "
                                          + c.req->method + " " + c.req->url
                                          + " cancelled (tag " + tag + ")"));
-    touched.push_back(std::move(name));
+    touched.push_back(&s);
   }
-  for (auto& name : touched)
-    pump(self, name);
+  for (auto* s : touched)
+    pump(self, *s);
   settle(self);
 }
 
@@ -375,13 +406,14 @@ caf::behavior client_impl(actor_ptr self) {
       c.started = clock::now();
       auto rp = c.rp;
       auto& s = st.service_of(c.req->service);
+      c.svc = &s;
       s.queue.push_back(id);
       if (has_deadline(*c.req))
         self->delayed_send(self,
                            std::max(clock::duration::zero(),
                                     c.req->deadline - clock::now()),
                            expire_atom::value, id);
-      pump(self, c.req->service);
+      pump(self, s);
       settle(self);
       return rp;
     },
@@ -389,8 +421,9 @@ caf::behavior client_impl(actor_ptr self) {
       on_cancel(self, tag);
     },
     [self](configure, const std::string& name, const policy& p) {
-      state::apply(self->state.service_of(name), p);
-      pump(self, name);
+      auto& s = self->state.service_of(name);
+      state::apply(s, p);
+      pump(self, s);
       settle(self);
       return caf::ok_atom::value;
     },
@@ -404,15 +437,16 @@ caf::behavior client_impl(actor_ptr self) {
       auto i = st.calls.find(id);
       if (i == st.calls.end() || i->second.at != phase::waiting) return;
       i->second.at = phase::queued;
-      auto name = i->second.req->service;
+      auto& s = *i->second.svc;
       // A retry goes before calls that have not started yet.
-      st.service_of(name).queue.push_front(id);
-      pump(self, name);
+      s.queue.push_front(id);
+      pump(self, s);
       settle(self);
     },
     [self](pump_atom, const std::string& name) {
-      self->state.service_of(name).pump_armed = false;
-      pump(self, name);
+      auto& s = self->state.service_of(name);
+      s.pump_armed = false;
+      pump(self, s);
       settle(self);
     },
     [self](expire_atom, uint64_t id) {
@@ -422,7 +456,7 @@ caf::behavior client_impl(actor_ptr self) {
       auto i = st.calls.find(id);
       if (i == st.calls.end() || i->second.at != phase::queued) return;
       auto& c = i->second;
-      auto who = state::label(c.req->service);
+      auto& who = c.svc->label;
       if (c.last)
         finish(self, id, {});
       else

@@ -109,8 +109,11 @@ struct request {
 /// One HTTP response.
 struct response {
   int status = 0;
-  /// Names lower-cased, in the order received (of the last attempt).
-  std::vector<header> headers;
+  /// The header lines of the last attempt's response as received, status
+  /// line excluded; read through `find_header` and `headers`. Kept whole,
+  /// not split: most callers read one header or none, and splitting every
+  /// response into pairs cost some 3 % of a request.
+  std::string header_block;
   std::string body;
   /// Attempts made, including the one that produced this response.
   int attempts = 1;
@@ -119,8 +122,12 @@ struct response {
   /// "1.1" or "2".
   std::string http_version;
 
-  /// The first header named `name` (lower-case), or null.
-  const std::string* find_header(std::string_view name) const;
+  /// The value of the first header named `name` (in any case), without
+  /// surrounding blanks; nothing when there is none.
+  std::optional<std::string_view> find_header(std::string_view name) const;
+
+  /// Every header, names lower-cased, in the order received.
+  std::vector<header> headers() const;
 };
 
 using request_ptr = std::shared_ptr<const request>;

@@ -1,14 +1,16 @@
 #include "runtime/http/curl_loop.hpp"
 
 #include "runtime/http/curl_errors.hpp"
+#include "runtime/http/header_text.hpp"
+#include "runtime/http/proxy_env.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
 
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
@@ -25,18 +27,43 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-/// Easy handles kept for reuse; more are cleaned up.
-constexpr size_t max_spare_handles = 256;
+/// Jobs (with their easy handles) kept for reuse; more are cleaned up.
+constexpr size_t max_spare_jobs = 256;
 
 /// Timeouts of 0 that libcurl asks for in a row and that are run at once;
 /// past that, the timer fires them through the poller, so that a transfer
 /// that keeps asking cannot hold the actor.
 constexpr int max_immediate_timeouts = 8;
 
-/// One running attempt.
+/// The options a request may set differently from the one before it on
+/// the same easy handle, as last set. The handle is not reset between
+/// requests (a reset and setting every option again cost some 10 % of the
+/// throughput at 64 callers): only what differs is set, and `reset` says
+/// when that cannot be undone option by option.
+struct applied {
+  long connect_timeout_ms = -1;
+  long timeout_ms = -1;
+  bool pipewait = false;
+  bool unix_socket = false;
+  /// The proxy set, one of `impl::proxies`' strings (null: none set yet).
+  const std::string* proxy = nullptr;
+  /// NOBODY, POSTFIELDS or CUSTOMREQUEST were set: a plain GET must undo
+  /// them.
+  bool not_plain_get = false;
+  std::string ca_file;
+};
+
+/// The size of a typical response's header lines, reserved at once.
+constexpr size_t expected_header_bytes = 1024;
+
+/// One attempt, and the easy handle it runs on; kept with the handle for
+/// the next attempt once it ends.
 struct job {
   attempt a;
   CURL* easy = nullptr;
+  applied opts;
+  /// The request's header list; `shared_headers` when it has none of its
+  /// own (not freed per request).
   curl_slist* headers = nullptr;
   attempt_result out;
   size_t received = 0;
@@ -47,33 +74,18 @@ struct job {
   char errbuf[CURL_ERROR_SIZE] = {};
 };
 
-std::string lower(std::string_view s) {
-  std::string out{ s };
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty()
-         && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'
-             || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
-
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto& j = *static_cast<job*>(user);
   auto len = size * n;
-  auto line = trim({ data, len });
+  std::string_view line{ data, len };
+  auto& out = j.out.header_block;
   if (line.substr(0, 5) == "HTTP/") {
     // A new response (after a 1xx): only the last one's headers count.
-    j.out.headers.clear();
-  } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
-    j.out.headers.emplace_back(lower(trim(line.substr(0, colon))),
-                                std::string{ trim(line.substr(colon + 1)) });
+    out.clear();
+    // Room for a typical response's headers at once.
+    out.reserve(expected_header_bytes);
+  } else if (line.find(':') != std::string_view::npos) {
+    out.append(line);
   }
   return len;
 }
@@ -134,15 +146,17 @@ private:
   io_events pending_;
 };
 
-/// A socket libcurl told the loop about.
+/// A socket libcurl told the loop about, open until libcurl closes it
+/// through `on_close`.
 struct watch {
   /// What libcurl wants; 0 once it no longer wants the socket (an idle
-  /// connection in its cache), which stays in the poller, disarmed, so
-  /// that reusing the connection costs one re-arm and no add.
+  /// connection in its cache).
   uint32_t events = 0;
-  /// Registered and not yet reported: the poller's registrations are
-  /// one-shot, so a reported socket is re-armed after libcurl acted on it.
-  bool armed = false;
+  /// What the poller watches it for. An idle connection stays watched for
+  /// what its last request needed, so that the next request on it costs
+  /// no `epoll_ctl`; only if it reports while idle (the server closed it)
+  /// is it silenced.
+  uint32_t told = 0;
 };
 
 uint32_t epoll_events_of(int what) {
@@ -177,27 +191,28 @@ struct curl_loop::impl {
   bool unstarted = false;
   /// The owner was reminded to start them, and has not yet.
   bool reminded = false;
-  /// The socket whose report libcurl is acting on (re-armed after).
-  int acting_fd = -1;
   std::unordered_map<int, watch> watched;
   std::unordered_map<uint64_t, std::unique_ptr<job>> running;
-  std::vector<CURL*> spare;
+  std::vector<std::unique_ptr<job>> spare;
   attempt_results finished;
+  /// The header list of requests without headers of their own.
+  curl_slist* shared_headers = curl_slist_append(nullptr, "Expect:");
+  /// The environment's proxies, read once (see `proxy_env`).
+  proxy_env proxies = proxy_env::from_environment();
 
   ~impl() {
-    for (auto& [id, j] : running)
+    for (auto& [id, j] : running) {
       release(*j);
+      curl_easy_cleanup(j->easy);
+    }
     running.clear();
-    for (auto e : spare)
-      curl_easy_cleanup(e);
+    for (auto& j : spare)
+      curl_easy_cleanup(j->easy);
+    curl_slist_free_all(shared_headers);
+    // Closes every connection, through `on_close`.
     curl_multi_cleanup(multi);
     for (auto& [fd, w] : watched)
-      if (w.events != 0)
-        io->remove(fd);
-      else
-        // Closed by the cleanup, which took it out of the kernel's set;
-        // the number may be someone else's by now.
-        io->forget(fd, sink.get());
+      io->forget(fd, sink.get());
   }
 
   // -- libcurl's callbacks ---------------------------------------------------
@@ -205,34 +220,29 @@ struct curl_loop::impl {
   static int on_socket(CURL*, curl_socket_t fd, int what, void* user, void*) {
     auto& self = *static_cast<impl*>(user);
     if (what == CURL_POLL_REMOVE) {
-      auto i = self.watched.find(fd);
-      if (i == self.watched.end()) return 0;
-      if (i->second.armed) {
-        self.io->remove(fd);
-        self.watched.erase(i);
-      } else {
-        // Already quiet (reported, not re-armed): parked at no cost.
+      // Idle in libcurl's cache (or about to be closed): left as watched.
+      if (auto i = self.watched.find(fd); i != self.watched.end())
         i->second.events = 0;
-      }
       return 0;
     }
-    auto events = epoll_events_of(what);
-    auto [i, added] = self.watched.try_emplace(fd);
-    auto& w = i->second;
-    if (added) {
-      w.events = events;
-      w.armed = self.io->add(fd, events, self.sink);
-    } else if (w.armed && w.events == events) {
-      // nop: already watched for just that
-    } else if (fd == self.acting_fd) {
-      w.events = events; // `on_ready` re-arms it once libcurl returns
-    } else {
-      w.events = events;
-      w.armed = self.io->rearm(fd, events, self.sink);
+    auto& w = self.watched[fd];
+    w.events = epoll_events_of(what);
+    if (w.told != w.events) {
+      // A socket the kernel refuses to watch would hang its transfer; its
+      // timeout still ends it.
+      self.io->watch(fd, w.events, self.sink);
+      w.told = w.events;
     }
-    // A socket the kernel refuses to watch would hang its transfer; its
-    // timeout still ends it.
     return 0;
+  }
+
+  /// libcurl closes a socket: out of the poller before the number can be
+  /// reused, and then closed.
+  static int on_close(void* user, curl_socket_t fd) {
+    auto& self = *static_cast<impl*>(user);
+    self.watched.erase(fd);
+    self.io->unwatch_before_close(fd);
+    return close(fd);
   }
 
   static int on_timer(CURLM*, long timeout_ms, void* user) {
@@ -277,60 +287,115 @@ struct curl_loop::impl {
       return;
     }
     auto i = watched.find(fd);
-    // Reported after libcurl dropped or parked it: nothing waits on it.
-    if (i == watched.end() || i->second.events == 0) return;
-    i->second.armed = false;
-    acting_fd = fd;
-    action(fd, curl_events_of(events));
-    acting_fd = -1;
-    // libcurl may have changed, parked or dropped the socket meanwhile.
-    if (auto j = watched.find(fd);
-        j != watched.end() && !j->second.armed && j->second.events != 0)
-      j->second.armed = io->modify(fd, j->second.events);
+    // Closed since: nothing waits on it (and the poller forgot it).
+    if (i == watched.end()) return;
+    if (i->second.events == 0) {
+      // An idle connection that speaks (the server closed it): silent
+      // until libcurl reuses or closes it, which it finds out itself.
+      i->second.told = 0;
+      io->watch(fd, 0, sink);
+    } else {
+      action(fd, curl_events_of(events));
+    }
+    // libcurl has read what there was (it reads until the socket would
+    // block): the next report is news. If libcurl closed the socket
+    // meanwhile, and the number went to a new one, that one has no report
+    // pending yet either.
+    io->acted(fd);
   }
 
-  void start(attempt a) {
-    auto j = std::make_unique<job>();
-    j->a = std::move(a);
-    if (!spare.empty()) {
-      j->easy = spare.back();
-      spare.pop_back();
-    } else {
+  /// A job from the spares, or a new one with a new handle.
+  std::unique_ptr<job> take_job() {
+    if (spare.empty()) {
+      auto j = std::make_unique<job>();
       j->easy = curl_easy_init();
+      set_constant_options(*j);
+      return j;
     }
-    auto e = j->easy;
-    auto& req = *j->a.req;
-    curl_easy_setopt(e, CURLOPT_URL, req.url.c_str());
-    curl_easy_setopt(e, CURLOPT_PRIVATE, j.get());
+    auto j = std::move(spare.back());
+    spare.pop_back();
+    j->out = attempt_result{};
+    j->received = 0;
+    j->over_limit = false;
+    j->streaming = -1;
+    j->errbuf[0] = '\0';
+    return j;
+  }
+
+  /// What every request on the handle sets alike.
+  void set_constant_options(job& j) {
+    auto e = j.easy;
+    // Connections outlive handles: every handle closes through the loop.
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &impl::on_close);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, &j);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
                      static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(
-                       std::min(j->a.connect_timeout, j->a.timeout).count()));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-                     static_cast<long>(j->a.timeout.count()));
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j.errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, j.get());
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &j);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, j.get());
-    if (req.url.compare(0, 8, "https://") == 0)
-      // Prefer multiplexing on a connection being set up over opening
-      // another one (HTTP/2 is only known after the TLS handshake).
-      curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-    if (!req.unix_socket.empty())
-      curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, req.unix_socket.c_str());
-    // Handles are reset when they return to `spare`: unset means the
-    // system's CAs again.
-    if (!j->a.ca_file.empty())
-      curl_easy_setopt(e, CURLOPT_CAINFO, j->a.ca_file.c_str());
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &j);
+    // Set, so that libcurl does not read the environment per request.
+    curl_easy_setopt(e, CURLOPT_NOPROXY, proxies.no_proxy.c_str());
+    j.opts = applied{};
+  }
+
+  /// Sets the options of `j`'s request that differ from the last one's.
+  void set_request_options(job& j) {
+    auto e = j.easy;
+    auto& req = *j.a.req;
+    auto& o = j.opts;
+    // CAINFO has no "back to the default" value but the default itself,
+    // which only a reset restores.
+    if (!o.ca_file.empty() && j.a.ca_file.empty()) {
+      curl_easy_reset(e);
+      set_constant_options(j);
+    }
+    curl_easy_setopt(e, CURLOPT_URL, req.url.c_str());
+    auto connect_ms = static_cast<long>(
+      std::min(j.a.connect_timeout, j.a.timeout).count());
+    if (connect_ms != o.connect_timeout_ms)
+      curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o.connect_timeout_ms = connect_ms);
+    auto timeout_ms = static_cast<long>(j.a.timeout.count());
+    if (timeout_ms != o.timeout_ms)
+      curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o.timeout_ms = timeout_ms);
+    // Prefer multiplexing on a connection being set up over opening
+    // another one (HTTP/2 is only known after the TLS handshake).
+    bool pipewait = req.url.compare(0, 8, "https://") == 0;
+    if (auto& proxy = proxies.for_url(req.url); &proxy != o.proxy) {
+      curl_easy_setopt(e, CURLOPT_PROXY, proxy.c_str());
+      o.proxy = &proxy;
+    }
+    if (pipewait != o.pipewait)
+      curl_easy_setopt(e, CURLOPT_PIPEWAIT, (o.pipewait = pipewait) ? 1L : 0L);
+    if (!req.unix_socket.empty() || o.unix_socket) {
+      o.unix_socket = !req.unix_socket.empty();
+      curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH,
+                       o.unix_socket ? req.unix_socket.c_str() : nullptr);
+    }
+    if (j.a.ca_file != o.ca_file) {
+      o.ca_file = j.a.ca_file;
+      curl_easy_setopt(e, CURLOPT_CAINFO, o.ca_file.c_str());
+    }
+    bool plain_get = req.method == "GET" && req.body.empty();
+    if (o.not_plain_get) {
+      // Back to a GET without a body. Setting POSTFIELDS, even to null,
+      // makes the method POST: HTTPGET comes last, and clears NOBODY, POST
+      // and UPLOAD.
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, nullptr);
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t{ -1 });
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, nullptr);
+      curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    }
+    o.not_plain_get = !plain_get;
     if (req.method == "HEAD") {
       curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    } else {
+    } else if (!plain_get) {
       if (!req.body.empty() || req.method == "POST") {
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(req.body.size()));
@@ -338,19 +403,31 @@ struct curl_loop::impl {
       }
       if (req.method != "GET" && req.method != "POST")
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-      else if (req.method == "GET" && !req.body.empty())
+      else if (req.method == "GET")
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "GET");
     }
-    bool has_expect = false;
-    for (auto& [name, value] : req.headers) {
-      has_expect = has_expect || lower(name) == "expect";
-      auto line = name + (value.empty() ? ";" : ": " + value);
-      j->headers = curl_slist_append(j->headers, line.c_str());
+    if (req.headers.empty()) {
+      j.headers = shared_headers;
+    } else {
+      bool has_expect = false;
+      j.headers = nullptr;
+      for (auto& [name, value] : req.headers) {
+        has_expect = has_expect || iequals(name, "expect");
+        auto line = name + (value.empty() ? ";" : ": " + value);
+        j.headers = curl_slist_append(j.headers, line.c_str());
+      }
+      // No `Expect: 100-continue` round trip before larger bodies.
+      if (!has_expect) j.headers = curl_slist_append(j.headers, "Expect:");
     }
-    // No `Expect: 100-continue` round trip before larger bodies.
-    if (!has_expect) j->headers = curl_slist_append(j->headers, "Expect:");
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, j.headers);
+  }
+
+  void start(attempt a) {
+    auto j = take_job();
+    j->a = std::move(a);
+    set_request_options(*j);
     j->started = clock::now();
+    auto e = j->easy;
     auto id = j->a.id;
     running.emplace(id, std::move(j));
     // Asks, through the timer callback, for a timeout run at once: that
@@ -359,18 +436,21 @@ struct curl_loop::impl {
     unstarted = true;
   }
 
-  /// Detaches the easy handle from `j` and keeps it for the next attempt.
+  /// Detaches the easy handle of `j` from the multi handle.
   void release(job& j) {
     curl_multi_remove_handle(multi, j.easy);
-    curl_slist_free_all(j.headers);
+    if (j.headers != shared_headers) curl_slist_free_all(j.headers);
     j.headers = nullptr;
-    // Reset keeps the handle's caches; connections live in the multi handle.
-    curl_easy_reset(j.easy);
-    if (spare.size() < max_spare_handles)
-      spare.push_back(j.easy);
+    // The request's strings may go now: the handle no longer reads them.
+    j.a.req.reset();
+  }
+
+  /// Keeps the job of an attempt that ended for the next one.
+  void recycle(std::unique_ptr<job> j) {
+    if (spare.size() < max_spare_jobs)
+      spare.push_back(std::move(j));
     else
-      curl_easy_cleanup(j.easy);
-    j.easy = nullptr;
+      curl_easy_cleanup(j->easy);
   }
 
   void finish(job& j, CURLcode rc) {
@@ -389,7 +469,7 @@ struct curl_loop::impl {
       out.status = static_cast<int>(code);
       out.http_version = http_version_name(version);
     } else {
-      out.headers.clear();
+      out.header_block.clear();
       out.body.clear();
       classify_failure(out, j.easy, rc, j.a, j.over_limit, j.errbuf);
     }
@@ -407,6 +487,7 @@ struct curl_loop::impl {
       if (jp == nullptr) continue;
       auto i = running.find(jp->a.id);
       finish(*jp, rc);
+      recycle(std::move(i->second));
       running.erase(i);
     }
   }
@@ -442,6 +523,7 @@ void curl_loop::abort(uint64_t id) {
     // Removing a transfer mid-way closes its connection: the server sees
     // the abort.
     d.release(*i->second);
+    d.recycle(std::move(i->second));
     d.running.erase(i);
   }
 }
@@ -479,10 +561,9 @@ void curl_loop::on_ready(const io_events& events) {
     impl_->on_ready(fd, ev);
 }
 
-attempt_results curl_loop::take_finished() {
-  attempt_results out;
+void curl_loop::take_finished(attempt_results& out) {
+  out.clear();
   out.swap(impl_->finished);
-  return out;
 }
 
 } // namespace sophia::runtime::http

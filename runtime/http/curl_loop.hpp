@@ -45,7 +45,8 @@ struct attempt_result {
   uint64_t id = 0;
   /// The HTTP status; 0 when the transfer failed (then `code` says why).
   int status = 0;
-  std::vector<header> headers;
+  /// The header lines of the (last) response, as `response::header_block`.
+  std::string header_block;
   std::string body;
   std::string http_version;
   errc code = errc::none;
@@ -106,8 +107,10 @@ public:
   /// Lets libcurl act on the descriptors the poller reported.
   void on_ready(const io_events& events);
 
-  /// The attempts that ended since the last call (aborted ones never do).
-  attempt_results take_finished();
+  /// Moves the attempts that ended since the last call (aborted ones
+  /// never do) into `out`, which is cleared first; its storage is kept
+  /// for the next ones.
+  void take_finished(attempt_results& out);
 
   struct impl;
 

@@ -1,5 +1,7 @@
 #include "runtime/http/stats.hpp"
 
+#include <algorithm>
+
 namespace sophia::runtime::http {
 
 void histogram::add(std::chrono::microseconds latency) {
@@ -29,13 +31,13 @@ nlohmann::json histogram::to_json() const {
 }
 
 void service_stats::record(int status, std::chrono::microseconds latency) {
-  by_status[status > 0 ? std::to_string(status) : "error"].add(latency);
+  by_status[std::max(status, 0)].add(latency);
 }
 
 nlohmann::json service_stats::responses_json() const {
   auto out = nlohmann::json::object();
-  for (auto& [key, h] : by_status)
-    out[key] = h.to_json();
+  for (auto& [status, h] : by_status)
+    out[status > 0 ? std::to_string(status) : "error"] = h.to_json();
   return out;
 }
 

@@ -34,7 +34,8 @@ private:
 
 /// One service's counters: attempts per status ("200", ..., "error").
 struct service_stats {
-  std::map<std::string, histogram> by_status;
+  /// By HTTP status; 0 is "error".
+  std::map<int, histogram> by_status;
   std::string last_error;
   /// Connections libcurl opened for this service's attempts.
   uint64_t new_connections = 0;

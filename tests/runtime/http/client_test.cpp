@@ -3,6 +3,7 @@
 // are generous: the machine is shared and noisy.
 #include "client_fixture.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -20,7 +21,19 @@ TEST_CASE_FIXTURE(fixture, "a GET returns status, headers, body, version") {
   CHECK(out.res->elapsed > 0us);
   REQUIRE(out.res->find_header("content-type"));
   CHECK(*out.res->find_header("content-type") == "text/plain");
-  CHECK(out.res->find_header("Content-Type") == nullptr); // names are lower-case
+  // Names in any case; all of them, lower-cased, in order.
+  REQUIRE(out.res->find_header("Content-Type"));
+  CHECK(*out.res->find_header("Content-Type") == "text/plain");
+  CHECK_FALSE(out.res->find_header("x-not-sent"));
+  auto all = out.res->headers();
+  REQUIRE_FALSE(all.empty());
+  CHECK(std::find(all.begin(), all.end(),
+                  header{ "content-type", "text/plain" }) != all.end());
+  for (auto& [name, value] : all) {
+    CHECK(std::none_of(name.begin(), name.end(),
+                       [](char c) { return c >= 'A' && c <= 'Z'; }));
+    CHECK(value.find('\r') == std::string::npos);
+  }
   auto missing = call(get("/status/404"));
   REQUIRE(missing.res);
   CHECK(missing.res->status == 404);
@@ -49,6 +62,31 @@ TEST_CASE_FIXTURE(fixture, "method, headers and body reach the server") {
   out = call(r);
   REQUIRE(out.res);
   CHECK(nlohmann::json::parse(out.res->body)["method"] == "DELETE");
+  // The client keeps its libcurl handles from request to request, setting
+  // only what changed: nothing of the requests above may linger.
+  r.method = "HEAD";
+  r.headers.clear();
+  out = call(r);
+  REQUIRE(out.res);
+  CHECK(out.res->status == 200);
+  CHECK(out.res->body.empty());
+  out = call(get("/echo"));
+  REQUIRE(out.res);
+  echo = nlohmann::json::parse(out.res->body);
+  CHECK(echo["method"] == "GET");
+  CHECK(echo["body"] == "");
+  CHECK_FALSE(echo["headers"].contains("x-custom"));
+  CHECK_FALSE(echo["headers"].contains("content-type"));
+  r = get("/echo");
+  r.body = "in a GET";
+  out = call(r);
+  REQUIRE(out.res);
+  echo = nlohmann::json::parse(out.res->body);
+  CHECK(echo["method"] == "GET");
+  CHECK(echo["body"] == "in a GET");
+  out = call(get("/echo"));
+  REQUIRE(out.res);
+  CHECK(nlohmann::json::parse(out.res->body)["body"] == "");
 }
 
 TEST_CASE_FIXTURE(fixture, "sequential requests reuse one connection") {
@@ -172,6 +210,10 @@ TEST_CASE_FIXTURE(fixture, "a unix socket target") {
   CHECK(echo["via"] == "unix");
   CHECK(echo["url"] == "/echo?x=1");
   CHECK(echo["headers"]["host"] == "localhost");
+  // The next request on the same handle goes over TCP again.
+  out = call(get("/echo"));
+  REQUIRE(out.res);
+  CHECK(nlohmann::json::parse(out.res->body)["via"] != "unix");
 }
 
 TEST_CASE_FIXTURE(fixture, "stats count statuses and errors per service") {
@@ -272,4 +314,40 @@ TEST_CASE("a client that cannot get a timer stops, and calls fail at once") {
     ::close(fd);
   ::setrlimit(RLIMIT_NOFILE, &old);
   CHECK(err == caf::sec::request_receiver_down);
+}
+
+TEST_CASE_FIXTURE(fixture, "proxies come from the environment, as libcurl's") {
+  // Read once, when a client starts; unset again whatever happens, so
+  // that the other tests' clients go direct.
+  struct environment {
+    environment(const std::string& proxy) {
+      ::setenv("http_proxy", proxy.c_str(), 1);
+      ::setenv("no_proxy", "direct.invalid", 1);
+    }
+    ~environment() {
+      ::unsetenv("http_proxy");
+      ::unsetenv("no_proxy");
+    }
+  } env{ srv.url("") };
+  auto direct = client;
+  client = spawn_client(*sys);
+  request r;
+  r.service = "t";
+  r.url = "http://proxied.invalid/echo";
+  auto out = call(r);
+  REQUIRE_MESSAGE(out.res, out.detail());
+  auto echo = nlohmann::json::parse(out.res->body);
+  // A proxy gets the whole URL, and the host it names.
+  CHECK(echo["url"] == "http://proxied.invalid/echo");
+  CHECK(echo["headers"]["host"] == "proxied.invalid");
+  // A host on the no_proxy list goes direct (and cannot be resolved).
+  r.url = "http://direct.invalid/echo";
+  out = call(r);
+  CHECK_FALSE(out.res);
+  // https URLs do not use http_proxy.
+  r.url = "https://proxied.invalid/echo";
+  out = call(r);
+  CHECK_FALSE(out.res);
+  caf::anon_send_exit(client, caf::exit_reason::kill);
+  client = direct;
 }

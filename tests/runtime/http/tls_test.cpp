@@ -124,6 +124,12 @@ TEST_CASE_FIXTURE(tls_fixture, "HTTPS falls back to HTTP/1.1 and reuses it") {
 TEST_CASE_FIXTURE(tls_fixture, "an untrusted certificate is a clear error") {
   uint16_t port = 0;
   auto server = serve("h2", port);
+  // Trusted through a CA file first: the next request reuses the libcurl
+  // handle, which must go back to the system's CAs, and a connection
+  // verified with the CA file must not serve it.
+  trust("private", cert.cert.string());
+  auto trusted = call(https(port, "/x", "private"));
+  REQUIRE_MESSAGE(trusted.res, trusted.detail());
   // The system's CAs do not know the test's certificate.
   trust("public", "");
   auto out = call(https(port, "/x", "public"));
