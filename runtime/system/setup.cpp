@@ -8,6 +8,7 @@
 #include <caf/message.hpp>
 
 #include "runtime/config/cluster_config.hpp"
+#include "runtime/system/allocator.hpp"
 #include "runtime/error.hpp"
 #include "runtime/system/io_scheduler.hpp"
 #include "runtime/membership/event.hpp"
@@ -45,6 +46,7 @@ void prepare(caf::actor_system_config& cfg) {
 
 void prepare(caf::actor_system_config& cfg,
              const config::cluster_config& cluster) {
+  keep_freed_memory();
   prepare(cfg);
   using std::chrono::milliseconds;
   cfg.set("scheduler.policy", caf::atom_from_string(cluster.scheduler_policy));

@@ -21,7 +21,8 @@ void announce(caf::actor_system_config& cfg);
 void prepare(caf::actor_system_config& cfg);
 
 /// `prepare`, plus the settings of `[cluster]`: scheduler policy and thread
-/// count, and BASP heartbeats and connection timeout. These must be the same
+/// count, and BASP heartbeats and connection timeout; and the allocator's
+/// (`keep_freed_memory`): for the processes that run a node's actors. These must be the same
 /// on every node: a one-sided connection timeout marks idle peers dead.
 void prepare(caf::actor_system_config& cfg,
              const config::cluster_config& cluster);
