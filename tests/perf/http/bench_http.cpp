@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 #include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <caf/all.hpp>
@@ -21,6 +22,7 @@
 
 #include "http_load.hpp"
 #include "runtime/http/client.hpp"
+#include "runtime/system/allocator.hpp"
 #include "runtime/system/io_scheduler.hpp"
 
 namespace {
@@ -34,9 +36,9 @@ constexpr const char* usage = R"(usage: sophia-bench-http [options]
   --out FILE           JSON results (default: <build>/bench/http.json)
   --quick              small runs (~10 s), for a smoke test; figures are rough
   --rounds N           measured rounds; each runs both clients, in
-                       alternating order (default 3)
+                       alternating order (default 10)
   --concurrency LIST   concurrent callers (default 1,64)
-  --requests N         requests per run at concurrency 1 (default 3000);
+  --requests N         requests per run at concurrency 1 (default 2000);
                        other concurrencies run 8x as many
   --threads N          CAF scheduler threads (default 1, as sophia-node)
   --policy NAME        CAF scheduler policy, stealing or sharing
@@ -46,6 +48,8 @@ constexpr const char* usage = R"(usage: sophia-bench-http [options]
                        default nginx's worker runs on the last CPU and
                        both clients on the others, the same for both)
   --keep-logs          keep nginx's directory
+  --only CLIENT        run one client, sophia or libcurl (to profile it
+                       alone, e.g. under perf); no comparison is made
 )";
 
 struct options {
@@ -54,9 +58,13 @@ struct options {
   bool quick = false;
   bool keep_logs = false;
   bool pin = true;
-  size_t rounds = 3;
+  /// Empty: both clients; else only this one.
+  std::string only;
+  // Many short rounds rather than a few long ones: a neighbour's burst on a
+  // shared VM then skews one round of one client, not the pooled figure.
+  size_t rounds = 10;
   std::vector<size_t> concurrency{ 1, 64 };
-  size_t requests = 3000;
+  size_t requests = 2000;
   // Sophia's node defaults (cluster.conf's scheduler section).
   size_t threads = 1;
   std::string policy = "sharing";
@@ -102,6 +110,11 @@ bool parse(int argc, char** argv, options& o) {
       o.nginx = value();
     } else if (arg == "--no-pin") {
       o.pin = false;
+    } else if (arg == "--only") {
+      o.only = value();
+      if (o.only != "sophia" && o.only != "libcurl")
+        throw std::invalid_argument("--only: sophia or libcurl, got '" + o.only
+                                    + "'");
     } else if (arg == "--keep-logs") {
       o.keep_logs = true;
     } else if (arg == "--concurrency") {
@@ -154,6 +167,14 @@ placement pin_clients() {
   return out;
 }
 
+/// User plus system CPU time of this process (nginx is another), seconds.
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
 size_t requests_at(const options& o, size_t c) {
   return c == 1 ? o.requests : o.requests * 8;
 }
@@ -166,8 +187,10 @@ struct pooled {
   std::vector<double> rps;
   std::vector<double> p50;
   std::vector<double> p99;
+  std::vector<double> cpu_us;
 
   void add(const run_result& r) {
+    cpu_us.push_back(r.cpu_us_per_request);
     requests += r.requests;
     errors += r.errors;
     seconds += r.seconds;
@@ -186,7 +209,8 @@ json run_json(const run_result& r) {
            { "requests", r.requests },     { "errors", r.errors },
            { "seconds", r.seconds },       { "rps", r.rps },
            { "p50_us", r.latency.p50 },    { "p99_us", r.latency.p99 },
-           { "max_us", r.latency.max },    { "new_connections", r.new_connections } };
+           { "max_us", r.latency.max },    { "new_connections", r.new_connections },
+           { "cpu_us_per_request", r.cpu_us_per_request } };
 }
 
 int run(const options& o, const std::string& command) {
@@ -198,6 +222,8 @@ int run(const options& o, const std::string& command) {
                                        " tools/setup, or pass --nginx PATH)");
   // Before any thread starts: they all inherit the clients' CPUs.
   auto pin = o.pin ? pin_clients() : placement{};
+  // The node's allocator settings (runtime/system/setup.cpp), for both.
+  sophia::runtime::system::keep_freed_memory();
   curl_global_init(CURL_GLOBAL_DEFAULT);
   auto dir = make_temp_dir("sophia-bench-http");
   std::vector<run_result> runs;
@@ -217,10 +243,14 @@ int run(const options& o, const std::string& command) {
     auto client = sophia::runtime::http::spawn_client(sys);
     plain_curl plain;
     // Warm-up: every connection either client will need is opened here.
+    bool run_plain = o.only != "sophia";
+    bool run_ours = o.only != "libcurl";
     for (auto c : o.concurrency) {
-      plain.run(url, c, c * 20);
-      open_connections(sys, client, url, c);
-      run_sophia(sys, client, url, c, c * 20);
+      if (run_plain) plain.run(url, c, c * 20);
+      if (run_ours) {
+        open_connections(sys, client, url, c);
+        run_sophia(sys, client, url, c, c * 20);
+      }
     }
     auto ours0 = sophia_connections(sys, client);
     auto server0 = srv.accepted();
@@ -231,12 +261,17 @@ int run(const options& o, const std::string& command) {
         bool ours_first = (round + (c > 1)) % 2 == 0;
         for (int k = 0; k < 2; ++k) {
           bool ours = (k == 0) == ours_first;
+          if (!(ours ? run_ours : run_plain)) continue;
+          auto cpu0 = process_cpu_seconds();
           auto r = ours ? run_sophia(sys, client, url, c, n)
                         : plain.run(url, c, n);
+          if (r.requests > 0)
+            r.cpu_us_per_request = (process_cpu_seconds() - cpu0) * 1e6
+                                   / static_cast<double>(r.requests);
           progress(fmt::format("round {} c={} {:8}: {:.0f} req/s, p50 {:.0f} us,"
-                               " p99 {:.0f} us, {} errors",
+                               " p99 {:.0f} us, {:.1f} cpu us/req, {} errors",
                                round + 1, c, r.client, r.rps, r.latency.p50,
-                               r.latency.p99, r.errors));
+                               r.latency.p99, r.cpu_us_per_request, r.errors));
           runs.push_back(std::move(r));
         }
       }
@@ -261,10 +296,11 @@ int run(const options& o, const std::string& command) {
                    " {} round(s), alternating order; CAF scheduler {}/{}; {}",
                    o.nginx, o.rounds, o.policy, o.threads, pin.text()));
   line("");
-  line(fmt::format("{:>5}  {:8}  {:>12}  {:>10}  {:>10}  {:>8}  {:>6}",
-                   "conc", "client", "req/s", "p50 us", "p99 us", "errors",
-                   "vs curl"));
+  line(fmt::format("{:>5}  {:8}  {:>12}  {:>10}  {:>10}  {:>12}  {:>8}  {:>6}",
+                   "conc", "client", "req/s", "p50 us", "p99 us",
+                   "cpu us/req", "errors", "vs curl"));
   json summary = json::object();
+  std::vector<std::string> spreads;
   for (auto& [c, by] : pools) {
     auto& plain = by["libcurl"];
     auto& ours = by["sophia"];
@@ -272,24 +308,45 @@ int run(const options& o, const std::string& command) {
                                              / plain.total_rps()
                                          : 0;
     for (auto* name : { "libcurl", "sophia" }) {
+      if (!o.only.empty() && o.only != name) continue;
       auto& p = by[name];
-      line(fmt::format("{:>5}  {:8}  {:>12.0f}  {:>10.0f}  {:>10.0f}  {:>8}  {:>6}",
+      line(fmt::format("{:>5}  {:8}  {:>12.0f}  {:>10.0f}  {:>10.0f}  {:>12.1f}"
+                       "  {:>8}  {:>6}",
                        c, name, p.total_rps(), pooled::median(p.p50),
-                       pooled::median(p.p99), p.errors,
-                       std::string{ name } == "sophia"
+                       pooled::median(p.p99), pooled::median(p.cpu_us),
+                       p.errors,
+                       std::string{ name } == "sophia" && o.only.empty()
                          ? fmt::format("{:.1f} %", ratio)
                          : std::string{ "" }));
       summary[std::to_string(c)][name] = {
         { "rps", p.total_rps() },
         { "p50_us_median", pooled::median(p.p50) },
         { "p99_us_median", pooled::median(p.p99) },
+        { "cpu_us_per_request_median", pooled::median(p.cpu_us) },
         { "errors", p.errors },
       };
     }
+    if (!o.only.empty()) continue; // nothing to compare with
     summary[std::to_string(c)]["throughput_ratio_pct"] = ratio;
+    // Round by round (both clients ran back to back): how much the
+    // machine moved under the pooled figure.
+    std::vector<double> per_round;
+    for (size_t i = 0; i < ours.rps.size() && i < plain.rps.size(); ++i)
+      if (plain.rps[i] > 0) per_round.push_back(100 * ours.rps[i] / plain.rps[i]);
+    if (!per_round.empty()) {
+      auto [lo, hi] = std::minmax_element(per_round.begin(), per_round.end());
+      auto mid = pooled::median(per_round);
+      spreads.push_back(fmt::format("c={}: sophia/libcurl per round {:.0f} to"
+                                    " {:.0f} %, median {:.1f} %",
+                                    c, *lo, *hi, mid));
+      summary[std::to_string(c)]["round_ratio_pct"] = {
+        { "min", *lo }, { "median", mid }, { "max", *hi } };
+    }
     at_least(checks, fmt::format("throughput_vs_libcurl_c{}", c), ratio, "%",
              90);
   }
+  for (auto& sp : spreads)
+    line(sp);
   at_most(checks, "sophia_new_connections_after_warmup",
           static_cast<double>(ours_new), "connections", 0);
   at_most(checks, "server_accepted_after_warmup",

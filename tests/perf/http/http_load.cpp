@@ -79,7 +79,17 @@ run_result finish(run_result r, std::vector<double>& all) {
   return r;
 }
 
-size_t discard(char*, size_t size, size_t n, void*) {
+/// What the plain loop keeps of a response, as any program that uses it
+/// must: the header lines and the body (buffers reused from one response
+/// to the next, which Sophia's client, handing each response to its
+/// caller, cannot do).
+struct kept {
+  std::string headers;
+  std::string body;
+};
+
+size_t keep(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
   return size * n;
 }
 
@@ -187,8 +197,9 @@ run_result plain_curl::run(const std::string& url,
   auto multi = static_cast<CURLM*>(multi_);
   while (easy_.size() < concurrency)
     easy_.push_back(curl_easy_init());
-  // Per handle: when its current transfer started.
+  // Per handle: when its current transfer started, and its response.
   std::vector<bench_clock::time_point> t0(concurrency);
+  std::vector<kept> responses(concurrency);
   // The same options as Sophia's client sets for a GET.
   for (size_t i = 0; i < concurrency; ++i) {
     auto e = static_cast<CURL*>(easy_[i]);
@@ -199,7 +210,10 @@ run_result plain_curl::run(const std::string& url,
                      static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keep);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &responses[i].body);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, keep);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &responses[i].headers);
   }
   run_result r;
   r.client = "libcurl";
@@ -233,6 +247,9 @@ run_result plain_curl::run(const std::string& url,
       curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
       r.new_connections += connects;
       if (msg->data.result != CURLE_OK || code != 200) ++r.errors;
+      // Used, and done with: ready for the handle's next response.
+      responses[i].headers.clear();
+      responses[i].body.clear();
       ++done;
       curl_multi_remove_handle(multi, e);
       if (started < requests) {

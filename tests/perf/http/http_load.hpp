@@ -52,6 +52,10 @@ struct run_result {
   latency_summary latency;
   /// Connections opened during the run.
   long new_connections = 0;
+  /// CPU time of the benchmark's process (its threads, not nginx) during
+  /// the run, per request: what the client costs, whatever the machine's
+  /// neighbours do to the throughput.
+  double cpu_us_per_request = 0;
 };
 
 /// `requests` GETs of `url` by `concurrency` caller actors, each issuing
@@ -74,7 +78,10 @@ void open_connections(caf::actor_system& sys, const caf::actor& client,
 long sophia_connections(caf::actor_system& sys, const caf::actor& client);
 
 /// A plain libcurl multi loop keeping `concurrency` transfers running; its
-/// multi handle (and connection cache) lives as long as this object.
+/// multi handle (and connection cache) lives as long as this object. Like
+/// any program that uses its responses it keeps each one's header lines
+/// and body (in buffers reused from response to response), where Sophia's
+/// client parses the headers and hands a response to the caller.
 class plain_curl {
 public:
   plain_curl();
