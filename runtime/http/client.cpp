@@ -29,6 +29,9 @@ using expire_atom = caf::atom_constant<caf::atom("httpexpire")>;
 using clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+/// Map nodes of ended calls kept for new ones; more are freed.
+constexpr size_t max_spare_calls = 1024;
+
 /// Where a call is: waiting for a slot or token, running in libcurl, or
 /// waiting to retry.
 enum class phase { queued, running, waiting };
@@ -84,7 +87,10 @@ struct service {
 struct state {
   std::unique_ptr<curl_loop> loop;
   std::map<std::string, service> services;
-  std::unordered_map<uint64_t, call> calls;
+  using call_map = std::unordered_map<uint64_t, call>;
+  call_map calls;
+  /// Map nodes of ended calls, reused: a call allocates no node of its own.
+  std::vector<call_map::node_type> spare_calls;
   uint64_t next_id = 1;
   std::mt19937_64 rng{ std::random_device{}() };
   /// Attempts that ended, being handled by `settle` (kept for its storage).
@@ -98,6 +104,22 @@ struct state {
     for (auto& [id, c] : calls)
       c.rp.deliver(make_error(errc::cancelled,
                               label(c.req->service) + ": HTTP client stopped"));
+  }
+
+  /// A new call under `id`, in a spare node when there is one.
+  call& new_call(uint64_t id) {
+    if (spare_calls.empty()) return calls[id];
+    auto n = std::move(spare_calls.back());
+    spare_calls.pop_back();
+    n.key() = id;
+    return calls.insert(std::move(n)).position->second;
+  }
+
+  /// Forgets an ended call, keeping its node.
+  void end_call(call_map::iterator i) {
+    auto n = calls.extract(i);
+    n.mapped() = call{};
+    if (spare_calls.size() < max_spare_calls) spare_calls.push_back(std::move(n));
   }
 
   static std::string label(const std::string& service_name) {
@@ -136,7 +158,7 @@ bool has_deadline(const request& r) {
   return r.deadline != clock::time_point{};
 }
 
-void pump(actor_ptr self, service& s);
+void pump(actor_ptr self, service& s, clock::time_point now = clock::now());
 
 /// One exchange (retries included) in the node's metrics, and the
 /// service's breaker state as it is now.
@@ -182,7 +204,7 @@ void finish(actor_ptr self, uint64_t id, caf::error err,
     c.rp.deliver(std::move(err));
   else
     c.rp.deliver(response_ptr{ c.last });
-  st.calls.erase(i);
+  st.end_call(i);
 }
 
 void start_attempt(actor_ptr self, service& s, uint64_t id, call& c,
@@ -197,11 +219,12 @@ void start_attempt(actor_ptr self, service& s, uint64_t id, call& c,
   ++c.attempts;
   self->state.loop->submit(
     attempt{ id, c.req, s.pol.connect_timeout, timeout,
-             s.pol.max_response_bytes, s.pol.ca_file });
+             s.pol.max_response_bytes, s.pol.ca_file, now });
 }
 
-/// Starts queued calls of `s` while its limits and breaker allow.
-void pump(actor_ptr self, service& s) {
+/// Starts queued calls of `s` while its limits and breaker allow; `now`
+/// is when the caller last read the clock.
+void pump(actor_ptr self, service& s, clock::time_point now) {
   auto& st = self->state;
   auto& who = s.label;
   while (!s.queue.empty() && s.lim.slot_free()) {
@@ -212,7 +235,6 @@ void pump(actor_ptr self, service& s) {
       continue;
     }
     auto& c = i->second;
-    auto now = clock::now();
     if (has_deadline(*c.req) && now >= c.req->deadline) {
       s.queue.pop_front();
       finish(self, id,
@@ -250,14 +272,13 @@ void pump(actor_ptr self, service& s) {
 }
 
 /// Handles a finished attempt: counts it, retries it or delivers.
-void on_done(actor_ptr self, attempt_result& r) {
+void on_done(actor_ptr self, attempt_result& r, clock::time_point now) {
   auto& st = self->state;
   auto i = st.calls.find(r.id);
   if (i == st.calls.end()) return; // cancelled meanwhile
   auto& c = i->second;
   auto& s = *c.svc;
   auto& who = s.label;
-  auto now = clock::now();
   s.lim.release_slot();
   c.at = phase::waiting;
   s.stats.record(r.status, r.elapsed);
@@ -300,7 +321,7 @@ void on_done(actor_ptr self, attempt_result& r) {
                                      : wait <= s.pol.timeout;
     if (fits) {
       self->delayed_send(self, wait, retry_atom::value, r.id);
-      pump(self, s);
+      pump(self, s, now);
       return;
     }
     if (!c.last && has_deadline(*c.req))
@@ -310,7 +331,7 @@ void on_done(actor_ptr self, attempt_result& r) {
   }
   auto err = c.last ? caf::error{} : std::move(c.last_error);
   finish(self, r.id, std::move(err), now);
-  pump(self, s);
+  pump(self, s, now);
 }
 
 /// Starts the attempts submitted, handles the ones that ended, and so on
@@ -328,8 +349,9 @@ void settle(actor_ptr self) {
     auto& rs = self->state.ended;
     loop.take_finished(rs);
     if (rs.empty()) return;
+    auto now = clock::now();
     for (auto& r : rs)
-      on_done(self, r);
+      on_done(self, r, now);
   }
 }
 
@@ -400,7 +422,7 @@ caf::behavior client_impl(actor_ptr self) {
         return make_error(errc::rejected, "http: fetch without a request");
       auto& st = self->state;
       auto id = st.next_id++;
-      auto& c = st.calls[id];
+      auto& c = st.new_call(id);
       c.req = std::move(req);
       c.rp = self->make_response_promise<response_ptr>();
       c.started = clock::now();
@@ -411,9 +433,9 @@ caf::behavior client_impl(actor_ptr self) {
       if (has_deadline(*c.req))
         self->delayed_send(self,
                            std::max(clock::duration::zero(),
-                                    c.req->deadline - clock::now()),
+                                    c.req->deadline - c.started),
                            expire_atom::value, id);
-      pump(self, s);
+      pump(self, s, c.started);
       settle(self);
       return rp;
     },

@@ -192,8 +192,11 @@ struct curl_loop::impl {
   /// The owner was reminded to start them, and has not yet.
   bool reminded = false;
   std::unordered_map<int, watch> watched;
-  std::unordered_map<uint64_t, std::unique_ptr<job>> running;
-  std::vector<std::unique_ptr<job>> spare;
+  using running_map = std::unordered_map<uint64_t, std::unique_ptr<job>>;
+  running_map running;
+  /// Jobs that ended, with their easy handles, each in the map node it
+  /// ran in: starting an attempt then allocates nothing.
+  std::vector<running_map::node_type> spare;
   attempt_results finished;
   /// The header list of requests without headers of their own.
   curl_slist* shared_headers = curl_slist_append(nullptr, "Expect:");
@@ -206,8 +209,8 @@ struct curl_loop::impl {
       curl_easy_cleanup(j->easy);
     }
     running.clear();
-    for (auto& j : spare)
-      curl_easy_cleanup(j->easy);
+    for (auto& n : spare)
+      curl_easy_cleanup(n.mapped()->easy);
     curl_slist_free_all(shared_headers);
     // Closes every connection, through `on_close`.
     curl_multi_cleanup(multi);
@@ -304,21 +307,25 @@ struct curl_loop::impl {
     io->acted(fd);
   }
 
-  /// A job from the spares, or a new one with a new handle.
-  std::unique_ptr<job> take_job() {
+  /// A job in `running` under `id`: a spare one, or a new one with a new
+  /// handle.
+  job& take_job(uint64_t id) {
     if (spare.empty()) {
       auto j = std::make_unique<job>();
       j->easy = curl_easy_init();
       set_constant_options(*j);
-      return j;
+      return *running.emplace(id, std::move(j)).first->second;
     }
-    auto j = std::move(spare.back());
+    auto n = std::move(spare.back());
     spare.pop_back();
-    j->out = attempt_result{};
-    j->received = 0;
-    j->over_limit = false;
-    j->streaming = -1;
-    j->errbuf[0] = '\0';
+    n.key() = id;
+    auto& j = *n.mapped();
+    j.out = attempt_result{};
+    j.received = 0;
+    j.over_limit = false;
+    j.streaming = -1;
+    j.errbuf[0] = '\0';
+    running.insert(std::move(n));
     return j;
   }
 
@@ -407,7 +414,9 @@ struct curl_loop::impl {
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "GET");
     }
     if (req.headers.empty()) {
-      j.headers = shared_headers;
+      // Nothing to add or suppress for a GET without a body: libcurl then
+      // checks no custom header at every step of building the request.
+      j.headers = plain_get ? nullptr : shared_headers;
     } else {
       bool has_expect = false;
       j.headers = nullptr;
@@ -423,16 +432,13 @@ struct curl_loop::impl {
   }
 
   void start(attempt a) {
-    auto j = take_job();
-    j->a = std::move(a);
-    set_request_options(*j);
-    j->started = clock::now();
-    auto e = j->easy;
-    auto id = j->a.id;
-    running.emplace(id, std::move(j));
+    auto& j = take_job(a.id);
+    j.a = std::move(a);
+    set_request_options(j);
+    j.started = j.a.started;
     // Asks, through the timer callback, for a timeout run at once: that
     // run (in `settle`) starts the transfer; see `start_submitted`.
-    curl_multi_add_handle(multi, e);
+    curl_multi_add_handle(multi, j.easy);
     unstarted = true;
   }
 
@@ -445,19 +451,21 @@ struct curl_loop::impl {
     j.a.req.reset();
   }
 
-  /// Keeps the job of an attempt that ended for the next one.
-  void recycle(std::unique_ptr<job> j) {
+  /// Takes the job of an attempt that ended out of `running`, and keeps
+  /// it for the next one.
+  void recycle(running_map::iterator i) {
+    auto n = running.extract(i);
     if (spare.size() < max_spare_jobs)
-      spare.push_back(std::move(j));
+      spare.push_back(std::move(n));
     else
-      curl_easy_cleanup(j->easy);
+      curl_easy_cleanup(n.mapped()->easy);
   }
 
-  void finish(job& j, CURLcode rc) {
+  void finish(job& j, CURLcode rc, clock::time_point now) {
     auto& out = j.out;
     out.id = j.a.id;
     out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-      clock::now() - j.started);
+      now - j.started);
     long connects = 0;
     curl_easy_getinfo(j.easy, CURLINFO_NUM_CONNECTS, &connects);
     out.new_connections = connects;
@@ -478,6 +486,8 @@ struct curl_loop::impl {
   }
 
   void drain() {
+    // One reading for the batch: they ended in the same libcurl run.
+    auto now = clock::now();
     int left = 0;
     while (auto msg = curl_multi_info_read(multi, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
@@ -486,9 +496,8 @@ struct curl_loop::impl {
       auto rc = msg->data.result;
       if (jp == nullptr) continue;
       auto i = running.find(jp->a.id);
-      finish(*jp, rc);
-      recycle(std::move(i->second));
-      running.erase(i);
+      finish(*jp, rc, now);
+      recycle(i);
     }
   }
 };
@@ -523,8 +532,7 @@ void curl_loop::abort(uint64_t id) {
     // Removing a transfer mid-way closes its connection: the server sees
     // the abort.
     d.release(*i->second);
-    d.recycle(std::move(i->second));
-    d.running.erase(i);
+    d.recycle(i);
   }
 }
 
