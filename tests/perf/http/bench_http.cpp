@@ -48,8 +48,11 @@ constexpr const char* usage = R"(usage: sophia-bench-http [options]
                        default nginx's worker runs on the last CPU and
                        both clients on the others, the same for both)
   --keep-logs          keep nginx's directory
-  --only CLIENT        run one client, sophia or libcurl (to profile it
-                       alone, e.g. under perf); no comparison is made
+  --only CLIENT        run one client, sophia, libcurl or actor (to
+                       profile it alone, e.g. under perf); no comparison
+
+Each round also runs the same callers against an actor that answers at
+once, without HTTP ("actor"): what the actor hop alone costs per request.
 )";
 
 struct options {
@@ -112,9 +115,9 @@ bool parse(int argc, char** argv, options& o) {
       o.pin = false;
     } else if (arg == "--only") {
       o.only = value();
-      if (o.only != "sophia" && o.only != "libcurl")
-        throw std::invalid_argument("--only: sophia or libcurl, got '" + o.only
-                                    + "'");
+      if (o.only != "sophia" && o.only != "libcurl" && o.only != "actor")
+        throw std::invalid_argument("--only: sophia, libcurl or actor, got '"
+                                    + o.only + "'");
     } else if (arg == "--keep-logs") {
       o.keep_logs = true;
     } else if (arg == "--concurrency") {
@@ -243,8 +246,10 @@ int run(const options& o, const std::string& command) {
     auto client = sophia::runtime::http::spawn_client(sys);
     plain_curl plain;
     // Warm-up: every connection either client will need is opened here.
-    bool run_plain = o.only != "sophia";
-    bool run_ours = o.only != "libcurl";
+    bool run_plain = o.only.empty() || o.only == "libcurl";
+    bool run_ours = o.only.empty() || o.only == "sophia";
+    bool run_actor = o.only.empty() || o.only == "actor";
+    auto answering = spawn_answering_actor(sys);
     for (auto c : o.concurrency) {
       if (run_plain) plain.run(url, c, c * 20);
       if (run_ours) {
@@ -274,6 +279,16 @@ int run(const options& o, const std::string& command) {
                                r.latency.p99, r.cpu_us_per_request, r.errors));
           runs.push_back(std::move(r));
         }
+        if (!run_actor) continue;
+        auto cpu0 = process_cpu_seconds();
+        auto r = run_sophia(sys, answering, url, c, n, "actor");
+        if (r.requests > 0)
+          r.cpu_us_per_request = (process_cpu_seconds() - cpu0) * 1e6
+                                 / static_cast<double>(r.requests);
+        progress(fmt::format("round {} c={} actor   : {:.0f} req/s, {:.1f} cpu"
+                             " us/req", round + 1, c, r.rps,
+                             r.cpu_us_per_request));
+        runs.push_back(std::move(r));
       }
     ours_new = sophia_connections(sys, client) - ours0;
     // The status reads use one connection of their own, opened in warm-up.
@@ -281,6 +296,7 @@ int run(const options& o, const std::string& command) {
     for (auto& r : runs)
       if (r.client == "sophia") r.new_connections = -1; // per run: see total
     caf::anon_send_exit(client, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(answering, caf::exit_reason::user_shutdown);
   }
   // Pool per (concurrency, client).
   std::map<size_t, std::map<std::string, pooled>> pools;
@@ -307,8 +323,9 @@ int run(const options& o, const std::string& command) {
     double ratio = plain.total_rps() > 0 ? 100 * ours.total_rps()
                                              / plain.total_rps()
                                          : 0;
-    for (auto* name : { "libcurl", "sophia" }) {
+    for (auto* name : { "libcurl", "sophia", "actor" }) {
       if (!o.only.empty() && o.only != name) continue;
+      if (by.count(name) == 0) continue;
       auto& p = by[name];
       line(fmt::format("{:>5}  {:8}  {:>12.0f}  {:>10.0f}  {:>10.0f}  {:>12.1f}"
                        "  {:>8}  {:>6}",

@@ -99,7 +99,8 @@ run_result run_sophia(caf::actor_system& sys,
                       const caf::actor& client,
                       const std::string& url,
                       size_t concurrency,
-                      size_t requests) {
+                      size_t requests,
+                      const std::string& name) {
   auto req = std::make_shared<rh::request>();
   req->service = service_name;
   req->url = url;
@@ -117,7 +118,7 @@ run_result run_sophia(caf::actor_system& sys,
     self->send(c, caf::ok_atom::value);
   callers.clear();
   run_result r;
-  r.client = "sophia";
+  r.client = name;
   r.concurrency = concurrency;
   std::vector<double> all;
   all.reserve(requests);
@@ -133,6 +134,15 @@ run_result run_sophia(caf::actor_system& sys,
   r.seconds = std::chrono::duration<double>(bench_clock::now() - start).count();
   r.requests = all.size();
   return finish(std::move(r), all);
+}
+
+caf::actor spawn_answering_actor(caf::actor_system& sys) {
+  auto res = std::make_shared<rh::response>();
+  res->status = 200;
+  res->body = "hello from nginx\n";
+  return sys.spawn([res = rh::response_ptr{ res }]() -> caf::behavior {
+    return { [res](rh::fetch, const rh::request_ptr&) { return res; } };
+  });
 }
 
 long sophia_connections(caf::actor_system& sys, const caf::actor& client) {

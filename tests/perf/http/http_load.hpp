@@ -59,12 +59,19 @@ struct run_result {
 };
 
 /// `requests` GETs of `url` by `concurrency` caller actors, each issuing
-/// `(fetch, request)` to `client` back to back.
+/// `(fetch, request)` to `client` back to back; the result is named `name`.
 run_result run_sophia(caf::actor_system& sys,
                       const caf::actor& client,
                       const std::string& url,
                       size_t concurrency,
-                      size_t requests);
+                      size_t requests,
+                      const std::string& name = "sophia");
+
+/// An actor that answers every `(fetch, request)` at once with the same
+/// 200 response, no HTTP behind it: run by the same callers, it measures
+/// what the actor hop alone (messages, scheduling, the response promise)
+/// costs per request.
+caf::actor spawn_answering_actor(caf::actor_system& sys);
 
 /// Sends `concurrency` GETs of `url` to `client` at once and waits for
 /// them all: the client then holds a connection per caller. Callers in a
