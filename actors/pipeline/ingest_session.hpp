@@ -1,0 +1,79 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/pipeline/airbyte/catalog.hpp"
+#include "actors/pipeline/postgres/writer.hpp"
+
+/// One sync's input (a source's `read`, `sophiactl ingest`,
+/// `pipeline.ingest`): Airbyte message lines in, batches committed to
+/// PostgreSQL. A STATE closes a batch: it is stored (and acknowledged)
+/// in the transaction of the records before it. Lines that cannot be
+/// taken go to the dead letters with the reason; the rest goes on.
+namespace sophia::actors::pipeline {
+
+struct ingest_limits {
+  /// A longer line is a dead letter.
+  size_t max_line_bytes = 16 << 20;
+  /// A batch without a STATE is committed when it reaches either: records
+  /// after the last STATE are then in PostgreSQL before the source's next
+  /// checkpoint (re-read after a crash: `append_dedup` absorbs them,
+  /// `append` keeps both copies, as in Airbyte).
+  size_t batch_records = 50000;
+  size_t batch_bytes = 64 << 20;
+};
+
+struct ingest_report {
+  size_t lines = 0;
+  size_t records = 0;
+  size_t dead_letters = 0;
+  size_t commits = 0;
+  size_t rows = 0;
+  size_t nulled = 0;
+  size_t states = 0;
+  size_t swapped = 0;
+  /// The last STATE committed (what the source resumes from).
+  std::optional<nlohmann::json> last_state;
+};
+
+class ingest_session {
+public:
+  /// `w` has begun the catalog's sync.
+  ingest_session(postgres::writer& w, airbyte::configured_catalog catalog,
+                 ingest_limits limits = {});
+
+  /// Takes one line; commits when it is a STATE or the batch is full.
+  /// A failed commit keeps the batch and returns the error: the session
+  /// is then `blocked` (the caller stops reading) until `flush` succeeds;
+  /// a line given meanwhile is refused, not taken.
+  std::optional<std::string> line(std::string_view text);
+
+  /// Commits what is pending (the end of the input, or a retry).
+  std::optional<std::string> flush();
+
+  /// Whether a batch waits to be committed.
+  bool pending() const { return !batch_.empty(); }
+  /// Whether a commit failed and waits for `flush`.
+  bool blocked() const { return blocked_; }
+  const ingest_report& report() const { return report_; }
+
+private:
+  void dead(std::string reason, std::string_view line, std::string stream = {});
+
+  postgres::writer& writer_;
+  airbyte::configured_catalog catalog_;
+  ingest_limits limits_;
+  postgres::batch batch_;
+  ingest_report report_;
+  /// Streams that ended (COMPLETE or INCOMPLETE) in this sync.
+  std::set<airbyte::stream_id> ended_;
+  bool blocked_ = false;
+};
+
+} // namespace sophia::actors::pipeline
