@@ -5,6 +5,7 @@
 #include "actors/ai/ai_role.hpp"
 #include "actors/conformance/fixtures.hpp"
 #include "actors/edge/edge_service.hpp"
+#include "actors/pipeline/pipeline_role.hpp"
 #include "runtime/placement/decide.hpp"
 #include "runtime/placement/role_endpoint.hpp"
 #include "runtime/supervision/supervisor.hpp"
@@ -39,6 +40,9 @@ child_spec role_supervisor(const std::string& role,
   if (role == "ai_intelligence")
     children.push_back(
       actors::ai::ai_supervisor(cluster, registry, role, membership));
+  if (role == "pipeline")
+    children.push_back(
+      actors::pipeline::pipeline_supervisor(cluster, registry, role));
   if (cluster.conformance.enabled && role == cluster.conformance.role) {
     child_spec fixtures;
     fixtures.id = "conformance";

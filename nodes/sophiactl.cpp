@@ -6,6 +6,8 @@
 //   sophiactl --config FILE [--node NAME] tree [--json]
 //   sophiactl --config FILE [--node NAME] services [--json]
 //   sophiactl --config FILE [--node NAME] call NAME METHOD [PAYLOAD]
+//   sophiactl --config FILE ingest --airbyte FILE|- --catalog CATALOG [--source NAME]
+//   sophiactl --config FILE pipeline status|query SQL [--max-rows N] [--json]
 //
 // It reaches the first live node of FILE (or NAME) and asks it. Exit codes:
 // 0 ok, 1 no node reachable or the request failed, 2 bad usage or config.
@@ -26,8 +28,10 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/ai/services_status.hpp"
+#include "nodes/ctl_pipeline.hpp"
 #include "runtime/call/call.hpp"
 #include "runtime/config/loader.hpp"
+#include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/membership/view_format.hpp"
 #include "runtime/node/connector.hpp"
@@ -51,6 +55,8 @@ struct args {
   bool json = false;
   int64_t timeout_ms = 2000;
   int64_t deadline_ms = 5000;
+  sophia::nodes::ingest_args ingest;
+  int64_t max_rows = 0;
 };
 
 int usage_error(const std::string& msg) {
@@ -313,6 +319,40 @@ public:
     return unreachable();
   }
 
+  /// One MCP tool of the cluster, through the first live node.
+  caf::expected<nlohmann::json> tool(const std::string& service,
+                                     const std::string& name,
+                                     const nlohmann::json& arguments,
+                                     int64_t deadline_ms) {
+    for (auto& n : connect(false)) {
+      auto reg = registry_of(n);
+      if (!reg) continue;
+      call::request req{ "tools/call",
+                         nlohmann::json{ { "name", name },
+                                         { "arguments", arguments } }
+                           .dump(),
+                         milliseconds{ deadline_ms },
+                         "sophiactl",
+                         "" };
+      auto result = call::call(self_, reg, "mcp." + service, req);
+      if (!result) return result.error();
+      auto doc = nlohmann::json::parse(*result, nullptr, false);
+      if (doc.is_discarded())
+        return make_error(errc::call_failed, "the reply is not JSON");
+      return doc;
+    }
+    return make_error(errc::unreachable,
+                      "no node of cluster '" + cluster_.name +
+                        "' is reachable:" + failures_);
+  }
+
+  sophia::nodes::tool_caller tool_caller() {
+    return [this](const std::string& service, const std::string& name,
+                  const nlohmann::json& arguments, int64_t deadline_ms) {
+      return tool(service, name, arguments, deadline_ms);
+    };
+  }
+
 private:
   milliseconds timeout() const { return milliseconds{ args_.timeout_ms }; }
 
@@ -371,6 +411,19 @@ int main(int argc, char** argv) {
   call_cmd->add_option("target", a.operands, "NAME METHOD [PAYLOAD]")
     ->required()
     ->expected(2, 3);
+  auto* ingest_cmd = with_json(app.add_subcommand(
+    "ingest", "write Airbyte messages (JSON lines) into the pipeline's "
+              "PostgreSQL, committed with their STATEs"));
+  ingest_cmd->add_option("--airbyte", a.ingest.airbyte, "the messages: a file, or - for stdin")
+    ->required()->option_text("FILE|-");
+  ingest_cmd->add_option("--catalog", a.ingest.catalog, "the ConfiguredAirbyteCatalog (JSON)")
+    ->required()->option_text("FILE");
+  ingest_cmd->add_option("--source", a.ingest.source, "whose checkpoints these are")
+    ->capture_default_str();
+  auto* pipeline_cmd = with_json(app.add_subcommand(
+    "pipeline", "the pipeline: `status`, or `query SQL` (read-only)"));
+  pipeline_cmd->add_option("what", a.operands, "status | query SQL")->required()->expected(1, 2);
+  pipeline_cmd->add_option("--max-rows", a.max_rows, "rows a query returns at most");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -387,7 +440,7 @@ int main(int argc, char** argv) {
       return usage_error(rest.front().rfind("-", 0) == 0
                            ? "unknown option '" + rest.front() + "'"
                            : "unknown command '" + rest.front() +
-                               "' (status, reload, registry, tree, services, call)");
+                               "' (status, reload, registry, tree, services, call, ingest, pipeline)");
     return usage_error(e.what());
   }
   a.command = app.get_subcommands().front()->get_name();
@@ -405,5 +458,10 @@ int main(int argc, char** argv) {
   if (a.command == "tree") return c.tree();
   if (a.command == "call") return c.invoke();
   if (a.command == "services") return c.services();
+  a.ingest.json = a.json;
+  if (a.command == "ingest")
+    return sophia::nodes::ctl_ingest(a.ingest, c.tool_caller());
+  if (a.command == "pipeline")
+    return sophia::nodes::ctl_pipeline(a.operands, a.max_rows, a.json, c.tool_caller());
   return usage_error("unknown command '" + a.command + "'");
 }

@@ -69,6 +69,11 @@ struct conformance_config {
   SOPHIA_CONFIG_KEYS_CONFORMANCE(SOPHIA_CONFIG_MEMBER)
 };
 
+/// `[pipeline]`: the data pipeline (PostgreSQL, batching, queries).
+struct pipeline_config {
+  SOPHIA_CONFIG_KEYS_PIPELINE(SOPHIA_CONFIG_MEMBER)
+};
+
 /// The whole validated `cluster.conf`.
 struct cluster_config {
   /// Path the configuration was read from.
@@ -82,6 +87,7 @@ struct cluster_config {
   edge_config edge;
   std::map<std::string, api_key_config> api_keys;
   conformance_config conformance;
+  pipeline_config pipeline;
 
   /// Returns the node named `name`, or nullptr.
   const node_config* find_node(std::string_view name) const;

@@ -242,3 +242,23 @@
   KEY(std::string, role, "business_intelligence",                             \
       "the role whose node runs the fixture actor; some node must run it")
 
+/// `[pipeline]`: the data pipeline of the nodes that run the `pipeline` role
+/// (`pipeline_config`).
+#define SOPHIA_CONFIG_KEYS_PIPELINE(KEY)                                      \
+  KEY(std::string, postgres, "",                                              \
+      "PostgreSQL the pipeline writes to: a postgresql:// URI or a secret "   \
+      "reference to one (env:VAR, file:PATH); empty means the server "        \
+      "`tools/sophia up` starts for the cluster ($SOPHIA_PIPELINE_POSTGRES)", \
+      .secret = true)                                                         \
+  KEY(std::string, default_schema, "public",                                  \
+      "schema of the streams that have no namespace")                         \
+  KEY(int64_t, batch_records, 50000,                                          \
+      "records of one transaction when no STATE comes sooner",                \
+      .min = 1, .max = 10000000)                                              \
+  KEY(int64_t, max_line_bytes, 16777216,                                      \
+      "a longer Airbyte message is a dead letter",                            \
+      .min = 1024, .max = 1073741824)                                         \
+  KEY(int64_t, query_timeout_ms, 10000,                                       \
+      "statement timeout of pipeline.query", .min = 10, .max = 3600000)       \
+  KEY(int64_t, query_max_rows, 1000,                                          \
+      "rows pipeline.query returns at most", .min = 1, .max = 1000000)

@@ -131,6 +131,7 @@ SOPHIA_BINDINGS(service_config, SOPHIA_CONFIG_KEYS_SERVICE)
 SOPHIA_BINDINGS(edge_config, SOPHIA_CONFIG_KEYS_EDGE)
 SOPHIA_BINDINGS(api_key_config, SOPHIA_CONFIG_KEYS_API_KEY)
 SOPHIA_BINDINGS(conformance_config, SOPHIA_CONFIG_KEYS_CONFORMANCE)
+SOPHIA_BINDINGS(pipeline_config, SOPHIA_CONFIG_KEYS_PIPELINE)
 
 #undef SOPHIA_BINDINGS
 #undef SOPHIA_BIND_KEY
@@ -241,6 +242,7 @@ private:
                      const api_key_config& api_key,
                      std::string_view where);
   void read_conformance(const toml::table& root, cluster_config& cfg);
+  void read_pipeline(const toml::table& root, cluster_config& cfg);
   void finish_roles(cluster_config& cfg);
   void finish_edge(const cluster_config& cfg);
 
@@ -765,6 +767,16 @@ void validator::read_conformance(const toml::table& root, cluster_config& cfg) {
           cat("[conformance] is enabled but no node runs role '", name, "'"));
 }
 
+void validator::read_pipeline(const toml::table& root, cluster_config& cfg) {
+  const auto* tbl = optional_table(root, "pipeline");
+  if (tbl == nullptr) return;
+  auto fs = read_table(*tbl, "pipeline", "[pipeline]");
+  apply(fs, "pipeline", cfg.pipeline);
+  if (auto i = fs.find("default_schema");
+      i != fs.end() && cfg.pipeline.default_schema.empty())
+    error(i->second.pos, "default_schema in [pipeline]: must not be empty");
+}
+
 void validator::finish_edge(const cluster_config& cfg) {
   // Who binds a port of a host: a node's cluster port, or a port of an edge
   // node's MCP endpoint.
@@ -910,6 +922,7 @@ cluster_config validator::run(const toml::table& root) {
   read_edge(root, cfg);
   read_api_keys(root, cfg);
   read_conformance(root, cfg);
+  read_pipeline(root, cfg);
   finish_roles(cfg);
   finish_edge(cfg);
   return cfg;
@@ -1028,6 +1041,8 @@ std::string render_effective(const cluster_config& cfg) {
   }
   out << "\n[conformance]\n";
   render_keys(out, "conformance", cfg.conformance);
+  out << "\n[pipeline]\n";
+  render_keys(out, "pipeline", cfg.pipeline);
   return out.str();
 }
 

@@ -118,6 +118,7 @@ const std::vector<key_spec>& schema() {
     SOPHIA_KEY_TABLE("api_keys.*", api_key_config, SOPHIA_CONFIG_KEYS_API_KEY)
     SOPHIA_KEY_TABLE(
       "conformance", conformance_config, SOPHIA_CONFIG_KEYS_CONFORMANCE)
+    SOPHIA_KEY_TABLE("pipeline", pipeline_config, SOPHIA_CONFIG_KEYS_PIPELINE)
 #undef SOPHIA_KEY_TABLE
 #undef SOPHIA_KEY_SPEC
     for (auto& x : xs)
@@ -165,6 +166,11 @@ const std::vector<table_spec>& tables() {
       .kind = table_kind::table,
       .header = "[conformance]",
       .doc = "the MCP conformance-suite fixtures" },
+    { .name = "pipeline",
+      .keys = "pipeline",
+      .kind = table_kind::table,
+      .header = "[pipeline]",
+      .doc = "the data pipeline of the nodes that run the pipeline role" },
   };
   return specs;
 }

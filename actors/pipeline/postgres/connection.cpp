@@ -73,6 +73,14 @@ std::string result::text(int row, int column) const {
   return v ? std::string{*v} : std::string{};
 }
 
+std::string result::column_name(int column) const {
+  return PQfname(raw(res_), column);
+}
+
+std::string result::column_type(int column) const {
+  return std::to_string(PQftype(raw(res_), column));
+}
+
 connection::connection(pg_conn* c) : conn_(c) {}
 
 connection::connection(connection&& other) noexcept : conn_(other.conn_) {

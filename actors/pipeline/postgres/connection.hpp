@@ -32,6 +32,9 @@ public:
   std::optional<std::string_view> get(int row, int column) const;
   /// `get`, NULL as "".
   std::string text(int row, int column) const;
+  /// A column's name, and its type's oid (as text).
+  std::string column_name(int column) const;
+  std::string column_type(int column) const;
 
 private:
   pg_result* res_;

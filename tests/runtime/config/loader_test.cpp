@@ -122,6 +122,9 @@ void check_same(const cluster_config& x, const cluster_config& y) {
   [](const conformance_config& x, const conformance_config& y) {
     SOPHIA_CONFIG_KEYS_CONFORMANCE(SAME_KEY)
   }(x.conformance, y.conformance);
+  [](const pipeline_config& x, const pipeline_config& y) {
+    SOPHIA_CONFIG_KEYS_PIPELINE(SAME_KEY)
+  }(x.pipeline, y.pipeline);
 }
 
 #undef SAME_KEY

@@ -1,0 +1,84 @@
+#include "actors/pipeline/pipeline_role.hpp"
+
+#include <cstdlib>
+#include <memory>
+
+#include <caf/all.hpp>
+
+#include "actors/pipeline/pipeline_service.hpp"
+#include "actors/pipeline/worker.hpp"
+#include "runtime/config/cluster_config.hpp"
+#include "runtime/config/secrets.hpp"
+#include "runtime/error.hpp"
+#include "runtime/supervision/supervisor.hpp"
+
+namespace sophia::actors::pipeline {
+
+namespace sup = runtime::supervision;
+namespace cfg = runtime::config;
+
+namespace {
+
+// [pipeline] as the worker uses it, the PostgreSQL URI resolved now.
+worker_options options_of(const cfg::pipeline_config& p) {
+  worker_options o;
+  o.default_schema = p.default_schema;
+  o.batch_records = static_cast<size_t>(p.batch_records);
+  o.max_line_bytes = static_cast<size_t>(p.max_line_bytes);
+  o.query_timeout_ms = p.query_timeout_ms;
+  o.query_max_rows = static_cast<size_t>(p.query_max_rows);
+  if (p.postgres.empty()) {
+    if (auto* env = std::getenv("SOPHIA_PIPELINE_POSTGRES"); env && *env)
+      o.postgres = env;
+    else
+      o.unconfigured = "no PostgreSQL configured: set [pipeline] postgres in "
+                       "cluster.conf (a postgresql:// URI or env:VAR), or run "
+                       "the cluster with `tools/sophia up`, which starts one";
+    return o;
+  }
+  auto uri = cfg::resolve_secret(p.postgres);
+  if (!uri)
+    o.unconfigured = "[pipeline] postgres: " + runtime::detail_of(uri.error());
+  else
+    o.postgres = *uri;
+  return o;
+}
+
+} // namespace
+
+sup::child_spec pipeline_supervisor(const cfg::cluster_config& cluster,
+                                    caf::actor registry, std::string role) {
+  auto settings = cluster.pipeline;
+  sup::child_spec spec;
+  spec.id = "pipeline";
+  spec.kind = sup::child_kind::supervisor;
+  spec.start = [settings, registry, role](caf::actor_system& sys,
+                                          const caf::message&) {
+    auto worker = std::make_shared<caf::actor>();
+    std::vector<sup::child_spec> children;
+    sup::child_spec w;
+    w.id = "worker";
+    w.start = [settings, worker](caf::actor_system& sys, const caf::message&) {
+      *worker = spawn_worker(sys, options_of(settings));
+      return caf::expected<caf::actor>{*worker};
+    };
+    // A commit in flight finishes before the worker reads its exit.
+    w.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{10000});
+    children.push_back(std::move(w));
+    sup::child_spec tools;
+    tools.id = "tools";
+    tools.start = [registry, role, worker](caf::actor_system& sys,
+                                           const caf::message&) {
+      return spawn_pipeline_service(sys, registry, *worker, role);
+    };
+    tools.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{1000});
+    children.push_back(std::move(tools));
+    return sup::spawn_supervisor(
+      sys, "pipeline",
+      sup::flags{sup::strategy::rest_for_one, 3, std::chrono::milliseconds{5000}},
+      std::move(children));
+  };
+  return spec;
+}
+
+} // namespace sophia::actors::pipeline

@@ -1,0 +1,163 @@
+#include "actors/pipeline/pipeline_service.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/pipeline/atoms.hpp"
+#include "runtime/error.hpp"
+#include "runtime/mcp/service.hpp"
+
+namespace sophia::actors::pipeline {
+
+namespace mcp = runtime::mcp;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The worker's answer to `c`: `done` shapes a success, an error is a tool
+// error naming the pipeline.
+template <class Done>
+auto answer(const mcp::call_ptr& c, Done done) {
+  return std::make_pair(
+    [c, done](const std::string& out) {
+      auto doc = json::parse(out, nullptr, false);
+      done(c, std::move(doc));
+    },
+    [c](caf::error& err) {
+      c->fail("pipeline: " + runtime::detail_of(err));
+    });
+}
+
+std::string ingest_text(const json& r) {
+  std::string out = "Ingested " + std::to_string(r.value("records", 0))
+                    + " records in " + std::to_string(r.value("commits", 0))
+                    + " commits";
+  if (auto n = r.value("nulled", 0); n > 0)
+    out += "; " + std::to_string(n)
+           + " values did not fit their column and are NULL (see "
+             "_airbyte_meta.changes)";
+  if (auto d = r.value("dead_letters", 0); d > 0)
+    out += "; " + std::to_string(d)
+           + " messages could not be read and are in "
+             "sophia_pipeline.dead_letters with the reason";
+  if (r.contains("last_state") && !r["last_state"].is_null())
+    out += "; last STATE committed: " + r["last_state"].dump();
+  for (auto& t : r.value("tables", json::array()))
+    out += "\n  " + t.value("stream", "") + " -> " + t.value("table", "");
+  return out;
+}
+
+} // namespace
+
+caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
+                                                 caf::actor registry,
+                                                 caf::actor worker,
+                                                 std::string domain) {
+  mcp::service_spec spec{"pipeline", std::move(domain)};
+  spec.prefix = "pipeline.";
+  spec.tools.push_back(
+    {.name = "ingest",
+     .title = "Ingest Airbyte messages",
+     .description =
+       "Writes Airbyte protocol messages (RECORD, STATE, TRACE "
+       "STREAM_STATUS) into PostgreSQL, one table per stream, with the "
+       "semantics of Airbyte's Postgres destination: typed columns from the "
+       "stream's JSON schema (inferred when there is none), "
+       "append / append_dedup / overwrite per the configured catalog, and "
+       "each STATE committed with the records before it. Messages that "
+       "cannot be read go to dead letters with the reason; the rest is "
+       "written. `source` names whose checkpoints these are (default mcp).",
+     .input_schema = R"({"type":"object","properties":{
+        "messages":{"type":"array","description":"AirbyteMessage objects, or JSON lines as strings","items":{"type":["object","string"]}},
+        "catalog":{"type":"object","description":"a ConfiguredAirbyteCatalog: {streams: [{stream: {name, namespace?, json_schema}, sync_mode, destination_sync_mode, primary_key?, cursor_field?, generation_id?, minimum_generation_id?, sync_id?}]}"},
+        "source":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$"}},
+        "required":["messages","catalog"],"additionalProperties":false})",
+     .hints = {.read_only = false, .destructive = false, .idempotent = false,
+               .open_world = false},
+     .run = [worker](const mcp::call_ptr& c) {
+       auto& args = c->arguments();
+       std::string lines;
+       for (auto& m : args["messages"]) {
+         lines += m.is_string() ? m.get<std::string>() : m.dump();
+         lines += '\n';
+       }
+       auto [ok, err] = answer(c, [](const mcp::call_ptr& c, json r) {
+         auto text = ingest_text(r); // before r is moved from
+         c->reply(std::move(text), std::move(r));
+       });
+       c->self()
+         ->request(worker, std::chrono::minutes{10}, atoms::ingest::value,
+                   args["catalog"].dump(), std::move(lines),
+                   args.value("source", std::string{"mcp"}))
+         .then(ok, err);
+     }});
+  spec.tools.push_back(
+    {.name = "status",
+     .title = "Pipeline status",
+     .description =
+       "The pipeline's state: per stage the records, rows, commits, "
+       "throughput of the last sync, dead letters and last error; the "
+       "tables it writes with their estimated rows; whether PostgreSQL is "
+       "reachable.",
+     .input_schema = R"({"type":"object","properties":{},"additionalProperties":false})",
+     .hints = {.read_only = true, .destructive = false, .idempotent = true,
+               .open_world = false},
+     .run = [worker](const mcp::call_ptr& c) {
+       auto [ok, err] = answer(c, [](const mcp::call_ptr& c, json r) {
+         auto text = r.dump(2);
+         c->reply(std::move(text), std::move(r));
+       });
+       c->self()->request(worker, 30s, atoms::status::value).then(ok, err);
+     }});
+  spec.tools.push_back(
+    {.name = "query",
+     .title = "Query the pipeline's PostgreSQL (read-only)",
+     .description =
+       "Runs one read-only SQL query (SELECT, WITH, VALUES or TABLE) on the "
+       "pipeline's PostgreSQL and returns {columns, rows, truncated}. It "
+       "cannot write (a read-only transaction under a role that only "
+       "reads), is cut off by a statement timeout, and returns at most "
+       "max_rows rows ([pipeline] query_max_rows caps it). Stream tables "
+       "are SCHEMA.STREAM; the record as it arrived is _airbyte_data.",
+     .input_schema = R"({"type":"object","properties":{
+        "sql":{"type":"string","minLength":1},
+        "max_rows":{"type":"integer","minimum":1}},
+        "required":["sql"],"additionalProperties":false})",
+     .output_schema = R"({"type":"object","properties":{
+        "columns":{"type":"array","items":{"type":"string"}},
+        "rows":{"type":"array","items":{"type":"array"}},
+        "truncated":{"type":"boolean"}},"required":["columns","rows","truncated"]})",
+     .hints = {.read_only = true, .destructive = false, .idempotent = true,
+               .open_world = false},
+     .run = [worker](const mcp::call_ptr& c) {
+       auto& args = c->arguments();
+       auto [ok, err] = answer(c, [](const mcp::call_ptr& c, json r) {
+         std::string text;
+         for (auto& col : r["columns"])
+           text += (text.empty() ? "" : "\t") + col.get<std::string>();
+         for (auto& row : r["rows"]) {
+           text += "\n";
+           bool first = true;
+           for (auto& v : row) {
+             text += (first ? "" : "\t")
+                     + (v.is_string() ? v.get<std::string>() : v.dump());
+             first = false;
+           }
+         }
+         if (r.value("truncated", false))
+           text += "\n(more rows: raise max_rows or narrow the query)";
+         c->reply(text, std::move(r));
+       });
+       c->self()
+         ->request(worker, std::chrono::minutes{60}, atoms::query::value,
+                   args["sql"].get<std::string>(),
+                   args.value("max_rows", int64_t{0}))
+         .then(ok, err);
+     }});
+  return mcp::spawn_service(sys, std::move(registry), std::move(spec));
+}
+
+} // namespace sophia::actors::pipeline

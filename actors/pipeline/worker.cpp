@@ -1,0 +1,210 @@
+#include "actors/pipeline/worker.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/pipeline/atoms.hpp"
+#include "actors/pipeline/ingest_session.hpp"
+#include "actors/pipeline/postgres/connection.hpp"
+#include "actors/pipeline/postgres/read_query.hpp"
+#include "actors/pipeline/postgres/stream_table.hpp"
+#include "actors/pipeline/postgres/writer.hpp"
+#include "runtime/error.hpp"
+#include "runtime/system/atoms.hpp"
+
+namespace sophia::actors::pipeline {
+
+using nlohmann::json;
+using runtime::errc;
+using runtime::make_error;
+namespace pg = postgres;
+
+namespace {
+
+struct worker_state {
+  worker_options opts;
+  /// One writer per source: each keeps its tables and connection.
+  std::map<std::string, std::unique_ptr<pg::writer>> writers;
+  /// A connection for queries and status.
+  std::unique_ptr<pg::connection> db;
+  bool reader_role = false;
+  // Counters since the worker started.
+  uint64_t records = 0, rows = 0, nulled = 0, dead_letters = 0, commits = 0,
+           states = 0, syncs = 0, failed_syncs = 0;
+  double last_records_per_s = 0;
+  std::string last_error;
+  std::string last_commit_at;
+};
+
+std::string now_text() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+caf::expected<pg::connection*> query_connection(worker_state& st) {
+  if (st.opts.postgres.empty())
+    return make_error(errc::unavailable, st.opts.unconfigured);
+  if (st.db && st.db->alive())
+    return st.db.get();
+  auto c = pg::connection::open(st.opts.postgres);
+  if (auto* err = std::get_if<std::string>(&c))
+    return make_error(errc::unavailable, *err);
+  st.db = std::make_unique<pg::connection>(std::move(std::get<pg::connection>(c)));
+  // Without the right to create roles, READ ONLY still guards the data.
+  st.reader_role = !pg::ensure_reader_role(*st.db);
+  return st.db.get();
+}
+
+caf::expected<std::string> ingest(worker_state& st, const std::string& catalog_text,
+                                  const std::string& lines, const std::string& source) {
+  if (st.opts.postgres.empty())
+    return make_error(errc::unavailable, st.opts.unconfigured);
+  auto doc = json::parse(catalog_text, nullptr, false);
+  if (doc.is_discarded())
+    return make_error(errc::rejected, "catalog: not JSON");
+  auto parsed = airbyte::parse_catalog(doc);
+  if (auto* err = std::get_if<std::string>(&parsed))
+    return make_error(errc::rejected, "catalog" + *err);
+  auto& cat = std::get<airbyte::configured_catalog>(parsed);
+  auto& w = st.writers[source];
+  if (!w)
+    w = std::make_unique<pg::writer>(
+      pg::writer_options{st.opts.postgres, st.opts.default_schema, source});
+  ++st.syncs;
+  auto fail = [&](const std::string& err) {
+    ++st.failed_syncs;
+    st.last_error = err;
+    return make_error(errc::unavailable, err);
+  };
+  if (auto err = w->begin(cat))
+    return fail("PostgreSQL: " + *err);
+  ingest_limits limits;
+  limits.batch_records = st.opts.batch_records;
+  limits.max_line_bytes = st.opts.max_line_bytes;
+  ingest_session session{*w, cat, limits};
+  auto started = std::chrono::steady_clock::now();
+  std::istringstream in{lines};
+  std::string line;
+  while (std::getline(in, line))
+    if (auto err = session.line(line))
+      return fail("PostgreSQL: " + *err + " (the batch was not committed; "
+                  "what was committed before stays, with its STATE)");
+  if (auto err = session.flush())
+    return fail("PostgreSQL: " + *err);
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                            - started).count();
+  auto& r = session.report();
+  st.records += r.records;
+  st.rows += r.rows;
+  st.nulled += r.nulled;
+  st.dead_letters += r.dead_letters;
+  st.commits += r.commits;
+  st.states += r.states;
+  if (secs > 0 && r.records > 0)
+    st.last_records_per_s = r.records / secs;
+  if (r.commits > 0)
+    st.last_commit_at = now_text();
+  json tables = json::array();
+  for (auto& s : cat.streams)
+    if (auto* t = w->table_of(s.id))
+      tables.push_back({{"stream", s.id.text()},
+                        {"table", t->schema() + "." + t->table()}});
+  return json{{"records", r.records},
+              {"rows", r.rows},
+              {"nulled", r.nulled},
+              {"dead_letters", r.dead_letters},
+              {"commits", r.commits},
+              {"states", r.states},
+              {"swapped", r.swapped},
+              {"last_state", r.last_state ? *r.last_state : json()},
+              {"tables", std::move(tables)},
+              {"seconds", secs}}
+    .dump();
+}
+
+caf::expected<std::string> status(worker_state& st) {
+  json out{{"configured", !st.opts.postgres.empty()},
+           {"stages",
+            json::array({{{"stage", "postgres"},
+                          {"records", st.records},
+                          {"rows", st.rows},
+                          {"nulled", st.nulled},
+                          {"commits", st.commits},
+                          {"states", st.states},
+                          {"syncs", st.syncs},
+                          {"failed_syncs", st.failed_syncs},
+                          {"records_per_s", st.last_records_per_s},
+                          {"dead_letters", st.dead_letters},
+                          {"last_commit_at", st.last_commit_at},
+                          {"last_error", st.last_error}}})}};
+  if (st.opts.postgres.empty()) {
+    out["reason"] = st.opts.unconfigured;
+    return out.dump();
+  }
+  auto db = query_connection(st);
+  if (!db) {
+    out["reachable"] = false;
+    out["reason"] = runtime::detail_of(db.error());
+    return out.dump();
+  }
+  out["reachable"] = true;
+  // Tables the pipeline wrote (their comment says so), with estimated rows.
+  auto r = (*db)->query(
+    "SELECT n.nspname, c.relname, greatest(c.reltuples, 0)::bigint, "
+    "obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON "
+    "n.oid = c.relnamespace WHERE c.relkind = 'r' AND obj_description(c.oid, "
+    "'pg_class') LIKE '%written by the Sophia pipeline' ORDER BY 1, 2");
+  json tables = json::array();
+  if (auto* res = std::get_if<pg::result>(&r))
+    for (int i = 0; i < res->rows(); ++i)
+      tables.push_back({{"table", res->text(i, 0) + "." + res->text(i, 1)},
+                        {"rows_estimate", std::stoll(res->text(i, 2))}});
+  out["tables"] = std::move(tables);
+  auto d = (*db)->query("SELECT count(*) FILTER (WHERE replayed_at IS NULL), "
+                        "coalesce(max(received_at)::text, '') FROM "
+                        "sophia_pipeline.dead_letters");
+  if (auto* res = std::get_if<pg::result>(&d)) {
+    out["dead_letters_waiting"] = std::stoll(res->text(0, 0));
+    out["last_dead_letter_at"] = res->text(0, 1);
+  }
+  return out.dump();
+}
+
+caf::behavior worker_impl(caf::event_based_actor* self, worker_options opts) {
+  auto st = std::make_shared<worker_state>();
+  st->opts = std::move(opts);
+  self->set_default_handler(caf::drop);
+  return {
+    [st](atoms::ingest, const std::string& catalog, const std::string& lines,
+         const std::string& source) { return ingest(*st, catalog, lines, source); },
+    [st](atoms::query, const std::string& sql,
+         int64_t max_rows) -> caf::expected<std::string> {
+      auto db = query_connection(*st);
+      if (!db)
+        return db.error();
+      auto limit = max_rows > 0 ? std::min<size_t>(max_rows, st->opts.query_max_rows)
+                                : st->opts.query_max_rows;
+      auto r = pg::read_query(**db, sql, limit, st->opts.query_timeout_ms,
+                              st->reader_role);
+      if (auto* err = std::get_if<std::string>(&r))
+        return make_error(errc::rejected, *err);
+      return std::get<json>(r).dump();
+    },
+    [st](atoms::status) { return status(*st); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_worker(caf::actor_system& sys, worker_options opts) {
+  return sys.spawn<caf::detached>(worker_impl, std::move(opts));
+}
+
+} // namespace sophia::actors::pipeline
