@@ -27,6 +27,7 @@ worker_options options_of(const cfg::pipeline_config& p) {
   o.max_line_bytes = static_cast<size_t>(p.max_line_bytes);
   o.query_timeout_ms = p.query_timeout_ms;
   o.query_max_rows = static_cast<size_t>(p.query_max_rows);
+  o.retry_ms = p.retry_ms;
   if (p.postgres.empty()) {
     if (auto* env = std::getenv("SOPHIA_PIPELINE_POSTGRES"); env && *env)
       o.postgres = env;

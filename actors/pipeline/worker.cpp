@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -90,14 +91,36 @@ caf::expected<std::string> ingest(worker_state& st, const std::string& catalog_t
   limits.max_line_bytes = st.opts.max_line_bytes;
   ingest_session session{*w, cat, limits};
   auto started = std::chrono::steady_clock::now();
+  // A failed commit is retried, with backoff, until PostgreSQL is back or
+  // `retry_ms` passed: the caller waits meanwhile (that is the flow
+  // control), and memory holds one batch.
+  auto retry = [&](std::string err) -> std::optional<std::string> {
+    auto give_up = std::chrono::steady_clock::now()
+                   + std::chrono::milliseconds{st.opts.retry_ms};
+    auto pause = std::chrono::milliseconds{100};
+    while (std::chrono::steady_clock::now() < give_up) {
+      st.last_error = err;
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds{2000});
+      auto again = session.flush();
+      if (!again)
+        return std::nullopt;
+      err = *again;
+    }
+    return err;
+  };
   std::istringstream in{lines};
   std::string line;
   while (std::getline(in, line))
     if (auto err = session.line(line))
-      return fail("PostgreSQL: " + *err + " (the batch was not committed; "
-                  "what was committed before stays, with its STATE)");
+      if (auto last = retry(*err))
+        return fail("PostgreSQL: " + *last + " (retried for "
+                    + std::to_string(st.opts.retry_ms) + " ms; the batch was "
+                    "not committed; what was committed before stays, with "
+                    "its STATE)");
   if (auto err = session.flush())
-    return fail("PostgreSQL: " + *err);
+    if (auto last = retry(*err))
+      return fail("PostgreSQL: " + *last);
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now()
                                             - started).count();
   auto& r = session.report();

@@ -26,6 +26,8 @@ struct worker_options {
   size_t max_line_bytes = 16 << 20;
   int64_t query_timeout_ms = 10000;
   size_t query_max_rows = 1000;
+  /// How long a failed commit is retried before the ingest fails.
+  int64_t retry_ms = 60000;
   /// Why `postgres` is empty (shown in errors).
   std::string unconfigured;
 };

@@ -258,6 +258,9 @@
   KEY(int64_t, max_line_bytes, 16777216,                                      \
       "a longer Airbyte message is a dead letter",                            \
       .min = 1024, .max = 1073741824)                                         \
+  KEY(int64_t, retry_ms, 60000,                                               \
+      "how long a failed commit (PostgreSQL down) is retried, the ingest "    \
+      "waiting, before it fails", .min = 0, .max = 86400000)                  \
   KEY(int64_t, query_timeout_ms, 10000,                                       \
       "statement timeout of pipeline.query", .min = 10, .max = 3600000)       \
   KEY(int64_t, query_max_rows, 1000,                                          \
