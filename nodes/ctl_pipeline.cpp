@@ -113,7 +113,8 @@ int ctl_ingest(const ingest_args& a, const tool_caller& call) {
 int ctl_pipeline(const std::vector<std::string>& operands, int64_t max_rows,
                  bool as_json, const tool_caller& call) {
   auto usage = [] {
-    std::cerr << "sophiactl: pipeline needs status, or query SQL\n";
+    std::cerr << "sophiactl: pipeline needs status, query SQL, or tail "
+                 "SCHEMA.TABLE\n";
     return 2;
   };
   if (operands.empty())
@@ -125,6 +126,12 @@ int ctl_pipeline(const std::vector<std::string>& operands, int64_t max_rows,
     if (max_rows > 0)
       args["max_rows"] = max_rows;
     return run(call, "query", args, 60 * 60 * 1000, as_json);
+  }
+  if (operands[0] == "tail" && operands.size() == 2) {
+    json args{{"table", operands[1]}};
+    if (max_rows > 0)
+      args["count"] = max_rows;
+    return run(call, "tail", args, 30000, as_json);
   }
   return usage();
 }

@@ -13,6 +13,7 @@
 ///   sophiactl ingest --airbyte FILE|- --catalog CATALOG [--source NAME]
 ///   sophiactl pipeline status
 ///   sophiactl pipeline query SQL [--max-rows N]
+///   sophiactl pipeline tail SCHEMA.TABLE [--max-rows N]
 namespace sophia::nodes {
 
 /// Calls tool `name` of service `service` with `arguments`, waiting at most

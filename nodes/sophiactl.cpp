@@ -7,7 +7,7 @@
 //   sophiactl --config FILE [--node NAME] services [--json]
 //   sophiactl --config FILE [--node NAME] call NAME METHOD [PAYLOAD]
 //   sophiactl --config FILE ingest --airbyte FILE|- --catalog CATALOG [--source NAME]
-//   sophiactl --config FILE pipeline status|query SQL [--max-rows N] [--json]
+//   sophiactl --config FILE pipeline status|query SQL|tail TABLE [--max-rows N] [--json]
 //
 // It reaches the first live node of FILE (or NAME) and asks it. Exit codes:
 // 0 ok, 1 no node reachable or the request failed, 2 bad usage or config.
@@ -421,9 +421,9 @@ int main(int argc, char** argv) {
   ingest_cmd->add_option("--source", a.ingest.source, "whose checkpoints these are")
     ->capture_default_str();
   auto* pipeline_cmd = with_json(app.add_subcommand(
-    "pipeline", "the pipeline: `status`, or `query SQL` (read-only)"));
-  pipeline_cmd->add_option("what", a.operands, "status | query SQL")->required()->expected(1, 2);
-  pipeline_cmd->add_option("--max-rows", a.max_rows, "rows a query returns at most");
+    "pipeline", "the pipeline: `status`, `query SQL` (read-only), `tail SCHEMA.TABLE` (its last events)"));
+  pipeline_cmd->add_option("what", a.operands, "status | query SQL | tail TABLE")->required()->expected(1, 2);
+  pipeline_cmd->add_option("--max-rows", a.max_rows, "rows a query (events a tail) returns at most");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -8,5 +8,6 @@ namespace sophia::actors::pipeline::atoms {
 using ingest = caf::atom_constant<caf::atom("plingest")>;
 using query = caf::atom_constant<caf::atom("plquery")>;
 using status = caf::atom_constant<caf::atom("plstatus")>;
+using tail = caf::atom_constant<caf::atom("pltail")>;
 
 } // namespace sophia::actors::pipeline::atoms

@@ -80,6 +80,8 @@ std::optional<std::string> ingest_session::flush() {
     ++report_.states;
     report_.last_state = batch_.state->raw;
   }
+  if (committed_)
+    committed_(batch_);
   batch_ = {};
   return std::nullopt;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -57,6 +58,12 @@ public:
   /// Commits what is pending (the end of the input, or a retry).
   std::optional<std::string> flush();
 
+  /// Called with each batch once PostgreSQL committed it (the next stages
+  /// start from what the system of record holds).
+  void on_committed(std::function<void(const postgres::batch&)> f) {
+    committed_ = std::move(f);
+  }
+
   /// Whether a batch waits to be committed.
   bool pending() const { return !batch_.empty(); }
   /// Whether a commit failed and waits for `flush`.
@@ -74,6 +81,7 @@ private:
   /// Streams that ended (COMPLETE or INCOMPLETE) in this sync.
   std::set<airbyte::stream_id> ended_;
   bool blocked_ = false;
+  std::function<void(const postgres::batch&)> committed_;
 };
 
 } // namespace sophia::actors::pipeline

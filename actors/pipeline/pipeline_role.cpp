@@ -28,6 +28,17 @@ worker_options options_of(const cfg::pipeline_config& p) {
   o.query_timeout_ms = p.query_timeout_ms;
   o.query_max_rows = static_cast<size_t>(p.query_max_rows);
   o.retry_ms = p.retry_ms;
+  o.redis_ttl_ms = p.redis_ttl_ms;
+  o.redis_stream_max_len = static_cast<size_t>(p.redis_stream_max_len);
+  // Redis is optional: unset (and no embedded one) means no Redis stage.
+  if (p.redis.empty()) {
+    if (auto* env = std::getenv("SOPHIA_PIPELINE_REDIS"); env && *env)
+      o.redis = env;
+  } else if (auto uri = cfg::resolve_secret(p.redis)) {
+    o.redis = *uri;
+  } else {
+    o.redis_problem = "[pipeline] redis: " + runtime::detail_of(uri.error());
+  }
   if (p.postgres.empty()) {
     if (auto* env = std::getenv("SOPHIA_PIPELINE_POSTGRES"); env && *env)
       o.postgres = env;

@@ -113,6 +113,37 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
        c->self()->request(worker, 30s, atoms::status::value).then(ok, err);
      }});
   spec.tools.push_back(
+    {.name = "tail",
+     .title = "A table's latest events",
+     .description =
+       "The last `count` events (default 20) of a pipeline table's event "
+       "stream in Redis, oldest first: {id, op (insert or delete), key, "
+       "data, emitted_at}. `table` is SCHEMA.TABLE as pipeline.ingest "
+       "reports it.",
+     .input_schema = R"({"type":"object","properties":{
+        "table":{"type":"string","minLength":1},
+        "count":{"type":"integer","minimum":1,"maximum":10000}},
+        "required":["table"],"additionalProperties":false})",
+     .hints = {.read_only = true, .destructive = false, .idempotent = true,
+               .open_world = false},
+     .run = [worker](const mcp::call_ptr& c) {
+       auto& args = c->arguments();
+       auto [ok, err] = answer(c, [](const mcp::call_ptr& c, json r) {
+         std::string text;
+         for (auto& e : r["events"])
+           text += e.value("id", "") + " " + e.value("op", "") + " "
+                   + e["key"].dump() + " " + e["data"].dump() + "\n";
+         if (text.empty())
+           text = "no events";
+         c->reply(std::move(text), std::move(r));
+       });
+       c->self()
+         ->request(worker, 30s, atoms::tail::value,
+                   args["table"].get<std::string>(),
+                   args.value("count", int64_t{20}))
+         .then(ok, err);
+     }});
+  spec.tools.push_back(
     {.name = "query",
      .title = "Query the pipeline's PostgreSQL (read-only)",
      .description =

@@ -15,6 +15,8 @@
 #include "actors/pipeline/postgres/read_query.hpp"
 #include "actors/pipeline/postgres/stream_table.hpp"
 #include "actors/pipeline/postgres/writer.hpp"
+#include "actors/pipeline/redis/tail.hpp"
+#include "actors/pipeline/redis/writer.hpp"
 #include "runtime/error.hpp"
 #include "runtime/system/atoms.hpp"
 
@@ -40,7 +42,45 @@ struct worker_state {
   double last_records_per_s = 0;
   std::string last_error;
   std::string last_commit_at;
+  /// The Redis stage (none when not configured).
+  std::unique_ptr<redis::writer> cache;
+  uint64_t redis_written = 0, redis_skipped = 0, redis_deleted = 0,
+           redis_events = 0, redis_failed_batches = 0;
+  std::string redis_error;
 };
+
+// What PostgreSQL committed, on to Redis: per stream, its records.
+void to_redis(worker_state& st, pg::writer& w, const pg::batch& b) {
+  if (!st.cache || b.records.empty())
+    return;
+  std::map<airbyte::stream_id, redis::table_batch> tables;
+  for (auto& r : b.records) {
+    auto& t = tables[r.stream];
+    if (t.table.empty()) {
+      auto* table = w.table_of(r.stream);
+      if (!table)
+        continue;
+      t.table = table->schema() + "." + table->table();
+      if (table->config().mode == airbyte::write_mode::append_dedup)
+        t.key = table->config().primary_key;
+      t.cursor = table->config().cursor;
+    }
+    t.records.push_back(redis::to_table_record(r));
+  }
+  for (auto& [id, t] : tables) {
+    auto r = st.cache->write(t);
+    if (auto* err = std::get_if<std::string>(&r)) {
+      ++st.redis_failed_batches;
+      st.redis_error = *err;
+      continue;
+    }
+    auto& s = std::get<redis::write_stats>(r);
+    st.redis_written += s.written;
+    st.redis_skipped += s.skipped;
+    st.redis_deleted += s.deleted;
+    st.redis_events += s.events;
+  }
+}
 
 std::string now_text() {
   auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -90,6 +130,7 @@ caf::expected<std::string> ingest(worker_state& st, const std::string& catalog_t
   limits.batch_records = st.opts.batch_records;
   limits.max_line_bytes = st.opts.max_line_bytes;
   ingest_session session{*w, cat, limits};
+  session.on_committed([&st, &w](const pg::batch& b) { to_redis(st, *w, b); });
   auto started = std::chrono::steady_clock::now();
   // A failed commit is retried, with backoff, until PostgreSQL is back or
   // `retry_ms` passed: the caller waits meanwhile (that is the flow
@@ -167,6 +208,14 @@ caf::expected<std::string> status(worker_state& st) {
                           {"dead_letters", st.dead_letters},
                           {"last_commit_at", st.last_commit_at},
                           {"last_error", st.last_error}}})}};
+  if (st.cache)
+    out["stages"].push_back({{"stage", "redis"},
+                             {"written", st.redis_written},
+                             {"skipped_stale", st.redis_skipped},
+                             {"deleted", st.redis_deleted},
+                             {"events", st.redis_events},
+                             {"failed_batches", st.redis_failed_batches},
+                             {"last_error", st.redis_error}});
   if (st.opts.postgres.empty()) {
     out["reason"] = st.opts.unconfigured;
     return out.dump();
@@ -200,9 +249,41 @@ caf::expected<std::string> status(worker_state& st) {
   return out.dump();
 }
 
+caf::expected<std::string> tail(worker_state& st, const std::string& table,
+                                size_t count) {
+  if (!st.cache)
+    return make_error(errc::unavailable,
+                      st.opts.redis_problem.empty()
+                        ? "no Redis stage: set [pipeline] redis, or run the "
+                          "cluster with `tools/sophia up`, which starts one"
+                        : st.opts.redis_problem);
+  auto c = redis::connection::open({st.opts.redis});
+  if (auto* err = std::get_if<std::string>(&c))
+    return make_error(errc::unavailable, *err);
+  auto r = redis::last_events(std::get<redis::connection>(c), table, count);
+  if (auto* err = std::get_if<std::string>(&r))
+    return make_error(errc::unavailable, *err);
+  json events = json::array();
+  for (auto& e : std::get<std::vector<redis::event>>(r))
+    events.push_back({{"id", e.id},
+                      {"op", e.op},
+                      {"key", json::parse(e.key, nullptr, false)},
+                      {"data", json::parse(e.data, nullptr, false)},
+                      {"emitted_at", e.emitted_at_ms}});
+  return json{{"table", table}, {"events", std::move(events)}}.dump();
+}
+
 caf::behavior worker_impl(caf::event_based_actor* self, worker_options opts) {
   auto st = std::make_shared<worker_state>();
   st->opts = std::move(opts);
+  if (!st->opts.redis.empty()) {
+    redis::writer_options ro;
+    ro.redis.uri = st->opts.redis;
+    ro.ttl = std::chrono::milliseconds{st->opts.redis_ttl_ms};
+    ro.stream_max_len = st->opts.redis_stream_max_len;
+    st->cache = std::make_unique<redis::writer>(std::move(ro));
+  }
+  st->redis_error = st->opts.redis_problem;
   self->set_default_handler(caf::drop);
   return {
     [st](atoms::ingest, const std::string& catalog, const std::string& lines,
@@ -221,6 +302,9 @@ caf::behavior worker_impl(caf::event_based_actor* self, worker_options opts) {
       return std::get<json>(r).dump();
     },
     [st](atoms::status) { return status(*st); },
+    [st](atoms::tail, const std::string& table, int64_t count) {
+      return tail(*st, table, static_cast<size_t>(std::clamp<int64_t>(count, 1, 10000)));
+    },
   };
 }
 

@@ -14,7 +14,13 @@
 ///   stores) -> the report `{records, rows, nulled, dead_letters, commits,
 ///   states, swapped, last_state, tables}`;
 /// - `(query, sql, max_rows)` -> `{columns, rows, truncated}`;
-/// - `(status)` -> the stage's counters, tables and dead letters.
+/// - `(status)` -> the stages' counters, tables and dead letters;
+/// - `(tail, table, count)` -> the table's last events in Redis.
+///
+/// What PostgreSQL committed goes on to Redis (when configured): each
+/// record's latest version by key and the table's event stream. Redis is
+/// a cache of the system of record: when it fails the ingest goes on, the
+/// status says so, and those batches are not in Redis.
 namespace sophia::actors::pipeline {
 
 struct worker_options {
@@ -28,6 +34,12 @@ struct worker_options {
   size_t query_max_rows = 1000;
   /// How long a failed commit is retried before the ingest fails.
   int64_t retry_ms = 60000;
+  /// Redis URI (resolved); empty: no Redis stage.
+  std::string redis;
+  /// Why a configured Redis is not used (its secret did not resolve).
+  std::string redis_problem;
+  int64_t redis_ttl_ms = 0;
+  size_t redis_stream_max_len = 100000;
   /// Why `postgres` is empty (shown in errors).
   std::string unconfigured;
 };

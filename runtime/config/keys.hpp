@@ -250,6 +250,17 @@
       "reference to one (env:VAR, file:PATH); empty means the server "        \
       "`tools/sophia up` starts for the cluster ($SOPHIA_PIPELINE_POSTGRES)", \
       .secret = true)                                                         \
+  KEY(std::string, redis, "",                                                 \
+      "Redis that keeps each record's latest version by key and an event "    \
+      "stream per table: a redis:// URI or a secret reference to one; empty " \
+      "means the server `tools/sophia up` starts ($SOPHIA_PIPELINE_REDIS), "  \
+      "else no Redis stage", .secret = true)                                  \
+  KEY(int64_t, redis_ttl_ms, 0,                                               \
+      "how long a latest version stays in Redis after its last write; 0: "    \
+      "for ever", .min = 0, .max = 31536000000)                               \
+  KEY(int64_t, redis_stream_max_len, 100000,                                  \
+      "events each table's Redis stream keeps (roughly: XADD MAXLEN ~)",      \
+      .min = 0, .max = 1000000000)                                            \
   KEY(std::string, default_schema, "public",                                  \
       "schema of the streams that have no namespace")                         \
   KEY(int64_t, batch_records, 50000,                                          \

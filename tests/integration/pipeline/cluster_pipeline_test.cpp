@@ -9,6 +9,7 @@
 
 #include "harness.hpp"
 #include "pipeline_fixture.hpp"
+#include "redis_server.hpp"
 
 using namespace sophia::itest;
 using namespace std::chrono_literals;
@@ -221,4 +222,57 @@ TEST_CASE("PostgreSQL stopped for 10 s mid-ingest: the ingest waits, memory "
   // One 4 MB piece of messages and one batch in flight, not the input.
   MESSAGE("node peak RSS " << rss_during / 1024 << " MiB");
   CHECK(rss_during < 512 * 1024);
+}
+
+TEST_CASE("the pipeline role with Redis: the latest version by key and the "
+          "table's events follow what PostgreSQL committed") {
+  auto uri = fresh_database();
+  sophia::tests::integration::redis_server redis;
+  test_cluster c;
+  c.write_config({"n3"}, "\n[pipeline]\npostgres = \"" + uri + "\"\nredis = \""
+                           + redis.uri() + "\"\n");
+  c.start("n3");
+  REQUIRE(wait_for([&] { return c.lists("n3", "mcp.pipeline@n3") == true; }, 20s));
+  auto schema = json::parse(R"({"type":"object","properties":{
+    "id":{"type":"integer"},"v":{"type":"string"},"at":{"type":"integer"},
+    "_ab_cdc_deleted_at":{"type":"string"}}})");
+  json catalog{{"streams",
+                {{{"stream", {{"name", "kv"}, {"json_schema", schema},
+                              {"supported_sync_modes", {"incremental"}}}},
+                  {"sync_mode", "incremental"},
+                  {"destination_sync_mode", "append_dedup"},
+                  {"primary_key", {{"id"}}},
+                  {"cursor_field", {"at"}}}}}};
+  write(c.dir() / "catalog.json", catalog.dump());
+  std::string lines = record_line("kv", {{"id", 1}, {"v", "new"}, {"at", 2}}) + "\n"
+                      + record_line("kv", {{"id", 1}, {"v", "old"}, {"at", 1}}) + "\n"
+                      + record_line("kv", {{"id", 2}, {"v", "gone"}, {"at", 1}}) + "\n"
+                      + state_line("kv", 1) + "\n"
+                      + record_line("kv", {{"id", 2}, {"at", 2},
+                                           {"_ab_cdc_deleted_at", "2024-01-01"}}) + "\n"
+                      + record_line("kv", {{"id", 3}, {"v", "three"}, {"at", 1}}) + "\n";
+  write(c.dir() / "m.jsonl", lines);
+  auto r = c.ctl({"ingest", "--airbyte", (c.dir() / "m.jsonl").string(), "--catalog",
+                  (c.dir() / "catalog.json").string()}, {}, 60s);
+  INFO(describe(r), c.diagnostics());
+  REQUIRE(r.exit_code == 0);
+  CHECK(scalar(uri, "SELECT string_agg(id || '=' || v, ',' ORDER BY id) FROM public.kv")
+        == "1=new,3=three");
+  // Redis: the same latest versions (the stale one skipped, the deleted gone).
+  auto one = redis.cli({"HGET", "sophia:public.kv:[1]", "data"});
+  CHECK(json::parse(one)["v"] == "new");
+  CHECK(redis.cli({"EXISTS", "sophia:public.kv:[2]"}) == "0");
+  CHECK(json::parse(redis.cli({"HGET", "sophia:public.kv:[3]", "data"}))["v"] == "three");
+  CHECK(redis.cli({"XLEN", "sophia:events:public.kv"}) == "5");
+  auto t = c.ctl({"pipeline", "tail", "public.kv", "--json"});
+  INFO(describe(t));
+  REQUIRE(t.exit_code == 0);
+  auto events = json::parse(t.out)["events"];
+  REQUIRE(events.size() == 5);
+  CHECK(events[3]["op"] == "delete");
+  CHECK(events[4]["data"]["v"] == "three");
+  auto st = json::parse(c.ctl({"pipeline", "status", "--json"}).out);
+  CHECK(st["stages"][1]["stage"] == "redis");
+  CHECK(st["stages"][1]["events"] == 5);
+  CHECK(st["stages"][1]["skipped_stale"] == 1);
 }
