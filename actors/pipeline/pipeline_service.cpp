@@ -17,18 +17,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The worker's answer to `c`: `done` shapes a success, an error is a tool
-// error naming the pipeline.
-template <class Done>
-auto answer(const mcp::call_ptr& c, Done done) {
-  return std::make_pair(
-    [c, done](const std::string& out) {
-      auto doc = json::parse(out, nullptr, false);
-      done(c, std::move(doc));
-    },
-    [c](caf::error& err) {
-      c->fail("pipeline: " + runtime::detail_of(err));
-    });
+// Asks the worker (`msg...`, waiting at most `timeout`) for `c`: `done`
+// shapes the JSON answer; an error is a tool error naming the pipeline.
+template <class Done, class... Ts>
+void forward(const mcp::call_ptr& c, const caf::actor& worker,
+             caf::duration timeout, Done done, Ts&&... msg) {
+  c->self()
+    ->request(worker, timeout, std::forward<Ts>(msg)...)
+    .then(
+      [c, done](const std::string& out) {
+        done(c, json::parse(out, nullptr, false));
+      },
+      [c](caf::error& err) {
+        c->fail("pipeline: " + runtime::detail_of(err));
+      });
 }
 
 std::string ingest_text(const json& r) {
@@ -84,15 +86,14 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
          lines += m.is_string() ? m.get<std::string>() : m.dump();
          lines += '\n';
        }
-       auto [ok, err] = answer(c, [](const mcp::call_ptr& c, json r) {
-         auto text = ingest_text(r); // before r is moved from
-         c->reply(std::move(text), std::move(r));
-       });
-       c->self()
-         ->request(worker, std::chrono::minutes{10}, atoms::ingest::value,
-                   args["catalog"].dump(), std::move(lines),
-                   args.value("source", std::string{"mcp"}))
-         .then(ok, err);
+       forward(
+         c, worker, caf::duration{std::chrono::minutes{10}},
+         [](const mcp::call_ptr& c, json r) {
+           auto text = ingest_text(r); // before r is moved from
+           c->reply(std::move(text), std::move(r));
+         },
+         atoms::ingest::value, args["catalog"].dump(), std::move(lines),
+         args.value("source", std::string{"mcp"}));
      }});
   spec.tools.push_back(
     {.name = "status",
@@ -106,11 +107,13 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
      .hints = {.read_only = true, .destructive = false, .idempotent = true,
                .open_world = false},
      .run = [worker](const mcp::call_ptr& c) {
-       auto [ok, err] = answer(c, [](const mcp::call_ptr& c, json r) {
-         auto text = r.dump(2);
-         c->reply(std::move(text), std::move(r));
-       });
-       c->self()->request(worker, 30s, atoms::status::value).then(ok, err);
+       forward(
+         c, worker, caf::duration{30s},
+         [](const mcp::call_ptr& c, json r) {
+           auto text = r.dump(2);
+           c->reply(std::move(text), std::move(r));
+         },
+         atoms::status::value);
      }});
   spec.tools.push_back(
     {.name = "tail",
@@ -128,7 +131,7 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
                .open_world = false},
      .run = [worker](const mcp::call_ptr& c) {
        auto& args = c->arguments();
-       auto [ok, err] = answer(c, [](const mcp::call_ptr& c, json r) {
+       forward(c, worker, caf::duration{30s}, [](const mcp::call_ptr& c, json r) {
          std::string text;
          for (auto& e : r["events"])
            text += e.value("id", "") + " " + e.value("op", "") + " "
@@ -136,12 +139,8 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
          if (text.empty())
            text = "no events";
          c->reply(std::move(text), std::move(r));
-       });
-       c->self()
-         ->request(worker, 30s, atoms::tail::value,
-                   args["table"].get<std::string>(),
-                   args.value("count", int64_t{20}))
-         .then(ok, err);
+       }, atoms::tail::value, args["table"].get<std::string>(),
+          args.value("count", int64_t{20}));
      }});
   spec.tools.push_back(
     {.name = "query",
@@ -165,7 +164,8 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
                .open_world = false},
      .run = [worker](const mcp::call_ptr& c) {
        auto& args = c->arguments();
-       auto [ok, err] = answer(c, [](const mcp::call_ptr& c, json r) {
+       forward(c, worker, caf::duration{std::chrono::minutes{60}},
+               [](const mcp::call_ptr& c, json r) {
          std::string text;
          for (auto& col : r["columns"])
            text += (text.empty() ? "" : "\t") + col.get<std::string>();
@@ -180,13 +180,9 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
          }
          if (r.value("truncated", false))
            text += "\n(more rows: raise max_rows or narrow the query)";
-         c->reply(text, std::move(r));
-       });
-       c->self()
-         ->request(worker, std::chrono::minutes{60}, atoms::query::value,
-                   args["sql"].get<std::string>(),
-                   args.value("max_rows", int64_t{0}))
-         .then(ok, err);
+         c->reply(std::move(text), std::move(r));
+       }, atoms::query::value, args["sql"].get<std::string>(),
+          args.value("max_rows", int64_t{0}));
      }});
   return mcp::spawn_service(sys, std::move(registry), std::move(spec));
 }

@@ -371,12 +371,7 @@ json to_json(const report& r) {
   doc["started_at"] = r.started_at;
   doc["total_seconds"] = r.total_seconds;
   doc["quick"] = r.quick;
-  doc["machine"] = { { "nproc", r.machine.nproc },
-                     { "cpu_model", r.machine.cpu_model },
-                     { "kernel", r.machine.kernel },
-                     { "hostname", r.machine.hostname },
-                     { "load1_at_start", r.machine.load1_at_start },
-                     { "load1_at_end", load_average() } };
+  doc["machine"] = machine_json(r.machine);
   doc["params"] = {
     { "node_bin", r.node_bin },
     { "local",

@@ -88,6 +88,15 @@ double quantile(std::vector<double> xs, double q) {
   return rank(xs, q);
 }
 
+nlohmann::json machine_json(const machine_info& m) {
+  return { { "nproc", m.nproc },
+           { "cpu_model", m.cpu_model },
+           { "kernel", m.kernel },
+           { "hostname", m.hostname },
+           { "load1_at_start", m.load1_at_start },
+           { "load1_at_end", load_average() } };
+}
+
 double load_average() {
   std::ifstream in{ "/proc/loadavg" };
   double load1 = 0;

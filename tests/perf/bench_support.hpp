@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/wire/messages.hpp"
 
@@ -73,6 +75,10 @@ struct machine_info {
 };
 
 machine_info probe_machine();
+
+/// `m` for a benchmark's JSON: nproc, cpu_model, kernel, hostname,
+/// load1_at_start, and load1_at_end (now).
+nlohmann::json machine_json(const machine_info& m);
 
 /// The current 1-minute load average.
 double load_average();

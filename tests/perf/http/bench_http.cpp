@@ -384,12 +384,7 @@ int run(const options& o, const std::string& command) {
   doc["started_at"] = started_at;
   doc["seconds"] = total_s;
   doc["quick"] = o.quick;
-  doc["machine"] = { { "nproc", machine.nproc },
-                     { "cpu_model", machine.cpu_model },
-                     { "kernel", machine.kernel },
-                     { "hostname", machine.hostname },
-                     { "load1_at_start", machine.load1_at_start },
-                     { "load1_at_end", load_average() } };
+  doc["machine"] = machine_json(machine);
   doc["server"] = { { "nginx", o.nginx } };
   doc["placement"] = { { "server_cpu", pin.server_cpu },
                        { "client_cpus", pin.client_cpus },

@@ -192,12 +192,7 @@ json to_json(const run_report& r, const std::vector<check>& checks) {
   doc["started_at"] = r.started_at;
   doc["seconds"] = r.total_seconds;
   doc["quick"] = p.quick;
-  doc["machine"] = { { "nproc", r.machine.nproc },
-                     { "cpu_model", r.machine.cpu_model },
-                     { "kernel", r.machine.kernel },
-                     { "hostname", r.machine.hostname },
-                     { "load1_at_start", r.machine.load1_at_start },
-                     { "load1_at_end", load_average() } };
+  doc["machine"] = machine_json(r.machine);
   doc["data"] = { { "description", describe(p.data) },
                   { "n", p.data.n },
                   { "dim", p.data.dim },
