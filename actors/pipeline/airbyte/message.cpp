@@ -4,6 +4,7 @@
 #include <array>
 
 #include "actors/pipeline/airbyte/json_fields.hpp"
+#include "actors/pipeline/airbyte/simd_reader.hpp"
 
 namespace sophia::actors::pipeline::airbyte {
 
@@ -175,11 +176,16 @@ std::variant<message, std::string> parse_message(std::string_view line,
   if (line.size() > max_bytes)
     return std::to_string(line.size()) + " bytes, over the limit of "
            + std::to_string(max_bytes);
+  // Nearly every line is a plain RECORD: read it straight into one.
+  if (record r; simd::read_record(line, r))
+    return r;
   nlohmann::json msg;
-  try {
-    msg = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::exception& e) {
-    return parse_failure(e.what());
+  if (!simd::read_document(line, msg)) {
+    try {
+      msg = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      return parse_failure(e.what());
+    }
   }
   if (!msg.is_object()) return f::expected("/", "an AirbyteMessage object", msg);
   std::string err;

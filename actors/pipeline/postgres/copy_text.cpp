@@ -45,10 +45,17 @@ void append_number(std::string& out, const json& j) {
 namespace {
 
 // A JSON string literal, COPY-escaped: JSON's own escapes carry a
-// backslash, which COPY doubles.
+// backslash, which COPY doubles. Runs of bytes that need neither escape
+// (nearly all of them) are appended at once.
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  for (unsigned char c : s) {
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\\\""; break;
       case '\\': out += "\\\\\\\\"; break;
@@ -58,17 +65,15 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\b': out += "\\\\b"; break;
       case '\f': out += "\\\\f"; break;
       case 0: break;
-      default:
-        if (c < 0x20) {
-          static constexpr char hex[] = "0123456789abcdef";
-          out += "\\\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
+      default: {
+        static constexpr char hex[] = "0123456789abcdef";
+        out += "\\\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
@@ -93,6 +98,19 @@ void append_value(std::string& out, const json& j, bool pg_style) {
     }
     case json::value_t::object: {
       out += '{';
+      if (!pg_style) { // the object's own order: no need to sort
+        bool first = true;
+        for (auto& [key, value] : *j.get_ptr<const json::object_t*>()) {
+          if (!first)
+            out += ',';
+          first = false;
+          append_json_string(out, key);
+          out += ':';
+          append_value(out, value, false);
+        }
+        out += '}';
+        return;
+      }
       std::vector<json::const_iterator> items;
       items.reserve(j.size());
       for (auto i = j.begin(); i != j.end(); ++i)
