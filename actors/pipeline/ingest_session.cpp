@@ -11,6 +11,15 @@ ingest_session::ingest_session(postgres::writer& w,
 
 void ingest_session::dead(std::string reason, std::string_view line,
                           std::string stream) {
+  if (replaying_) {
+    // Still not readable: the dead letter stays as it is, waiting.
+    batch_.replayed.pop_back();
+    --report_.replayed;
+    ++report_.still_dead;
+    if (report_.still_dead_reasons.size() < 10)
+      report_.still_dead_reasons.push_back(std::move(reason));
+    return;
+  }
   ++report_.dead_letters;
   batch_.bytes += line.size();
   batch_.dead_letters.push_back(
@@ -62,6 +71,20 @@ std::optional<std::string> ingest_session::line(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::string> ingest_session::replay(int64_t id,
+                                                 std::string_view text) {
+  if (blocked_)
+    return std::string{"an earlier batch is not committed yet: flush first"};
+  // In the batch before the line: a STATE or a full batch commits it at
+  // once, with the mark.
+  batch_.replayed.push_back(id);
+  ++report_.replayed;
+  replaying_ = true;
+  auto err = line(text);
+  replaying_ = false;
+  return err;
+}
+
 std::optional<std::string> ingest_session::flush() {
   if (batch_.empty())
     return std::nullopt;
@@ -82,7 +105,12 @@ std::optional<std::string> ingest_session::flush() {
   }
   if (committed_)
     committed_(batch_);
+  // The next batch starts empty but keeps the records' room: regrowing it
+  // from nothing each batch asks malloc for ever larger blocks.
+  auto records = std::move(batch_.records);
+  records.clear();
   batch_ = {};
+  batch_.records = std::move(records);
   return std::nullopt;
 }
 

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +43,11 @@ struct ingest_report {
   size_t swapped = 0;
   /// The last STATE committed (what the source resumes from).
   std::optional<nlohmann::json> last_state;
+  /// Replays: dead letters taken back, and those that still cannot be
+  /// (left waiting, with the reason of the first few).
+  size_t replayed = 0;
+  size_t still_dead = 0;
+  std::vector<std::string> still_dead_reasons;
 };
 
 class ingest_session {
@@ -54,6 +61,11 @@ public:
   /// is then `blocked` (the caller stops reading) until `flush` succeeds;
   /// a line given meanwhile is refused, not taken.
   std::optional<std::string> line(std::string_view text);
+
+  /// Takes the line of dead letter `id` again: when it is taken now, the
+  /// dead letter is marked replayed in the transaction that commits it;
+  /// when it still cannot be, it stays waiting (not added twice).
+  std::optional<std::string> replay(int64_t id, std::string_view text);
 
   /// Commits what is pending (the end of the input, or a retry).
   std::optional<std::string> flush();
@@ -82,6 +94,8 @@ private:
   std::set<airbyte::stream_id> ended_;
   bool blocked_ = false;
   std::function<void(const postgres::batch&)> committed_;
+  /// Set while `replay` takes a dead letter's line.
+  bool replaying_ = false;
 };
 
 } // namespace sophia::actors::pipeline

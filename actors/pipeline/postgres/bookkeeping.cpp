@@ -18,7 +18,11 @@ std::optional<std::string> ensure(connection& db) {
     " id bigserial PRIMARY KEY, source text NOT NULL, stream text,"
     " reason text NOT NULL, line text NOT NULL,"
     " received_at timestamptz NOT NULL DEFAULT now(),"
-    " replayed_at timestamptz)");
+    " replayed_at timestamptz); "
+    // Committed CDC deletions of append_dedup tables (see dedup.hpp).
+    "CREATE TABLE IF NOT EXISTS sophia_pipeline.tombstones ("
+    " target text NOT NULL, key jsonb NOT NULL, cursor jsonb,"
+    " extracted_at timestamptz NOT NULL, PRIMARY KEY (target, key))");
 }
 
 std::optional<std::string> save_state(connection& db,
@@ -95,6 +99,37 @@ std::optional<std::string> add_dead_letters(
   return db.copy_in("COPY sophia_pipeline.dead_letters (source, stream, "
                     "reason, line) FROM STDIN",
                     rows);
+}
+
+std::optional<std::string> mark_replayed(connection& db,
+                                         const std::vector<int64_t>& ids) {
+  if (ids.empty())
+    return std::nullopt;
+  std::string list = "{";
+  for (auto id : ids)
+    list += (list.size() > 1 ? "," : "") + std::to_string(id);
+  list += "}";
+  auto r = db.query("UPDATE sophia_pipeline.dead_letters SET replayed_at = "
+                    "now() WHERE id = ANY($1::bigint[])",
+                    {list});
+  if (auto* err = std::get_if<std::string>(&r))
+    return *err;
+  return std::nullopt;
+}
+
+std::variant<std::vector<waiting_letter>, std::string>
+waiting_letters(connection& db, const std::string& source, size_t limit) {
+  auto r = db.query("SELECT id, line FROM sophia_pipeline.dead_letters WHERE "
+                    "source = $1 AND replayed_at IS NULL ORDER BY id LIMIT $2",
+                    {source, std::to_string(limit)});
+  if (auto* err = std::get_if<std::string>(&r))
+    return *err;
+  auto& res = std::get<result>(r);
+  std::vector<waiting_letter> out;
+  out.reserve(res.rows());
+  for (int i = 0; i < res.rows(); ++i)
+    out.push_back({std::stoll(res.text(i, 0)), res.text(i, 1)});
+  return out;
 }
 
 } // namespace sophia::actors::pipeline::postgres::bookkeeping

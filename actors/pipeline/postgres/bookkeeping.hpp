@@ -44,5 +44,19 @@ std::optional<std::string> add_dead_letters(
   connection& db, const std::string& source,
   const std::vector<dead_letter>& letters);
 
+/// Marks the dead letters `ids` replayed (now).
+std::optional<std::string> mark_replayed(connection& db,
+                                         const std::vector<int64_t>& ids);
+
+/// A dead letter waiting to be replayed.
+struct waiting_letter {
+  int64_t id = 0;
+  std::string line;
+};
+
+/// `source`'s dead letters not replayed yet, oldest first, at most `limit`.
+std::variant<std::vector<waiting_letter>, std::string>
+waiting_letters(connection& db, const std::string& source, size_t limit);
+
 } // namespace bookkeeping
 } // namespace sophia::actors::pipeline::postgres

@@ -10,6 +10,13 @@
 /// later `_airbyte_extracted_at`, then the later arrival; a winner whose
 /// `_ab_cdc_deleted_at` is set deletes the row. NULL key values group
 /// together, as in Airbyte's destination.
+///
+/// A deletion that wins leaves a tombstone (`sophia_pipeline.tombstones`:
+/// the table, the key and the deletion's cursor and extraction time as
+/// jsonb), so that an older record of the key arriving in a later batch
+/// does not bring the row back (Airbyte's cdcOrdering_updateAfterDelete);
+/// a newer record clears it. Cursors compare as jsonb there: numbers as
+/// numbers, strings and timestamps (ISO text, UTC) as text.
 namespace sophia::actors::pipeline::postgres::dedup {
 
 struct plan {
@@ -30,5 +37,10 @@ struct plan {
 
 /// The statements, in order.
 std::vector<std::string> statements(const plan& p);
+
+/// After a truncate refresh swapped `tmp` in as `table` (both
+/// `"schema"."table"`): the old generation's tombstones go, the new
+/// one's are the table's.
+std::string move_tombstones(const std::string& tmp, const std::string& table);
 
 } // namespace sophia::actors::pipeline::postgres::dedup

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/pipeline/postgres/connection.hpp"
+#include "actors/pipeline/postgres/dedup.hpp"
 #include "actors/pipeline/postgres/names.hpp"
 
 namespace sophia::actors::pipeline::postgres {
@@ -336,7 +337,9 @@ std::optional<std::string> stream_table::swap_in_tmp(connection& db) {
   auto tmp = target_;
   if (auto err = db.exec("DROP TABLE " + names::qualified(schema_, table_)
                          + "; ALTER TABLE " + names::qualified(schema_, tmp)
-                         + " RENAME TO " + names::quoted(table_)))
+                         + " RENAME TO " + names::quoted(table_) + "; "
+                         + dedup::move_tombstones(names::qualified(schema_, tmp),
+                                                  names::qualified(schema_, table_))))
     return err;
   target_ = table_;
   return std::nullopt;

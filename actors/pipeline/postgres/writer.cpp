@@ -185,6 +185,8 @@ std::variant<commit_stats, std::string> writer::commit(const batch& b) {
   if (auto err = bookkeeping::add_dead_letters(*db_, opts_.source,
                                                b.dead_letters))
     return fail(*err);
+  if (auto err = bookkeeping::mark_replayed(*db_, b.replayed))
+    return fail(*err);
   if (auto err = db_->exec("COMMIT"))
     return fail(*err);
   return st;

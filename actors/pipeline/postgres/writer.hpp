@@ -31,11 +31,15 @@ struct batch {
   std::vector<airbyte::stream_status> statuses;
   std::optional<airbyte::state> state;
   std::vector<dead_letter> dead_letters;
+  /// Dead letters (their ids) whose lines this batch takes back: marked
+  /// replayed in its transaction, so a replayed line is in its table or
+  /// still waiting, never both and never twice.
+  std::vector<int64_t> replayed;
   size_t bytes = 0;
 
   bool empty() const {
     return records.empty() && statuses.empty() && !state
-           && dead_letters.empty();
+           && dead_letters.empty() && replayed.empty();
   }
 };
 
