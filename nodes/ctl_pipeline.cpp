@@ -111,10 +111,12 @@ int ctl_ingest(const ingest_args& a, const tool_caller& call) {
 }
 
 int ctl_pipeline(const std::vector<std::string>& operands, int64_t max_rows,
-                 bool as_json, const tool_caller& call) {
+                 bool as_json, const tool_caller& call,
+                 const std::string& catalog_file) {
   auto usage = [] {
-    std::cerr << "sophiactl: pipeline needs status, query SQL, or tail "
-                 "SCHEMA.TABLE\n";
+    std::cerr << "sophiactl: pipeline needs status, query SQL, tail "
+                 "SCHEMA.TABLE, search QUERY, or check|discover|sync "
+                 "SOURCE, or replay-dead-letters SOURCE\n";
     return 2;
   };
   if (operands.empty())
@@ -126,6 +128,32 @@ int ctl_pipeline(const std::vector<std::string>& operands, int64_t max_rows,
     if (max_rows > 0)
       args["max_rows"] = max_rows;
     return run(call, "query", args, 60 * 60 * 1000, as_json);
+  }
+  // [pipeline.sources.NAME]: they run as long as the source may.
+  for (auto verb : {"check", "discover", "sync"})
+    if (operands[0] == verb && operands.size() == 2)
+      return run(call, verb, json{{"source", operands[1]}},
+                 int64_t{24} * 3600 * 1000, as_json);
+  if (operands[0] == "search" && operands.size() == 2) {
+    json args{{"query", operands[1]}};
+    if (max_rows > 0) // --k (or --max-rows): results at most
+      args["k"] = max_rows;
+    return run(call, "search", args, 60000, as_json);
+  }
+  if (operands[0] == "replay-dead-letters" && operands.size() == 2) {
+    json args{{"source", operands[1]}};
+    if (max_rows > 0)
+      args["limit"] = max_rows;
+    if (!catalog_file.empty()) {
+      std::ifstream in{catalog_file};
+      if (!in)
+        return std::cerr << "sophiactl: cannot read the catalog " << catalog_file << "\n", 2;
+      auto cat = json::parse(in, nullptr, false);
+      if (cat.is_discarded() || !cat.is_object())
+        return std::cerr << "sophiactl: " << catalog_file << ": not a JSON object\n", 2;
+      args["catalog"] = std::move(cat);
+    }
+    return run(call, "replay_dead_letters", args, 60 * 60 * 1000, as_json);
   }
   if (operands[0] == "tail" && operands.size() == 2) {
     json args{{"table", operands[1]}};

@@ -14,6 +14,9 @@
 ///   sophiactl pipeline status
 ///   sophiactl pipeline query SQL [--max-rows N]
 ///   sophiactl pipeline tail SCHEMA.TABLE [--max-rows N]
+///   sophiactl pipeline search QUERY [--k N]   (pipeline.search)
+///   sophiactl pipeline check|discover|sync SOURCE   ([pipeline.sources.NAME])
+///   sophiactl pipeline replay-dead-letters SOURCE [--catalog FILE] [--max-rows N]
 namespace sophia::nodes {
 
 /// Calls tool `name` of service `service` with `arguments`, waiting at most
@@ -35,7 +38,9 @@ struct ingest_args {
 /// Exit codes as sophiactl's: 0 ok, 1 failed, 2 bad usage or input.
 int ctl_ingest(const ingest_args& a, const tool_caller& call);
 
+/// `catalog_file`: replay-dead-letters' --catalog (empty: the source's).
 int ctl_pipeline(const std::vector<std::string>& operands, int64_t max_rows,
-                 bool json, const tool_caller& call);
+                 bool json, const tool_caller& call,
+                 const std::string& catalog_file = {});
 
 } // namespace sophia::nodes

@@ -6,6 +6,7 @@
 #include "actors/conformance/fixtures.hpp"
 #include "actors/edge/edge_service.hpp"
 #include "actors/pipeline/pipeline_role.hpp"
+#include "actors/pipeline/spool/tool_call_spool.hpp"
 #include "runtime/placement/decide.hpp"
 #include "runtime/placement/role_endpoint.hpp"
 #include "runtime/supervision/supervisor.hpp"
@@ -29,10 +30,37 @@ child_spec role_supervisor(const std::string& role,
   endpoint.shutdown = shutdown_spec::timeout(std::chrono::milliseconds{ 2000 });
   children.push_back(std::move(endpoint));
   if (role == "edge") {
+    // The tool-call spool first: the edge hands it every finished call
+    // through `sink`, which follows the spool across its restarts.
+    std::function<void(std::string)> on_call;
+    if (cluster.pipeline.tool_calls) {
+      namespace sp = actors::pipeline::spool;
+      sp::tool_call_sink sink;
+      sp::tool_call_spool_options o;
+      o.node = node;
+      o.dir = sp::spool_dir_of(cluster, node);
+      o.fsync_ms = cluster.pipeline.spool_fsync_ms;
+      o.fsync_records = cluster.pipeline.spool_fsync_records;
+      o.max_bytes = cluster.pipeline.spool_max_bytes;
+      o.ship_interval_ms = cluster.pipeline.ship_interval_ms;
+      o.ship_batch_records = cluster.pipeline.ship_batch_records;
+      o.registry = registry;
+      child_spec spool;
+      spool.id = "tool_calls";
+      spool.start = [sink, o](caf::actor_system& sys, const caf::message&) {
+        auto a = sp::spawn_tool_call_spool(sys, o);
+        if (a) sink.set(*a);
+        return a;
+      };
+      spool.shutdown = shutdown_spec::timeout(std::chrono::milliseconds{ 2000 });
+      children.push_back(std::move(spool));
+      on_call = [sink](std::string rec) { sink(std::move(rec)); };
+    }
     child_spec mcp;
     mcp.id = "mcp";
     mcp.start = [=](caf::actor_system& sys, const caf::message&) {
-      return actors::edge::spawn_edge_service(sys, cluster, node, membership);
+      return actors::edge::spawn_edge_service(
+        sys, cluster, node, membership, on_call);
     };
     mcp.shutdown = shutdown_spec::timeout(std::chrono::milliseconds{ 3000 });
     children.push_back(std::move(mcp));

@@ -8,6 +8,8 @@
 //   sophiactl --config FILE [--node NAME] call NAME METHOD [PAYLOAD]
 //   sophiactl --config FILE ingest --airbyte FILE|- --catalog CATALOG [--source NAME]
 //   sophiactl --config FILE pipeline status|query SQL|tail TABLE [--max-rows N] [--json]
+//   sophiactl --config FILE pipeline search QUERY [--k N] [--json]
+//   sophiactl --config FILE pipeline replay-dead-letters SOURCE [--catalog FILE] [--max-rows N]
 //
 // It reaches the first live node of FILE (or NAME) and asks it. Exit codes:
 // 0 ok, 1 no node reachable or the request failed, 2 bad usage or config.
@@ -28,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/ai/services_status.hpp"
+#include "nodes/ctl_analytics.hpp"
 #include "nodes/ctl_pipeline.hpp"
 #include "runtime/call/call.hpp"
 #include "runtime/config/loader.hpp"
@@ -57,6 +60,7 @@ struct args {
   int64_t deadline_ms = 5000;
   sophia::nodes::ingest_args ingest;
   int64_t max_rows = 0;
+  sophia::nodes::analytics_args analytics;
 };
 
 int usage_error(const std::string& msg) {
@@ -421,9 +425,21 @@ int main(int argc, char** argv) {
   ingest_cmd->add_option("--source", a.ingest.source, "whose checkpoints these are")
     ->capture_default_str();
   auto* pipeline_cmd = with_json(app.add_subcommand(
-    "pipeline", "the pipeline: `status`, `query SQL` (read-only), `tail SCHEMA.TABLE` (its last events)"));
-  pipeline_cmd->add_option("what", a.operands, "status | query SQL | tail TABLE")->required()->expected(1, 2);
+    "pipeline", "the pipeline: `status`, `query SQL` (read-only), `tail SCHEMA.TABLE` (its last events), `check|discover|sync SOURCE` (an Airbyte source of [pipeline.sources])"));
+  pipeline_cmd->add_option("what", a.operands, "status | query SQL | tail TABLE | search QUERY | check|discover|sync SOURCE | replay-dead-letters SOURCE")->required()->expected(1, 2);
   pipeline_cmd->add_option("--max-rows", a.max_rows, "rows a query (events a tail) returns at most");
+  pipeline_cmd->add_option("--k", a.max_rows, "records a search returns at most (1..100, default 10)");
+  pipeline_cmd->add_option("--catalog", a.ingest.catalog, "replay-dead-letters: the catalog to read them with (default: the configured source's)")
+    ->option_text("FILE");
+  auto* analytics_cmd = with_json(app.add_subcommand(
+    "analytics", "the edges' tool calls: `summary` (calls, errors, latency per bucket)"));
+  analytics_cmd->add_option("what", a.operands, "summary")->required()->expected(1);
+  analytics_cmd->add_option("--period", a.analytics.period, "minute, hour or day")
+    ->check(CLI::IsMember({ "minute", "hour", "day" }))->capture_default_str();
+  analytics_cmd->add_option("--since", a.analytics.since, "from this RFC 3339 UTC time");
+  analytics_cmd->add_option("--group-by", a.analytics.group_by, "service, tool or caller")
+    ->check(CLI::IsMember({ "service", "tool", "caller" }));
+  analytics_cmd->add_option("--max-rows", a.analytics.max_rows, "rows at most");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -440,7 +456,7 @@ int main(int argc, char** argv) {
       return usage_error(rest.front().rfind("-", 0) == 0
                            ? "unknown option '" + rest.front() + "'"
                            : "unknown command '" + rest.front() +
-                               "' (status, reload, registry, tree, services, call, ingest, pipeline)");
+                               "' (status, reload, registry, tree, services, call, ingest, pipeline, analytics)");
     return usage_error(e.what());
   }
   a.command = app.get_subcommands().front()->get_name();
@@ -462,6 +478,10 @@ int main(int argc, char** argv) {
   if (a.command == "ingest")
     return sophia::nodes::ctl_ingest(a.ingest, c.tool_caller());
   if (a.command == "pipeline")
-    return sophia::nodes::ctl_pipeline(a.operands, a.max_rows, a.json, c.tool_caller());
+    return sophia::nodes::ctl_pipeline(a.operands, a.max_rows, a.json, c.tool_caller(),
+                                       a.ingest.catalog);
+  a.analytics.json = a.json;
+  if (a.command == "analytics")
+    return sophia::nodes::ctl_analytics(a.operands, a.analytics, c.tool_caller());
   return usage_error("unknown command '" + a.command + "'");
 }

@@ -7,6 +7,7 @@
 #include <caf/actor.hpp>
 #include <nlohmann/json_fwd.hpp>
 
+#include "runtime/http/service_policy.hpp"
 #include "runtime/supervision/child_spec.hpp"
 
 namespace sophia::runtime::config {
@@ -23,7 +24,7 @@ namespace sophia::actors::ai {
 struct ai_context;
 
 /// The HTTP policy of `[services.NAME]` (timeouts, retries, breaker, limits).
-runtime::http::policy policy_of(const runtime::config::service_config& svc);
+using runtime::http::policy_of;
 
 /// The AI domain's actors as one supervisor child of role `role`: the HTTP
 /// client first, the services status, the reloader (when `membership` is

@@ -50,7 +50,8 @@ caf::expected<caf::actor> spawn_edge_service(
   caf::actor_system& sys,
   const runtime::config::cluster_config& cluster,
   const std::string& node,
-  std::function<caf::actor()> membership) {
+  std::function<caf::actor()> membership,
+  std::function<void(std::string)> on_tool_call) {
   const auto* me = cluster.find_node(node);
   if (me == nullptr)
     return runtime::make_error(runtime::errc::bad_config,
@@ -61,7 +62,11 @@ caf::expected<caf::actor> spawn_edge_service(
   hopts.counters = std::make_shared<http_counters>();
   auto engine = spawn_edge(
     sys,
-    edge_options{ node, cluster.edge, std::move(membership), hopts.counters },
+    edge_options{ node,
+                  cluster.edge,
+                  std::move(membership),
+                  hopts.counters,
+                  std::move(on_tool_call) },
     &hopts.fast);
   hopts.config = cluster.edge;
   hopts.origins = default_policy(cluster.edge.address);

@@ -22,7 +22,8 @@ caf::expected<caf::actor> spawn_edge_service(
   caf::actor_system& sys,
   const runtime::config::cluster_config& cluster,
   const std::string& node,
-  std::function<caf::actor()> membership);
+  std::function<caf::actor()> membership,
+  std::function<void(std::string)> on_tool_call = {});
 
 /// Waits (up to `max`) until every stopped edge finished draining its
 /// connections; `main` calls it before exiting so SIGTERM drains streams.

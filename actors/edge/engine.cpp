@@ -12,6 +12,7 @@
 #include "actors/edge/counters.hpp"
 #include "actors/edge/jsonrpc.hpp"
 #include "actors/edge/protocol.hpp"
+#include "actors/edge/tool_call_record.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/mcp/provider.hpp"
@@ -587,7 +588,22 @@ void engine::finish(session& s, const std::string& key, std::string json_text) {
   auto i = s.requests.find(key);
   if (i == s.requests.end()) return;
   auto sid = i->second.stream;
-  if (!i->second.tool.empty()) count_tool_call(i->second, json_text);
+  if (!i->second.tool.empty()) {
+    count_tool_call(i->second, json_text);
+    if (opts_.on_tool_call) {
+      const auto* item = catalog_.tool(i->second.tool);
+      opts_.on_tool_call(tool_call_record(
+        opts_.node,
+        s,
+        i->second,
+        item == nullptr ? std::string{}
+        : item->handle  ? item->service
+                        : std::string{ "edge" },
+        json_text,
+        std::chrono::system_clock::now(),
+        std::chrono::steady_clock::now()));
+    }
+  }
   if (!i->second.call_id.empty()) {
     drop_asks(i->second.call_id, "the call is over");
     calls_.erase(i->second.call_id);

@@ -152,6 +152,7 @@ void engine::call_tool(session& s,
         auto* r = waiting(session_id, key, &s);
         if (r == nullptr) return;
         auto text = describe_failure(r->tool, err, timeout);
+        r->timed_out = runtime::code_of(err) == errc::deadline_exceeded;
         lg()->warn("session={} {}", s->id, text);
         finish(*s, key, rpc::result(key, tool_error(text)));
       });

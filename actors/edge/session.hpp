@@ -45,6 +45,9 @@ struct inflight {
   /// When a tools/call arrived, for its latency metric.
   std::chrono::steady_clock::time_point started{};
   bool cancelled = false;
+  /// The provider did not answer by the deadline (the tool-call record's
+  /// outcome).
+  bool timed_out = false;
 };
 
 /// One MCP session: created by `initialize`, ended by DELETE or idleness

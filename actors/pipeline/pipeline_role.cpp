@@ -5,7 +5,11 @@
 
 #include <caf/all.hpp>
 
+#include "actors/pipeline/analytics/analytics_service.hpp"
 #include "actors/pipeline/pipeline_service.hpp"
+#include "actors/pipeline/sources/scheduler.hpp"
+#include "actors/pipeline/vectors/external_stores.hpp"
+#include "actors/pipeline/vectors/stage.hpp"
 #include "actors/pipeline/worker.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/config/secrets.hpp"
@@ -19,9 +23,20 @@ namespace cfg = runtime::config;
 
 namespace {
 
+// [pipeline.sources.NAME] as the worker runs them (secrets in their config
+// are resolved on each run, not here).
+std::vector<sources::source_spec> sources_of(const cfg::pipeline_config& p) {
+  std::vector<sources::source_spec> out;
+  for (auto& [name, s] : p.sources)
+    out.push_back({name, s.command, s.config_json, s.catalog, s.schedule_s,
+                   s.timeout_s});
+  return out;
+}
+
 // [pipeline] as the worker uses it, the PostgreSQL URI resolved now.
 worker_options options_of(const cfg::pipeline_config& p) {
   worker_options o;
+  o.sources = sources_of(p);
   o.default_schema = p.default_schema;
   o.batch_records = static_cast<size_t>(p.batch_records);
   o.max_line_bytes = static_cast<size_t>(p.max_line_bytes);
@@ -61,17 +76,46 @@ worker_options options_of(const cfg::pipeline_config& p) {
 sup::child_spec pipeline_supervisor(const cfg::cluster_config& cluster,
                                     caf::actor registry, std::string role) {
   auto settings = cluster.pipeline;
+  auto whole = std::make_shared<const cfg::cluster_config>(cluster);
   sup::child_spec spec;
   spec.id = "pipeline";
   spec.kind = sup::child_kind::supervisor;
-  spec.start = [settings, registry, role](caf::actor_system& sys,
+  spec.start = [settings, whole, registry, role](caf::actor_system& sys,
                                           const caf::message&) {
     auto worker = std::make_shared<caf::actor>();
     std::vector<sup::child_spec> children;
+    // The vectors stage first: when it restarts, the worker (which feeds
+    // it) and the tools (which search it) restart with it.
+    auto feed = std::make_shared<vectors::feed>(
+      static_cast<size_t>(settings.vector_queue_records),
+      std::chrono::milliseconds{5000});
+    auto stage = std::make_shared<caf::actor>();
+    sup::child_spec vs;
+    vs.id = "vectors";
+    vs.start = [settings, whole, feed, stage](caf::actor_system& sys,
+                                              const caf::message&) {
+      vectors::stage_options o;
+      o.index = settings.vector_index;
+      o.dimension = static_cast<size_t>(settings.vector_dimension);
+      o.postgres = options_of(settings).postgres;
+      o.counters = feed;
+      // Pinecone / Weaviate, when configured: a copy of the index.
+      if (auto why = vectors::connect_external_stores(sys, *whole, o); !why.empty())
+        feed->update([&](vectors::stage_stats& s) { s.last_error = why; });
+      auto a = vectors::spawn_stage(sys, std::move(o));
+      if (a)
+        *stage = *a;
+      return a;
+    };
+    vs.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{5000});
+    children.push_back(std::move(vs));
     sup::child_spec w;
     w.id = "worker";
-    w.start = [settings, worker](caf::actor_system& sys, const caf::message&) {
-      *worker = spawn_worker(sys, options_of(settings));
+    w.start = [settings, worker, feed](caf::actor_system& sys,
+                                       const caf::message&) {
+      auto o = options_of(settings);
+      o.vectors = feed;
+      *worker = spawn_worker(sys, std::move(o));
       return caf::expected<caf::actor>{*worker};
     };
     // A commit in flight finishes before the worker reads its exit.
@@ -79,12 +123,29 @@ sup::child_spec pipeline_supervisor(const cfg::cluster_config& cluster,
     children.push_back(std::move(w));
     sup::child_spec tools;
     tools.id = "tools";
-    tools.start = [registry, role, worker](caf::actor_system& sys,
-                                           const caf::message&) {
-      return spawn_pipeline_service(sys, registry, *worker, role);
+    tools.start = [registry, role, worker, stage](caf::actor_system& sys,
+                                                  const caf::message&) {
+      return spawn_pipeline_service(sys, registry, *worker, role, *stage);
     };
     tools.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{1000});
     children.push_back(std::move(tools));
+    // analytics.summary: the edges' tool calls, from the same worker.
+    sup::child_spec stats;
+    stats.id = "analytics";
+    stats.start = [registry, role, worker](caf::actor_system& sys,
+                                           const caf::message&) {
+      return analytics::spawn_analytics_service(sys, registry, *worker, role);
+    };
+    stats.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{1000});
+    children.push_back(std::move(stats));
+    // [pipeline.sources.NAME] schedule_s: syncs by themselves.
+    sup::child_spec sched;
+    sched.id = "sources";
+    sched.start = [settings, worker](caf::actor_system& sys, const caf::message&) {
+      return sources::spawn_scheduler(sys, *worker, sources_of(settings));
+    };
+    sched.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{1000});
+    children.push_back(std::move(sched));
     return sup::spawn_supervisor(
       sys, "pipeline",
       sup::flags{sup::strategy::rest_for_one, 3, std::chrono::milliseconds{5000}},

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/pipeline/atoms.hpp"
+#include "actors/pipeline/vectors/search_tool.hpp"
 #include "runtime/error.hpp"
 #include "runtime/mcp/service.hpp"
 
@@ -57,7 +58,8 @@ std::string ingest_text(const json& r) {
 caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
                                                  caf::actor registry,
                                                  caf::actor worker,
-                                                 std::string domain) {
+                                                 std::string domain,
+                                                 caf::actor vectors) {
   mcp::service_spec spec{"pipeline", std::move(domain)};
   spec.prefix = "pipeline.";
   spec.tools.push_back(
@@ -94,6 +96,86 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
          },
          atoms::ingest::value, args["catalog"].dump(), std::move(lines),
          args.value("source", std::string{"mcp"}));
+     }});
+  // [pipeline.sources.NAME]: Airbyte sources run as commands. The worker
+  // enforces each one's timeout_s; these wait as long as it may take.
+  const auto source_schema = R"({"type":"object","properties":{
+        "source":{"type":"string","pattern":"^[a-z0-9][a-z0-9_-]*$","description":"NAME of a [pipeline.sources.NAME] in cluster.conf"}},
+        "required":["source"],"additionalProperties":false})";
+  const auto source_wait = caf::duration{std::chrono::seconds{7 * 24 * 3600}};
+  spec.tools.push_back(
+    {.name = "check",
+     .title = "Check an Airbyte source's connection",
+     .description =
+       "Runs the source's `check --config C` (its command and config from "
+       "[pipeline.sources.NAME] in cluster.conf) and returns its "
+       "connectionStatus {status, message}. A FAILED status is an error "
+       "with the source's message.",
+     .input_schema = source_schema,
+     .hints = {.read_only = true, .destructive = false, .idempotent = true,
+               .open_world = true},
+     .run = [worker, source_wait](const mcp::call_ptr& c) {
+       auto name = c->arguments()["source"].get<std::string>();
+       forward(
+         c, worker, source_wait,
+         [name](const mcp::call_ptr& c, json r) {
+           auto status = r.value("status", "");
+           auto message = r.value("message", "");
+           if (status != "SUCCEEDED")
+             return c->fail("source " + name + ": check " + status
+                            + (message.empty() ? "" : ": " + message));
+           auto text = "source " + name + ": connection SUCCEEDED"
+                       + (message.empty() ? "" : " (" + message + ")");
+           c->reply(std::move(text), std::move(r));
+         },
+         atoms::check::value, name);
+     }});
+  spec.tools.push_back(
+    {.name = "discover",
+     .title = "Discover an Airbyte source's streams",
+     .description =
+       "Runs the source's `discover --config C` and returns the catalog "
+       "it reports: {streams: [{name, namespace?, json_schema, "
+       "supported_sync_modes, ...}]}, from which a configured catalog is "
+       "written.",
+     .input_schema = source_schema,
+     .hints = {.read_only = true, .destructive = false, .idempotent = true,
+               .open_world = true},
+     .run = [worker, source_wait](const mcp::call_ptr& c) {
+       auto name = c->arguments()["source"].get<std::string>();
+       forward(
+         c, worker, source_wait,
+         [name](const mcp::call_ptr& c, json r) {
+           std::string text = "source " + name + ": streams";
+           for (auto& s : r.value("streams", json::array()))
+             if (s.is_object())
+               text += "\n  " + s.value("name", std::string{"?"});
+           c->reply(std::move(text), std::move(r));
+         },
+         atoms::discover::value, name);
+     }});
+  spec.tools.push_back(
+    {.name = "sync",
+     .title = "Sync an Airbyte source into PostgreSQL",
+     .description =
+       "Runs the source's `read` with its configured catalog and the last "
+       "STATE committed for it, and writes what it prints into PostgreSQL "
+       "as pipeline.ingest does (batches committed with their STATE). The "
+       "report is pipeline.ingest's. When the source fails or times out, "
+       "the error says how, with its stderr; what was committed before "
+       "stays, and the next sync resumes from its last committed STATE.",
+     .input_schema = source_schema,
+     .hints = {.read_only = false, .destructive = false, .idempotent = false,
+               .open_world = true},
+     .run = [worker, source_wait](const mcp::call_ptr& c) {
+       auto name = c->arguments()["source"].get<std::string>();
+       forward(
+         c, worker, source_wait,
+         [name](const mcp::call_ptr& c, json r) {
+           auto text = "source " + name + ": " + ingest_text(r);
+           c->reply(std::move(text), std::move(r));
+         },
+         atoms::sync::value, name);
      }});
   spec.tools.push_back(
     {.name = "status",
@@ -184,6 +266,43 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
        }, atoms::query::value, args["sql"].get<std::string>(),
           args.value("max_rows", int64_t{0}));
      }});
+  spec.tools.push_back(
+    {.name = "replay_dead_letters",
+     .title = "Replay dead letters",
+     .description =
+       "Takes a source's waiting dead letters (lines that could not be read, "
+       "in sophia_pipeline.dead_letters) again, oldest first, after the cause "
+       "was fixed (a stream added to the catalog, max_line_bytes raised). "
+       "Each line read now is committed with the dead letter marked replayed "
+       "in the same transaction; the others keep waiting, with their reason. "
+       "`catalog`: the ConfiguredAirbyteCatalog to read them with (default: "
+       "the configured source's).",
+     .input_schema = R"({"type":"object","properties":{
+        "source":{"type":"string","pattern":"^[A-Za-z0-9_.-]{1,64}$"},
+        "catalog":{"type":"object"},
+        "limit":{"type":"integer","minimum":1,"maximum":100000}},
+        "required":["source"],"additionalProperties":false})",
+     .hints = {.read_only = false, .destructive = false, .idempotent = true,
+               .open_world = false},
+     .run = [worker](const mcp::call_ptr& c) {
+       auto& args = c->arguments();
+       forward(c, worker, caf::duration{std::chrono::minutes{60}},
+               [](const mcp::call_ptr& c, json r) {
+         auto text = "Replayed " + std::to_string(r.value("replayed", 0))
+                     + " of " + std::to_string(r.value("waiting", 0))
+                     + " waiting dead letters";
+         if (auto n = r.value("still_dead", 0); n > 0) {
+           text += "; " + std::to_string(n) + " still cannot be read:";
+           for (auto& why : r.value("still_dead_reasons", json::array()))
+             text += "\n  " + why.get<std::string>();
+         }
+         c->reply(std::move(text), std::move(r));
+       }, atoms::replay::value,
+          args.contains("catalog") ? args["catalog"].dump() : std::string{},
+          args["source"].get<std::string>(), args.value("limit", int64_t{10000}));
+     }});
+  if (vectors)
+    spec.tools.push_back(vectors::search_tool(std::move(vectors)));
   return mcp::spawn_service(sys, std::move(registry), std::move(spec));
 }
 

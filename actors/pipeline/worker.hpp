@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <caf/fwd.hpp>
+
+#include "actors/pipeline/sources/source_spec.hpp"
 
 /// The pipeline's worker: the one actor that talks to PostgreSQL. It runs
 /// detached (its own thread), since libpq blocks, and serialises the
@@ -16,12 +19,21 @@
 /// - `(query, sql, max_rows)` -> `{columns, rows, truncated}`;
 /// - `(status)` -> the stages' counters, tables and dead letters;
 /// - `(tail, table, count)` -> the table's last events in Redis.
+/// - `(check, name)`, `(discover, name)`: runs source `name`'s command ->
+///   its connectionStatus / its catalog;
+/// - `(sync, name)`: runs its `read` with its catalog and the last STATE
+///   committed for it, its stdout going in as `ingest` lines do -> the
+///   report of `ingest`.
 ///
 /// What PostgreSQL committed goes on to Redis (when configured): each
 /// record's latest version by key and the table's event stream. Redis is
 /// a cache of the system of record: when it fails the ingest goes on, the
 /// status says so, and those batches are not in Redis.
 namespace sophia::actors::pipeline {
+
+namespace vectors {
+class feed;
+} // namespace vectors
 
 struct worker_options {
   /// PostgreSQL URI (resolved); empty: not configured, every request
@@ -42,6 +54,11 @@ struct worker_options {
   size_t redis_stream_max_len = 100000;
   /// Why `postgres` is empty (shown in errors).
   std::string unconfigured;
+  /// The vectors stage's way in (none: no vectors stage): what each
+  /// commit wrote goes on to it, after Redis (vectors/feed.hpp).
+  std::shared_ptr<vectors::feed> vectors;
+  /// `[pipeline.sources.NAME]`: the Airbyte sources it runs as commands.
+  std::vector<sources::source_spec> sources;
 };
 
 caf::actor spawn_worker(caf::actor_system& sys, worker_options opts);

@@ -69,9 +69,22 @@ struct conformance_config {
   SOPHIA_CONFIG_KEYS_CONFORMANCE(SOPHIA_CONFIG_MEMBER)
 };
 
+/// `[pipeline.sources.NAME]`: one Airbyte source run as a command.
+struct pipeline_source_config {
+  std::string name;
+  SOPHIA_CONFIG_KEYS_PIPELINE_SOURCE(SOPHIA_CONFIG_MEMBER)
+  /// The `config` table as JSON text (`{}` when absent); string values
+  /// that are secret references (env:, file:, esc:) are resolved when the
+  /// command runs, never here.
+  std::string config_json = "{}";
+  source_position position;
+};
+
 /// `[pipeline]`: the data pipeline (PostgreSQL, batching, queries).
 struct pipeline_config {
   SOPHIA_CONFIG_KEYS_PIPELINE(SOPHIA_CONFIG_MEMBER)
+  /// `[pipeline.sources.NAME]`, by name.
+  std::map<std::string, pipeline_source_config> sources;
 };
 
 /// The whole validated `cluster.conf`.

@@ -139,7 +139,10 @@
   KEY(std::string, space_id, "",                                              \
       "Arize: the space id (secret reference, like api_key)", .secret = true) \
   KEY(std::string, project, "sophia",                                         \
-      "Arize: the project LLM traces go to")
+      "Arize: the project LLM traces go to")                                  \
+  KEY(std::string, collection, "",                                            \
+      "vector stores: where chunks go; Pinecone: the namespace (empty: the "  \
+      "default one); Weaviate: the class (empty: SophiaChunk)")
 
 /// `[edge]`: the MCP endpoint of nodes that run the `edge` role
 /// (`edge_config`).
@@ -275,4 +278,55 @@
   KEY(int64_t, query_timeout_ms, 10000,                                       \
       "statement timeout of pipeline.query", .min = 10, .max = 3600000)       \
   KEY(int64_t, query_max_rows, 1000,                                          \
-      "rows pipeline.query returns at most", .min = 1, .max = 1000000)
+      "rows pipeline.query returns at most", .min = 1, .max = 1000000)        \
+  KEY(int64_t, vector_dimension, 384,                                         \
+      "length of the vectors the vectors stage embeds records' text into "    \
+      "(pipeline.search)", .min = 16, .max = 4096)                            \
+  KEY(std::string, vector_index, "exact",                                     \
+      "the vectors stage's index: exact (OpenBLAS, exact results; fast "      \
+      "enough to ~200k chunks) or hnsw (approximate, for more)",             \
+      .choices = { "exact", "hnsw" })                                         \
+  KEY(int64_t, vector_queue_records, 20000,                                   \
+      "committed records waiting for the vectors stage at most; beyond, "     \
+      "the ingest waits up to 5 s, then the batch is dropped (counted) and "  \
+      "the stage rebuilds from PostgreSQL", .min = 1, .max = 10000000)        \
+  KEY(bool, tool_calls, true,                                                 \
+      "edge nodes spool every MCP tool call and ship it to the pipeline "     \
+      "(table sophia.tool_calls, tool analytics.summary)")                    \
+  KEY(std::string, spool_dir, "",                                             \
+      "directory of the edge nodes' tool-call spools (one subdirectory per "  \
+      "node); empty: $SOPHIA_RUN_DIR, else .sophia next to cluster.conf")     \
+  KEY(int64_t, spool_fsync_ms, 200,                                           \
+      "the spool writes and fsyncs its buffered records this often; a node "  \
+      "killed loses the records younger than this", .min = 1, .max = 60000)   \
+  KEY(int64_t, spool_fsync_records, 1000,                                     \
+      "or as soon as this many records are buffered",                         \
+      .min = 1, .max = 1000000)                                               \
+  KEY(int64_t, spool_max_bytes, 268435456,                                    \
+      "the spool's size on disk at most while the pipeline is unreachable; "  \
+      "beyond it new records are dropped (and counted)",                      \
+      .min = 65536, .max = 1099511627776)                                     \
+  KEY(int64_t, ship_interval_ms, 1000,                                        \
+      "how often the spool ships what it holds to the pipeline",              \
+      .min = 10, .max = 3600000)                                              \
+  KEY(int64_t, ship_batch_records, 2000,                                      \
+      "tool-call records of one shipment (one pipeline.ingest)",              \
+      .min = 1, .max = 100000)
+
+/// `[pipeline.sources.NAME]`: one Airbyte source the pipeline runs as a
+/// command (`pipeline_source_config`). Its `config` table is not a schema
+/// key: it is any TOML table, passed to the source as JSON.
+#define SOPHIA_CONFIG_KEYS_PIPELINE_SOURCE(KEY)                               \
+  KEY(std::vector<std::string>, command, {},                                  \
+      "the source's command as argv (no shell), e.g. [\"python3\", "          \
+      "\"main.py\"]; spec/check/discover/read and their flags are appended",  \
+      .required = true)                                                       \
+  KEY(std::string, catalog, {},                                               \
+      "ConfiguredAirbyteCatalog JSON file that `read` gets; a relative path " \
+      "is relative to cluster.conf's directory", .required = true)            \
+  KEY(int64_t, schedule_s, 0,                                                 \
+      "seconds between scheduled syncs; 0: only on demand (pipeline.sync)",   \
+      .min = 0, .max = 31536000)                                              \
+  KEY(int64_t, timeout_s, 3600,                                               \
+      "a command running longer is stopped (SIGTERM, then SIGKILL) and the "  \
+      "run fails", .min = 1, .max = 604800)

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "runtime/config/schema.hpp"
 #include "runtime/config/suggest.hpp"
@@ -132,6 +133,7 @@ SOPHIA_BINDINGS(edge_config, SOPHIA_CONFIG_KEYS_EDGE)
 SOPHIA_BINDINGS(api_key_config, SOPHIA_CONFIG_KEYS_API_KEY)
 SOPHIA_BINDINGS(conformance_config, SOPHIA_CONFIG_KEYS_CONFORMANCE)
 SOPHIA_BINDINGS(pipeline_config, SOPHIA_CONFIG_KEYS_PIPELINE)
+SOPHIA_BINDINGS(pipeline_source_config, SOPHIA_CONFIG_KEYS_PIPELINE_SOURCE)
 
 #undef SOPHIA_BINDINGS
 #undef SOPHIA_BIND_KEY
@@ -224,9 +226,12 @@ private:
     diagnostics_.push_back({ std::move(pos), std::move(message) });
   }
 
+  /// `skip` names a key that is not the schema's (a nested table read
+  /// on its own).
   fields read_table(const toml::table& tbl,
                     std::string_view keys,
-                    std::string_view where);
+                    std::string_view where,
+                    std::string_view skip = {});
   void read_cluster(const toml::table& root, cluster_config& cfg);
   void read_nodes(const toml::table& root, cluster_config& cfg);
   void check_role_list(const fields& fs,
@@ -243,6 +248,7 @@ private:
                      std::string_view where);
   void read_conformance(const toml::table& root, cluster_config& cfg);
   void read_pipeline(const toml::table& root, cluster_config& cfg);
+  void read_pipeline_sources(const toml::node& x, cluster_config& cfg);
   void finish_roles(cluster_config& cfg);
   void finish_edge(const cluster_config& cfg);
 
@@ -338,11 +344,13 @@ bool validator::convert(const toml::node& x,
 
 fields validator::read_table(const toml::table& tbl,
                              std::string_view keys,
-                             std::string_view where) {
+                             std::string_view where,
+                             std::string_view skip) {
   fields result;
   std::set<std::string, std::less<>> seen;
   for (auto&& [key, x] : tbl) {
     auto name = key.str();
+    if (!skip.empty() && name == skip) continue;
     seen.emplace(name);
     const auto* spec = find_key(keys, name);
     if (spec == nullptr) {
@@ -767,14 +775,159 @@ void validator::read_conformance(const toml::table& root, cluster_config& cfg) {
           cat("[conformance] is enabled but no node runs role '", name, "'"));
 }
 
+namespace {
+
+/// A TOML value as JSON, for a source's `config`: tables are objects,
+/// dates and times their TOML text.
+nlohmann::json to_json(const toml::node& x) {
+  if (const auto* t = x.as_table()) {
+    auto out = nlohmann::json::object();
+    for (auto&& [k, v] : *t)
+      out[std::string{ k.str() }] = to_json(v);
+    return out;
+  }
+  if (const auto* a = x.as_array()) {
+    auto out = nlohmann::json::array();
+    for (const auto& v : *a)
+      out.push_back(to_json(v));
+    return out;
+  }
+  if (const auto* s = x.as_string()) return s->get();
+  if (const auto* i = x.as_integer()) return i->get();
+  if (const auto* f = x.as_floating_point()) return f->get();
+  if (const auto* b = x.as_boolean()) return b->get();
+  std::ostringstream text;
+  if (const auto* d = x.as_date()) text << d->get();
+  else if (const auto* t = x.as_time()) text << t->get();
+  else if (const auto* dt = x.as_date_time()) text << dt->get();
+  return text.str();
+}
+
+/// Whether a config key names a secret ("password", "api_key", ...): its
+/// literal value is not printed.
+bool is_secret_name(std::string_view key) {
+  std::string k{ key };
+  std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
+  for (auto word : { "password", "secret", "token", "key", "credential" })
+    if (k.find(word) != std::string::npos) return true;
+  return false;
+}
+
+/// The JSON back as TOML (an inline table), for render_effective; literal
+/// strings under a secret-looking key print as "<redacted>" (references
+/// are kept, as for the schema's secret keys).
+std::string to_toml(const nlohmann::json& x, bool secret = false) {
+  if (x.is_object()) {
+    std::string out = "{ ";
+    bool first = true;
+    for (auto& [k, v] : x.items()) {
+      out += cat(first ? "" : ", ", toml_quote(k), " = ",
+                 to_toml(v, secret || is_secret_name(k)));
+      first = false;
+    }
+    return out + (first ? "}" : " }");
+  }
+  if (x.is_array()) {
+    std::string out = "[";
+    for (size_t i = 0; i < x.size(); ++i)
+      out += cat(i == 0 ? "" : ", ", to_toml(x[i], secret));
+    return out + "]";
+  }
+  if (x.is_string()) {
+    const auto& s = x.get<std::string>();
+    if (secret && !s.empty() && !is_secret_reference(s))
+      return toml_quote("<redacted>");
+    return toml_quote(s);
+  }
+  return x.dump();
+}
+
+} // namespace
+
 void validator::read_pipeline(const toml::table& root, cluster_config& cfg) {
   const auto* tbl = optional_table(root, "pipeline");
   if (tbl == nullptr) return;
-  auto fs = read_table(*tbl, "pipeline", "[pipeline]");
+  // [pipeline.sources.NAME] nests in [pipeline]; it has its own keys.
+  const toml::node* sources = tbl->get("sources");
+  auto fs = read_table(*tbl, "pipeline", "[pipeline]", "sources");
   apply(fs, "pipeline", cfg.pipeline);
   if (auto i = fs.find("default_schema");
       i != fs.end() && cfg.pipeline.default_schema.empty())
     error(i->second.pos, "default_schema in [pipeline]: must not be empty");
+  if (sources != nullptr) read_pipeline_sources(*sources, cfg);
+}
+
+void validator::read_pipeline_sources(const toml::node& x,
+                                      cluster_config& cfg) {
+  const auto* tbl = x.as_table();
+  if (tbl == nullptr) {
+    error(at(x.source()),
+          cat("sources in [pipeline]: expected [pipeline.sources.NAME] "
+              "tables, got ",
+              type_name(x)));
+    return;
+  }
+  // A relative catalog is relative to this file, wherever the node runs.
+  namespace fs = std::filesystem;
+  auto base = fs::path{ file_ }.parent_path();
+  for (auto&& [key, item] : *tbl) {
+    auto name = std::string{ key.str() };
+    const auto* src = item.as_table();
+    if (src == nullptr) {
+      error(at(item.source()),
+            cat(name,
+                " in [pipeline.sources]: expected a [pipeline.sources.NAME] "
+                "table, got ",
+                type_name(item)));
+      continue;
+    }
+    if (!is_node_name(name)) {
+      error(at(key.source()),
+            cat("invalid source name '",
+                name,
+                "': must match [a-z0-9][a-z0-9_-]*"));
+      continue;
+    }
+    auto where = cat("[pipeline.sources.", name, "]");
+    pipeline_source_config source;
+    source.name = name;
+    source.position = at(src->source());
+    const toml::node* config = src->get("config");
+    auto fields = read_table(*src, "pipeline.sources.*", where, "config");
+    apply(fields, "pipeline.sources.*", source);
+    if (config != nullptr) {
+      if (const auto* ct = config->as_table())
+        source.config_json = to_json(*ct).dump();
+      else
+        error(at(config->source()),
+              cat("config in ", where, ": expected a table, got ",
+                  type_name(*config)));
+    }
+    if (auto i = fields.find("command"); i != fields.end()) {
+      if (source.command.empty())
+        error(i->second.pos,
+              cat("command in ", where,
+                  ": must name the program, e.g. [\"python3\", \"main.py\"]"));
+      else if (source.command.front().empty() && !i->second.item_pos.empty())
+        error(i->second.item_pos.front(),
+              cat("command in ", where, ": the program must not be empty"));
+    }
+    if (auto i = fields.find("catalog"); i != fields.end()) {
+      if (source.catalog.empty())
+        error(i->second.pos,
+              cat("catalog in ", where,
+                  ": must be the path of a ConfiguredAirbyteCatalog JSON "
+                  "file"));
+      else if (fs::path{ source.catalog }.is_relative()) {
+        std::error_code ec;
+        auto abs = fs::absolute(base / source.catalog, ec);
+        source.catalog = (ec ? base / source.catalog : abs).lexically_normal();
+      }
+    }
+    cfg.pipeline.sources.emplace(name, std::move(source));
+  }
 }
 
 void validator::finish_edge(const cluster_config& cfg) {
@@ -1043,6 +1196,13 @@ std::string render_effective(const cluster_config& cfg) {
   render_keys(out, "conformance", cfg.conformance);
   out << "\n[pipeline]\n";
   render_keys(out, "pipeline", cfg.pipeline);
+  for (const auto& [name, source] : cfg.pipeline.sources) {
+    out << "\n[pipeline.sources." << table_key(name) << "]\n";
+    render_keys(out, "pipeline.sources.*", source);
+    auto config = nlohmann::json::parse(source.config_json, nullptr, false);
+    if (!config.is_discarded() && !config.empty())
+      out << "config = " << to_toml(config) << '\n';
+  }
   return out.str();
 }
 

@@ -119,6 +119,8 @@ const std::vector<key_spec>& schema() {
     SOPHIA_KEY_TABLE(
       "conformance", conformance_config, SOPHIA_CONFIG_KEYS_CONFORMANCE)
     SOPHIA_KEY_TABLE("pipeline", pipeline_config, SOPHIA_CONFIG_KEYS_PIPELINE)
+    SOPHIA_KEY_TABLE("pipeline.sources.*", pipeline_source_config,
+                     SOPHIA_CONFIG_KEYS_PIPELINE_SOURCE)
 #undef SOPHIA_KEY_TABLE
 #undef SOPHIA_KEY_SPEC
     for (auto& x : xs)
@@ -171,6 +173,13 @@ const std::vector<table_spec>& tables() {
       .kind = table_kind::table,
       .header = "[pipeline]",
       .doc = "the data pipeline of the nodes that run the pipeline role" },
+    { .name = "pipeline.sources",
+      .keys = "pipeline.sources.*",
+      .kind = table_kind::named_tables,
+      .header = "[pipeline.sources.NAME]",
+      .doc = "one Airbyte source the pipeline runs as a command (spec, "
+             "check, discover, read); its `config` table (any TOML, string "
+             "values may be secret references) is passed as JSON" },
   };
   return specs;
 }

@@ -100,7 +100,7 @@ struct world {
     ec.replay_budget_bytes = 1 << 20;
     auto m = membership;
     engine = edge::spawn_edge(
-      *sys, edge::edge_options{ "n1", ec, [m] { return m; }, nullptr });
+      *sys, edge::edge_options{ "n1", ec, [m] { return m; }, nullptr, {} });
     settle();
     current = open("2025-11-25");
     batching = open("2025-03-26");

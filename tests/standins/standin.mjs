@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // standin.mjs: one local HTTP server standing in for the external SaaS
 // services (OpenRouter, Portkey, Hugging Face router, Together AI, an
-// OpenAI-compatible vLLM/TGI server), each answered from services/NAME.json
-// and mounted under /NAME/. Node 20, node:http only. See README.md.
+// OpenAI-compatible vLLM/TGI server; Pinecone and Weaviate, stateful in
+// lib/vector_dbs.mjs), each answered from services/NAME.json and mounted
+// under /NAME/. Node 20, node:http only. See README.md.
 //
 //   node tests/standins/standin.mjs [--port 0] [--services DIR] [--exit-with-stdin]
 //

@@ -335,3 +335,104 @@ test('a malformed fixture file stops the stand-in with the file and the JSON err
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// ---- the stateful vector databases (lib/vector_dbs.mjs) ------------------------
+
+const PINECONE = { 'api-key': 'pc-test' };
+
+test('Pinecone: upsert, query nearest with metadata and filter, delete, limits, errors', async () => {
+  const ns = `t${Date.now()}`;
+  const vectors = [
+    { id: 'a', values: [1, 0, 0], metadata: { table: 'orders', text: 'first' } },
+    { id: 'b', values: [0, 1, 0], metadata: { table: 'orders' } },
+    { id: 'c', values: [0.9, 0.1, 0], metadata: { table: 'users' } },
+  ];
+  let res = await post('/pinecone/vectors/upsert', { vectors, namespace: ns }, PINECONE);
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { upsertedCount: 3 });
+  res = await post('/pinecone/query', { vector: [1, 0, 0], topK: 2, namespace: ns, includeMetadata: true }, PINECONE);
+  let body = await res.json();
+  assert.equal(body.namespace, ns);
+  assert.deepEqual(body.matches.map((m) => m.id), ['a', 'c']);
+  assert.ok(Math.abs(body.matches[0].score - 1) < 1e-9);
+  assert.deepEqual(body.matches[0].metadata, { table: 'orders', text: 'first' });
+  body = await (await post('/pinecone/query', { vector: [1, 0, 0], topK: 5, namespace: ns, includeMetadata: true, filter: { table: { $eq: 'orders' } } }, PINECONE)).json();
+  assert.deepEqual(body.matches.map((m) => m.id), ['a', 'b']);
+  body = await (await post('/pinecone/query', { vector: [1, 0, 0], topK: 5, namespace: `${ns}-other` }, PINECONE)).json();
+  assert.deepEqual(body.matches, [], 'another namespace is empty');
+  res = await post('/pinecone/vectors/delete', { ids: ['a'], namespace: ns }, PINECONE);
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), {});
+  body = await (await post('/pinecone/query', { vector: [1, 0, 0], topK: 1, namespace: ns }, PINECONE)).json();
+  assert.equal(body.matches[0].id, 'c');
+  // Errors: RpcStatus bodies.
+  res = await post('/pinecone/vectors/upsert', { vectors: [{ id: 'x', values: [1, 2] }], namespace: ns }, PINECONE);
+  assert.equal(res.status, 400);
+  assert.deepEqual(await res.json(), { code: 3, message: 'Vector dimension 2 does not match the dimension of the index 3', details: [] });
+  const many = Array.from({ length: 1001 }, (_, i) => ({ id: `v${i}`, values: [1, 0, 0] }));
+  assert.equal((await post('/pinecone/vectors/upsert', { vectors: many, namespace: ns }, PINECONE)).status, 400);
+  res = await post('/pinecone/query', { vector: [1, 0, 0], topK: 1 }, { 'api-key': 'invalid' });
+  assert.equal(res.status, 401);
+  assert.equal((await res.json()).code, 16);
+  assert.equal((await post('/pinecone/query', { vector: [1, 0, 0], topK: 1 }, {})).status, 401);
+  assert.equal((await post('/pinecone/vectors/nowhere', {}, PINECONE)).status, 404);
+  // A scenario's error step leaves the state alone.
+  await control('POST', 'scenario', { service: 'pinecone', path: '/vectors/upsert', steps: [{ status: 503 }] });
+  res = await post('/pinecone/vectors/upsert', { vectors: [{ id: 'z', values: [0, 0, 1] }], namespace: ns }, PINECONE);
+  assert.equal(res.status, 503);
+  assert.equal((await res.json()).code, 14);
+  const stats = await (await post('/pinecone/describe_index_stats', {}, PINECONE)).json();
+  assert.deepEqual(stats.namespaces[ns], { vectorCount: 2 });
+  assert.equal(stats.dimension, 3);
+});
+
+test('Weaviate: batch objects, GraphQL nearVector with where, delete, errors', async () => {
+  const cls = `Doc${Date.now()}`;
+  const W = { authorization: 'Bearer wv-test' };
+  const id = (n) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  let res = await post('/weaviate/v1/batch/objects', {
+    objects: [
+      { class: cls, id: id(1), properties: { chunk_id: 'a', table: 'orders' }, vector: [1, 0] },
+      { class: cls, id: id(2), properties: { chunk_id: 'b', table: 'users' }, vector: [0.8, 0.6] },
+      { class: cls, id: 'not-a-uuid', properties: {}, vector: [1, 0] },
+      { class: cls, id: id(3), properties: {}, vector: [1, 0, 0] },
+    ],
+  }, W);
+  assert.equal(res.status, 200);
+  let body = await res.json();
+  assert.deepEqual(body.map((o) => o.result.status), ['SUCCESS', 'SUCCESS', 'FAILED', 'FAILED']);
+  assert.match(body[3].result.errors.error[0].message, /vector with length 3/);
+  const q = (args, fields = 'chunk_id table _additional { id distance }') =>
+    post('/weaviate/v1/graphql', { query: `{ Get { ${cls}(${args}) { ${fields} } } }` }, W);
+  body = await (await q('nearVector: {vector: [1, 0]}, limit: 5')).json();
+  const rows = body.data.Get[cls];
+  assert.deepEqual(rows.map((r) => r.chunk_id), ['a', 'b']);
+  assert.equal(rows[0]._additional.id, id(1));
+  assert.ok(Math.abs(rows[0]._additional.distance) < 1e-9);
+  assert.ok(Math.abs(rows[1]._additional.distance - 0.2) < 1e-9, 'cosine distance = 1 - similarity');
+  body = await (await q('nearVector: {vector: [1, 0]}, limit: 5, where: {path: ["table"], operator: Equal, valueText: "us\\"ers"}')).json();
+  assert.deepEqual(body.data.Get[cls], [], 'escaped strings are read');
+  body = await (await q('nearVector: {vector: [1, 0]}, limit: 5, where: {operator: And, operands: [{path: ["table"], operator: Equal, valueText: "users"}]}')).json();
+  assert.deepEqual(body.data.Get[cls].map((r) => r.chunk_id), ['b']);
+  // GraphQL errors come with 200.
+  res = await post('/weaviate/v1/graphql', { query: '{ Get { NoSuchClass(limit: 1) { x } } }' }, W);
+  assert.equal(res.status, 200);
+  body = await res.json();
+  assert.match(body.errors[0].message, /Cannot query field "NoSuchClass"/);
+  body = await (await post('/weaviate/v1/graphql', { query: '{ Get { X(limit: 1 { x } } }' }, W)).json();
+  assert.match(body.errors[0].message, /^Syntax Error/);
+  assert.deepEqual(body.errors[0].locations, [{ line: 1, column: 20 }]);
+  // Delete: 204, then 404.
+  const del = () => fetch(`${base}/weaviate/v1/objects/${cls}/${id(1)}`, { method: 'DELETE', headers: W });
+  assert.equal((await del()).status, 204);
+  assert.equal((await del()).status, 404);
+  body = await (await q('nearVector: {vector: [1, 0]}, limit: 5')).json();
+  assert.deepEqual(body.data.Get[cls].map((r) => r.chunk_id), ['b']);
+  // Auth: 401 in Weaviate's format; a bad body: 422 {"error":[{"message"}]}.
+  res = await post('/weaviate/v1/batch/objects', { objects: [] }, { authorization: 'Bearer invalid' });
+  assert.equal(res.status, 401);
+  assert.equal((await res.json()).code, 401);
+  res = await post('/weaviate/v1/batch/objects', { nothing: 1 }, W);
+  assert.equal(res.status, 422);
+  assert.match((await res.json()).error[0].message, /objects/);
+});

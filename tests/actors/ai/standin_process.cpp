@@ -17,10 +17,13 @@ size_t collect(char* data, size_t size, size_t n, void* out) {
 /// A control-API exchange with plain libcurl (not the client under test).
 nlohmann::json exchange(const std::string& method,
                         const std::string& url,
-                        const std::string& body = {}) {
+                        const std::string& body = {},
+                        const std::vector<std::string>& extra = {}) {
   auto* h = curl_easy_init();
   std::string out;
   curl_slist* headers = curl_slist_append(nullptr, "content-type: application/json");
+  for (auto& x : extra)
+    headers = curl_slist_append(headers, x.c_str());
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -63,8 +66,10 @@ void standin_process::reset() const {
 
 nlohmann::json standin_process::control(const std::string& method,
                                         const std::string& path,
-                                        const nlohmann::json& body) const {
-  return exchange(method, url_ + path, body.is_null() ? std::string{} : body.dump());
+                                        const nlohmann::json& body,
+                                        const std::vector<std::string>& headers) const {
+  return exchange(method, url_ + path, body.is_null() ? std::string{} : body.dump(),
+                  headers);
 }
 
 nlohmann::json standin_process::requests(const std::string& service,

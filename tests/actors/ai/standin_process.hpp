@@ -33,10 +33,12 @@ public:
   /// service's own path, e.g. "/api/v1/chat/completions") when given.
   nlohmann::json requests(const std::string& service,
                           const std::string& path = {}) const;
-  /// Any control request: METHOD url() + path, with a JSON body.
+  /// Any request: METHOD url() + path, with a JSON body and `headers`
+  /// ("name: value"), e.g. a service's credential.
   nlohmann::json control(const std::string& method,
                          const std::string& path,
-                         const nlohmann::json& body = nullptr) const;
+                         const nlohmann::json& body = nullptr,
+                         const std::vector<std::string>& headers = {}) const;
 
 private:
   std::unique_ptr<runtime::testing::node_script> node_;

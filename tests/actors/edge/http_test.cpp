@@ -152,7 +152,7 @@ struct edge_under_test {
     auto m = membership;
     engine = edge::spawn_edge(
       *sys,
-      edge::edge_options{ "n1", ec, [m] { return m; }, counters },
+      edge::edge_options{ "n1", ec, [m] { return m; }, counters, {} },
       &hopts.fast);
     // The catalog is loaded once the engine answers `status`.
     caf::scoped_actor self{ *sys };

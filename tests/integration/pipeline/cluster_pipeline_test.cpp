@@ -16,15 +16,6 @@ using namespace std::chrono_literals;
 using namespace sophia::tests::integration::pipeline;
 using nlohmann::json;
 
-namespace {
-
-void write(const fs::path& file, const std::string& text) {
-  std::ofstream out{file};
-  out << text;
-}
-
-} // namespace
-
 TEST_CASE("the pipeline role: sophiactl ingest, status and read-only "
           "queries") {
   auto uri = fresh_database();
@@ -100,6 +91,40 @@ TEST_CASE("the pipeline role: sophiactl ingest, status and read-only "
   CHECK(status["stages"][0]["records"] == 3000);
   CHECK(status["stages"][0]["dead_letters"] == 1);
   CHECK(status["dead_letters_waiting"] == 1);
+
+  // Dead letters come back once their cause is fixed: a record of a stream
+  // the catalog lacked is read with a catalog that has it; the line that
+  // is not JSON keeps waiting, not added twice.
+  write(c.dir() / "admins.jsonl", record_line("admins", {{"id", 1}, {"name", "root"}}) + "\n");
+  auto late = c.ctl({"ingest", "--airbyte", (c.dir() / "admins.jsonl").string(),
+                     "--catalog", (c.dir() / "catalog.json").string(), "--json"});
+  REQUIRE(late.exit_code == 0);
+  CHECK(json::parse(late.out)["dead_letters"] == 1);
+  auto fixed = catalog;
+  fixed["streams"].push_back(catalog["streams"][0]);
+  fixed["streams"][1]["stream"]["name"] = "admins";
+  write(c.dir() / "fixed.json", fixed.dump());
+  auto replay = c.ctl({"pipeline", "replay-dead-letters", "sophiactl", "--catalog",
+                       (c.dir() / "fixed.json").string(), "--json"});
+  INFO(describe(replay));
+  REQUIRE(replay.exit_code == 0);
+  auto rep = json::parse(replay.out);
+  CHECK(rep["waiting"] == 2);
+  CHECK(rep["replayed"] == 1);
+  CHECK(rep["still_dead"] == 1);
+  CHECK(scalar(uri, "SELECT name FROM public.admins") == "root");
+  CHECK(scalar(uri, "SELECT count(*) FROM sophia_pipeline.dead_letters WHERE "
+                    "replayed_at IS NULL") == "1");
+  CHECK(scalar(uri, "SELECT count(*) FROM sophia_pipeline.dead_letters") == "2");
+  auto again = c.ctl({"pipeline", "replay-dead-letters", "sophiactl", "--catalog",
+                      (c.dir() / "fixed.json").string(), "--json"});
+  REQUIRE(again.exit_code == 0);
+  CHECK(json::parse(again.out)["replayed"] == 0);
+  CHECK(scalar(uri, "SELECT count(*) FROM public.admins") == "1");
+  // Without a catalog, and no such configured source: a clear error.
+  auto bare = c.ctl({"pipeline", "replay-dead-letters", "sophiactl"});
+  CHECK(bare.exit_code == 1);
+  CHECK(contains(bare.err, "--catalog"));
 }
 
 TEST_CASE("the pipeline role without PostgreSQL says what to set") {

@@ -96,11 +96,6 @@ std::string messages() {
   return out;
 }
 
-void write(const fs::path& file, const std::string& text) {
-  std::ofstream out{file};
-  out << text;
-}
-
 } // namespace
 
 TEST_CASE("end to end: 100k records over 3 streams into PostgreSQL, Redis, "
@@ -161,5 +156,19 @@ TEST_CASE("end to end: 100k records over 3 streams into PostgreSQL, Redis, "
     CHECK(latest["zip"].is_string());
     CHECK(redis.cli({"XLEN", "sophia:events:public.orders"}) == std::to_string(orders));
     CHECK(redis.cli({"XLEN", "sophia:events:public.customers"}) == std::to_string(customers));
+  }
+
+  { // pipeline.search: a note found by words from its text.
+    json found;
+    REQUIRE(wait_for([&] {
+      auto s = c.ctl({"pipeline", "search", "turquoise harpsichord Reykjavik", "--k", "3",
+                      "--json"});
+      if (s.exit_code != 0)
+        return false;
+      found = json::parse(s.out)["results"];
+      return !found.empty() && found[0]["key"] == json{{"note_id", 12345}};
+    }, 120s));
+    CHECK(found[0]["table"] == "public.notes");
+    CHECK(found[0]["text"].get<std::string>().find("harpsichord") != std::string::npos);
   }
 }

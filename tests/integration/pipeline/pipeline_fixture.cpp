@@ -1,6 +1,7 @@
 #include "pipeline_fixture.hpp"
 
 #include <atomic>
+#include <fstream>
 #include <regex>
 
 #include <doctest/doctest.h>
@@ -144,6 +145,11 @@ std::string state_line(const std::string& stream, const json& value) {
                  {{"stream_descriptor", {{"name", stream}}},
                   {"stream_state", {{"cursor", value}}}}}}}}
     .dump();
+}
+
+void write(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream out{file};
+  out << text;
 }
 
 } // namespace sophia::tests::integration::pipeline

@@ -4,6 +4,7 @@
 // binary, a fresh database per test, syncs driven through the
 // ingest session, and the tables read back as JSON for comparison.
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,9 @@ nlohmann::json canonical(const nlohmann::json& v);
 
 /// One query's single value, as text ("" for NULL).
 std::string scalar(const std::string& uri, const std::string& sql);
+
+/// Writes `text` to `file` (catalogs and message files for sophiactl).
+void write(const std::filesystem::path& file, const std::string& text);
 
 /// A RECORD line.
 std::string record_line(const std::string& stream, const nlohmann::json& data,

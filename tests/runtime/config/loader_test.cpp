@@ -125,6 +125,10 @@ void check_same(const cluster_config& x, const cluster_config& y) {
   [](const pipeline_config& x, const pipeline_config& y) {
     SOPHIA_CONFIG_KEYS_PIPELINE(SAME_KEY)
   }(x.pipeline, y.pipeline);
+  check_same_tables(x.pipeline.sources, y.pipeline.sources, [](auto& x, auto& y) {
+    SOPHIA_CONFIG_KEYS_PIPELINE_SOURCE(SAME_KEY)
+    CHECK(x.config_json == y.config_json);
+  });
 }
 
 #undef SAME_KEY
@@ -514,7 +518,9 @@ TEST_CASE("render_effective round-trips through parse") {
   auto path = source_dir() / "cluster.conf";
   // The shipped file has no [api_keys.NAME]; add one so its keys print too.
   auto shipped = config_of(
-    read_all(path) + "\n[api_keys.ops]\nkey = \"env:K\"\n", path.string());
+    read_all(path) + "\n[api_keys.ops]\nkey = \"env:K\"\n"
+      + "\n[pipeline.sources.s1]\ncommand = [\"/bin/src\"]\ncatalog = "
+        "\"/etc/c.json\"\nconfig = { host = \"h\", n = 2, tls = { on = true } }\n", path.string());
   auto text = render_effective(shipped);
   INFO(text);
   auto again = config_of(text, "effective.conf");
@@ -1298,4 +1304,80 @@ TEST_CASE("rejects an enabled [conformance] whose role no node runs") {
                11,
                8,
                "[conformance] is enabled but no node runs role 'pipeline'");
+}
+
+// -- [pipeline.sources.NAME] --------------------------------------------------
+
+TEST_CASE("a pipeline source is read with its config as JSON") {
+  auto cfg = config_of(with_edge_node(R"([pipeline]
+batch_records = 10
+
+[pipeline.sources.github]
+command = ["python3", "/opt/src/main.py"]
+catalog = "catalogs/github.json"
+schedule_s = 300
+config = { repo = "acme/x", token = "env:GH_TOKEN", pages = [1, 2], opt = { deep = true } }
+
+[pipeline.sources.local]
+command = ["/usr/bin/src"]
+catalog = "/abs/catalog.json"
+)"),
+                       "/etc/sophia/cluster.conf");
+  CHECK(cfg.pipeline.batch_records == 10);
+  REQUIRE(cfg.pipeline.sources.size() == 2);
+  const auto& gh = cfg.pipeline.sources.at("github");
+  CHECK(gh.name == "github");
+  CHECK(gh.command
+        == std::vector<std::string>{ "python3", "/opt/src/main.py" });
+  CHECK(gh.catalog == "/etc/sophia/catalogs/github.json");
+  CHECK(gh.schedule_s == 300);
+  CHECK(gh.timeout_s == 3600);
+  // References stay references: they are resolved when the command runs.
+  CHECK(gh.config_json
+        == R"({"opt":{"deep":true},"pages":[1,2],"repo":"acme/x","token":"env:GH_TOKEN"})");
+  const auto& local = cfg.pipeline.sources.at("local");
+  CHECK(local.catalog == "/abs/catalog.json");
+  CHECK(local.config_json == "{}");
+  CHECK(local.schedule_s == 0);
+}
+
+TEST_CASE("bad pipeline sources are reported at their key") {
+  // Lines 1-7 are the cluster and its node.
+  expect_error(with_edge_node("[pipeline.sources.s]\ncatalog = \"c.json\"\n"),
+               8, 1, "missing required key 'command' in [pipeline.sources.s]");
+  expect_error(with_edge_node("[pipeline.sources.s]\ncommand = []\n"
+                              "catalog = \"c.json\"\n"),
+               9, 11, "command in [pipeline.sources.s]: must name the program");
+  expect_error(with_edge_node("[pipeline.sources.s]\ncommand = [\"x\"]\n"
+                              "catalog = \"c.json\"\ntimeout_s = 0\n"),
+               11, 13, "timeout_s in [pipeline.sources.s]: 0 is out of range");
+  expect_error(with_edge_node("[pipeline.sources.s]\ncommand = [\"x\"]\n"
+                              "catalog = \"c.json\"\nconfig = 3\n"),
+               11, 10, "config in [pipeline.sources.s]: expected a table");
+  expect_error(with_edge_node("[pipeline.sources.s]\ncommand = [\"x\"]\n"
+                              "catalog = \"c.json\"\nschedule = 5\n"),
+               11, 1, "unknown key 'schedule' in [pipeline.sources.s]; did "
+                      "you mean 'schedule_s'?");
+  expect_error(with_edge_node("[pipeline.sources.Bad]\ncommand = [\"x\"]\n"
+                              "catalog = \"c.json\"\n"),
+               8, 19, "invalid source name 'Bad'");
+  expect_error(with_edge_node("[pipeline]\nsources = 1\n"), 9, 11,
+               "sources in [pipeline]: expected [pipeline.sources.NAME] "
+               "tables");
+}
+
+TEST_CASE("render_effective prints a source's config without literal "
+          "secrets") {
+  auto cfg = config_of(with_edge_node(
+    "[pipeline.sources.db]\ncommand = [\"src\"]\ncatalog = \"/c.json\"\n"
+    "config = { host = \"h\", password = \"hunter2\", auth = { api_key = "
+    "\"env:DB_KEY\" }, credentials = { user = \"u\" } }\n"));
+  auto text = render_effective(cfg);
+  INFO(text);
+  CHECK(text.find("[pipeline.sources.db]") != std::string::npos);
+  CHECK(text.find("\"host\" = \"h\"") != std::string::npos);
+  CHECK(text.find("hunter2") == std::string::npos);
+  CHECK(text.find("\"password\" = \"<redacted>\"") != std::string::npos);
+  CHECK(text.find("\"api_key\" = \"env:DB_KEY\"") != std::string::npos);
+  CHECK(text.find("\"user\" = \"<redacted>\"") != std::string::npos);
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOTS, templateRoots } from './template.mjs';
+import { HANDLERS } from './vector_dbs.mjs';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -55,7 +56,9 @@ function checkRoute(route, i, file) {
       check(ev.if === undefined || isObj(ev.if), file, `${w}.if must be an object of body field -> value`);
     });
   } else {
-    check('body' in r, file, `${where}.response needs "body" or "sse"`);
+    check('body' in r || r.handler !== undefined, file, `${where}.response needs "body", "sse" or "handler"`);
+    check(r.handler === undefined || HANDLERS.has(r.handler), file,
+      `${where}.response.handler must be one of ${[...HANDLERS.keys()].join(', ')}`);
   }
 }
 

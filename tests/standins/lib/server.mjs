@@ -8,6 +8,7 @@ import { bodyMatches } from './fixtures.mjs';
 import { InputError, parseScenario, ScenarioStore } from './scenarios.mjs';
 import { send } from './respond.mjs';
 import { makeContext, render } from './template.mjs';
+import { runHandler } from './vector_dbs.mjs';
 
 const MAX_BODY = 10 * 1024 * 1024;
 const MAX_LOG = 10000;
@@ -85,11 +86,16 @@ function buildReply(svc, route, step, ctxArgs) {
   const ctx = makeContext(ctxArgs);
   const base = render(svc.response_headers || {}, ctx);
   const r = route.response;
+  // A stateful route (lib/vector_dbs.mjs) runs only when its normal reply is
+  // due, so that a scenario's error step leaves the state alone.
+  const due = !step || step === 'ok' || (step.body === undefined && !(step.status >= 400));
+  const handled = r.handler && due ? runHandler(r.handler, ctxArgs) : null;
+  if (handled?.error !== undefined) return errorReply(svc, handled.status, handled.error, ctxArgs);
   const normal = {
-    status: r.status ?? 200,
+    status: handled?.status ?? r.status ?? 200,
     headers: { ...base, ...render(r.headers || {}, ctx) },
     delay_ms: r.delay_ms,
-    ...(r.sse ? { sse: r.sse, sseGapMs: r.sse_gap_ms, ctx } : { body: render(r.body, ctx) }),
+    ...(r.sse ? { sse: r.sse, sseGapMs: r.sse_gap_ms, ctx } : { body: handled ? handled.body : render(r.body, ctx) }),
   };
   if (!step || step === 'ok') return normal;
   let reply = normal;

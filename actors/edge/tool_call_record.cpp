@@ -1,0 +1,86 @@
+#include "actors/edge/tool_call_record.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/edge/session.hpp"
+
+namespace sophia::actors::edge {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::string utc_ms(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              t.time_since_epoch())
+              .count();
+  auto secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf,
+                sizeof buf,
+                "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900,
+                tm.tm_mon + 1,
+                tm.tm_mday,
+                tm.tm_hour,
+                tm.tm_min,
+                tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+// The error text of a JSON-RPC error or of a tool error result.
+std::string error_text(const std::string& answer) {
+  auto doc = json::parse(answer, nullptr, false);
+  if (!doc.is_object()) return "malformed answer";
+  std::string out;
+  if (auto e = doc.find("error"); e != doc.end() && e->is_object()) {
+    out = e->value("message", std::string{});
+  } else if (auto r = doc.find("result"); r != doc.end() && r->is_object()) {
+    if (auto c = r->find("content"); c != r->end() && c->is_array())
+      for (auto& item : *c)
+        if (item.is_object() && item.value("type", "") == "text")
+          out += item.value("text", std::string{});
+  }
+  if (out.size() > 1000) out.resize(1000);
+  return out;
+}
+
+} // namespace
+
+std::string tool_call_record(const std::string& node,
+                             const session& s,
+                             const inflight& r,
+                             const std::string& service,
+                             const std::string& answer,
+                             std::chrono::system_clock::time_point wall_now,
+                             std::chrono::steady_clock::time_point now) {
+  auto took = r.started == std::chrono::steady_clock::time_point{}
+                ? std::chrono::steady_clock::duration::zero()
+                : now - r.started;
+  bool failed = answer.find("\"result\"") == std::string::npos ||
+                answer.find("\"isError\":true") != std::string::npos;
+  json rec{
+    { "at",
+      utc_ms(wall_now -
+             std::chrono::duration_cast<std::chrono::system_clock::duration>(
+               took)) },
+    { "node", node },
+    { "key", s.key ? json(s.key->first) : json() },
+    { "session", s.id },
+    { "tool", r.tool },
+    { "service", service },
+    { "duration_ms", std::chrono::duration<double, std::milli>(took).count() },
+    { "outcome", !failed ? "ok" : r.timed_out ? "timeout" : "error" },
+    { "error", failed ? json(error_text(answer)) : json() },
+  };
+  // Invalid UTF-8 (a provider's odd text) must not lose the record.
+  return rec.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+} // namespace sophia::actors::edge

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+/// The Airbyte stream the edges' tool-call records travel in:
+/// `sophia.tool_calls`, append_dedup keyed by the record's `id` (a record
+/// the spool sends again replaces itself), one record per MCP tool call:
+/// `{id, at, node, key, session, tool, service, duration_ms, outcome,
+/// error, tokens_in, tokens_out, cost_usd}` (`at`: when the call started,
+/// RFC 3339 UTC; `outcome`: ok, error or timeout; the token and cost
+/// fields stay null until the AI role fills them).
+namespace sophia::actors::pipeline::analytics {
+
+inline constexpr const char* stream_name = "tool_calls";
+inline constexpr const char* stream_namespace = "sophia";
+
+/// The ConfiguredAirbyteCatalog of the stream.
+const nlohmann::json& tool_calls_catalog();
+
+/// One RECORD message (JSON text) of `data`, emitted at `emitted_at_ms`.
+std::string record_message(const nlohmann::json& data, int64_t emitted_at_ms);
+
+/// The STATE message (JSON text) that checkpoints `spool` (a node's
+/// spool) at `segment`/`offset`.
+std::string state_message(const std::string& spool, uint64_t segment,
+                          uint64_t offset);
+
+/// Milliseconds since the epoch of an RFC 3339 UTC time
+/// (`YYYY-MM-DDTHH:MM:SS[.fff]Z`); -1 when it is not one.
+int64_t parse_utc_ms(const std::string& text);
+
+/// `ms` since the epoch as `YYYY-MM-DDTHH:MM:SS.fffZ`.
+std::string format_utc_ms(int64_t ms);
+
+} // namespace sophia::actors::pipeline::analytics
