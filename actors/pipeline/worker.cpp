@@ -21,6 +21,7 @@
 #include "actors/pipeline/postgres/read_query.hpp"
 #include "actors/pipeline/postgres/stream_table.hpp"
 #include "actors/pipeline/postgres/writer.hpp"
+#include "actors/pipeline/redis/committed.hpp"
 #include "actors/pipeline/redis/tail.hpp"
 #include "actors/pipeline/redis/writer.hpp"
 #include "actors/pipeline/sources/source_run.hpp"
@@ -72,21 +73,7 @@ struct worker_state {
 void to_redis(worker_state& st, pg::writer& w, const pg::batch& b) {
   if (!st.cache || b.records.empty())
     return;
-  std::map<airbyte::stream_id, redis::table_batch> tables;
-  for (auto& r : b.records) {
-    auto& t = tables[r.stream];
-    if (t.table.empty()) {
-      auto* table = w.table_of(r.stream);
-      if (!table)
-        continue;
-      t.table = table->schema() + "." + table->table();
-      if (table->config().mode == airbyte::write_mode::append_dedup)
-        t.key = table->config().primary_key;
-      t.cursor = table->config().cursor;
-    }
-    t.records.push_back(redis::to_table_record(r));
-  }
-  for (auto& [id, t] : tables) {
+  for (auto& t : redis::committed_tables(w, b)) {
     auto r = st.cache->write(t);
     if (auto* err = std::get_if<std::string>(&r)) {
       ++st.redis_failed_batches;

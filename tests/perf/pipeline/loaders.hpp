@@ -24,8 +24,17 @@ struct load_result {
 };
 
 /// Sophia: every line through `ingest_session::line`, then `flush`; the
-/// stream `append` or `append_dedup`, declared schema.
-load_result sophia_sync(const std::string& uri, const input& in, bool dedup);
+/// stream `append` or `append_dedup`, declared schema. With `redis` (a
+/// URI), each committed batch then goes on to Redis as the pipeline's
+/// worker sends it (latest by key, events), within the timed load.
+load_result sophia_sync(const std::string& uri, const input& in, bool dedup,
+                        const std::string& redis = {});
+
+/// Checks what a load left in Redis: one event per record in the table's
+/// stream, and (dedup) one latest version per key. Empty, or what is wrong.
+std::string verify_redis(const std::string& redis_cli_xlen,
+                         const std::string& redis_cli_keys, const input& in,
+                         bool dedup);
 
 /// A simple loader: each line parsed with nlohmann::json, one prepared
 /// INSERT per record (PQexecPrepared, text parameters, the raw id from
