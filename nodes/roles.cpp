@@ -32,7 +32,7 @@ child_spec role_supervisor(const std::string& role,
   if (role == "edge") {
     // The tool-call spool first: the edge hands it every finished call
     // through `sink`, which follows the spool across its restarts.
-    std::function<void(std::string)> on_call;
+    actors::edge::tool_call_hook on_call;
     if (cluster.pipeline.tool_calls) {
       namespace sp = actors::pipeline::spool;
       sp::tool_call_sink sink;
@@ -45,6 +45,8 @@ child_spec role_supervisor(const std::string& role,
       o.ship_interval_ms = cluster.pipeline.ship_interval_ms;
       o.ship_batch_records = cluster.pipeline.ship_batch_records;
       o.registry = registry;
+      o.results = cluster.pipeline.tool_results;
+      o.results_max_bytes = cluster.pipeline.tool_results_max_bytes;
       child_spec spool;
       spool.id = "tool_calls";
       spool.start = [sink, o](caf::actor_system& sys, const caf::message&) {
@@ -54,7 +56,9 @@ child_spec role_supervisor(const std::string& role,
       };
       spool.shutdown = shutdown_spec::timeout(std::chrono::milliseconds{ 2000 });
       children.push_back(std::move(spool));
-      on_call = [sink](std::string rec) { sink(std::move(rec)); };
+      on_call = [sink](std::string rec, const std::string& answer) {
+        sink(std::move(rec), answer);
+      };
     }
     child_spec mcp;
     mcp.id = "mcp";

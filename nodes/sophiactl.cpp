@@ -437,8 +437,9 @@ int main(int argc, char** argv) {
   analytics_cmd->add_option("--period", a.analytics.period, "minute, hour or day")
     ->check(CLI::IsMember({ "minute", "hour", "day" }))->capture_default_str();
   analytics_cmd->add_option("--since", a.analytics.since, "from this RFC 3339 UTC time");
-  analytics_cmd->add_option("--group-by", a.analytics.group_by, "service, tool or caller")
-    ->check(CLI::IsMember({ "service", "tool", "caller" }));
+  analytics_cmd->add_option("--group-by", a.analytics.group_by,
+                            "service, tool, caller or model")
+    ->check(CLI::IsMember({ "service", "tool", "caller", "model" }));
   analytics_cmd->add_option("--max-rows", a.analytics.max_rows, "rows at most");
   try {
     app.parse(argc, argv);

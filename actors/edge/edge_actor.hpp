@@ -8,6 +8,7 @@
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/edge/tool_call_record.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace sophia::actors::edge {
@@ -35,11 +36,9 @@ struct edge_options {
   std::function<caf::actor()> membership;
   /// The HTTP transport's figures, for the status (null without one).
   std::shared_ptr<const http_counters> http;
-  /// Told of every finished tools/call, one JSON object (`at`, `node`,
-  /// `key`, `session`, `tool`, `service`, `duration_ms`, `outcome`: ok,
-  /// error or timeout, `error`), on the engine's thread: it must return at
-  /// once (the pipeline's spool sends itself a message). Empty: nobody.
-  std::function<void(std::string)> on_tool_call;
+  /// Told of every finished tools/call (see `tool_call_hook`). Empty:
+  /// nobody.
+  tool_call_hook on_tool_call;
 };
 
 /// Spawns the MCP engine: sessions, JSON-RPC and MCP methods, the catalog of

@@ -51,7 +51,7 @@ caf::expected<caf::actor> spawn_edge_service(
   const runtime::config::cluster_config& cluster,
   const std::string& node,
   std::function<caf::actor()> membership,
-  std::function<void(std::string)> on_tool_call) {
+  tool_call_hook on_tool_call) {
   const auto* me = cluster.find_node(node);
   if (me == nullptr)
     return runtime::make_error(runtime::errc::bad_config,

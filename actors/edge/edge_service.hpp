@@ -8,6 +8,7 @@
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/edge/tool_call_record.hpp"
 #include "runtime/config/cluster_config.hpp"
 
 namespace sophia::actors::edge {
@@ -23,7 +24,7 @@ caf::expected<caf::actor> spawn_edge_service(
   const runtime::config::cluster_config& cluster,
   const std::string& node,
   std::function<caf::actor()> membership,
-  std::function<void(std::string)> on_tool_call = {});
+  tool_call_hook on_tool_call = {});
 
 /// Waits (up to `max`) until every stopped edge finished draining its
 /// connections; `main` calls it before exiting so SIGTERM drains streams.

@@ -592,16 +592,18 @@ void engine::finish(session& s, const std::string& key, std::string json_text) {
     count_tool_call(i->second, json_text);
     if (opts_.on_tool_call) {
       const auto* item = catalog_.tool(i->second.tool);
-      opts_.on_tool_call(tool_call_record(
-        opts_.node,
-        s,
-        i->second,
-        item == nullptr ? std::string{}
-        : item->handle  ? item->service
-                        : std::string{ "edge" },
-        json_text,
-        std::chrono::system_clock::now(),
-        std::chrono::steady_clock::now()));
+      auto rec = tool_call_record(opts_.node,
+                                  s,
+                                  i->second,
+                                  item == nullptr ? std::string{}
+                                  : item->handle  ? item->service
+                                                  : std::string{ "edge" },
+                                  json_text,
+                                  std::chrono::system_clock::now(),
+                                  std::chrono::steady_clock::now());
+      static const std::string none;
+      opts_.on_tool_call(std::move(rec),
+                         tool_call_succeeded(json_text) ? json_text : none);
     }
   }
   if (!i->second.call_id.empty()) {

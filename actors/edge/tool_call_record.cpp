@@ -53,6 +53,11 @@ std::string error_text(const std::string& answer) {
 
 } // namespace
 
+bool tool_call_succeeded(const std::string& answer) {
+  return answer.find("\"result\"") != std::string::npos &&
+         answer.find("\"isError\":true") == std::string::npos;
+}
+
 std::string tool_call_record(const std::string& node,
                              const session& s,
                              const inflight& r,
@@ -63,8 +68,7 @@ std::string tool_call_record(const std::string& node,
   auto took = r.started == std::chrono::steady_clock::time_point{}
                 ? std::chrono::steady_clock::duration::zero()
                 : now - r.started;
-  bool failed = answer.find("\"result\"") == std::string::npos ||
-                answer.find("\"isError\":true") != std::string::npos;
+  bool failed = !tool_call_succeeded(answer);
   json rec{
     { "at",
       utc_ms(wall_now -

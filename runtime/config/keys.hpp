@@ -293,6 +293,13 @@
   KEY(bool, tool_calls, true,                                                 \
       "edge nodes spool every MCP tool call and ship it to the pipeline "     \
       "(table sophia.tool_calls, tool analytics.summary)")                    \
+  KEY(bool, tool_results, true,                                               \
+      "the structuredContent a tool call returns is kept too, as a record "   \
+      "of the stream sophia_results.TOOL (the pipeline's own tools aside)")   \
+  KEY(int64_t, tool_results_max_bytes, 262144,                                \
+      "a result larger than this (as JSON) keeps only its top-level "         \
+      "numbers, strings and booleans, marked _truncated",                     \
+      .min = 1024, .max = 16777216)                                           \
   KEY(std::string, spool_dir, "",                                             \
       "directory of the edge nodes' tool-call spools (one subdirectory per "  \
       "node); empty: $SOPHIA_RUN_DIR, else .sophia next to cluster.conf")     \

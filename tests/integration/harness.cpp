@@ -158,6 +158,16 @@ const node_spec& test_cluster::spec(const std::string& name) const {
   throw std::runtime_error("no node spec " + name);
 }
 
+void test_cluster::set_roles(const std::string& name,
+                             std::vector<std::string> roles) {
+  for (auto& s : specs_)
+    if (s.name == name) {
+      s.roles = std::move(roles);
+      return;
+    }
+  throw std::runtime_error("no node spec " + name);
+}
+
 std::string test_cluster::config_text(const std::vector<std::string>& names,
                                       const std::string& extra) const {
   std::ostringstream os;

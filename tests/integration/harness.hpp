@@ -133,6 +133,10 @@ public:
   /// The spec of node `name` (n1..n4); throws for any other name.
   const node_spec& spec(const std::string& name) const;
 
+  /// Gives node `name` the roles `roles` in the configs written from now on
+  /// (e.g. the pipeline and the AI role on one node).
+  void set_roles(const std::string& name, std::vector<std::string> roles);
+
   /// The sophia-node binary.
   fs::path node_bin() const { return bins_ / "sophia-node"; }
 

@@ -11,10 +11,11 @@
 /// Rolling aggregates of the tool calls (`sophia.tool_calls`, see
 /// `tool_calls_stream.hpp`) in PostgreSQL: `sophia_analytics.by_minute`,
 /// `by_hour` and `by_day`, one row per bucket and group, for the grains
-/// `all`, `service`, `tool` (service and tool), `caller` and `detail`
-/// (service, tool and caller): calls, errors (outcome not ok), timeouts,
+/// `all`, `service`, `tool` (service and tool), `caller`, `detail`
+/// (service, tool and caller) and `model` (service and model, for the
+/// calls that name one): calls, errors (outcome not ok), timeouts,
 /// latency p50/p95/p99 (exact: percentile_cont over the bucket's rows),
-/// mean and max, and the token and cost sums (NULL until the AI role fills
+/// mean and max, and the token and cost sums (NULL where no call reported
 /// them). The caller is the API key's name, else `session:ID`.
 ///
 /// The worker refreshes the buckets a committed batch of tool calls
@@ -36,9 +37,9 @@ std::optional<std::string> refresh(postgres::connection& db, int64_t from_ms,
                                    int64_t to_ms);
 
 /// The rows of `period` (minute, hour, day) from `since` (RFC 3339; empty:
-/// the last 60 buckets) for `group_by` (service, tool, caller; empty: the
-/// totals), newest first, at most `max_rows`:
-/// `{period, group_by, since, rows: [{bucket, service?, tool?, caller?,
+/// the last 60 buckets) for `group_by` (service, tool, caller, model;
+/// empty: the totals), newest first, at most `max_rows`:
+/// `{period, group_by, since, rows: [{bucket, service?, tool?, caller?, model?,
 /// calls, errors, timeouts, p50_ms, p95_ms, p99_ms, avg_ms, max_ms,
 /// tokens_in, tokens_out, cost_usd}]}`.
 std::variant<nlohmann::json, std::string>

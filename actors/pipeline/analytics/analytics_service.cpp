@@ -28,11 +28,17 @@ std::string fixed(const json& v) {
 // One line per row: bucket, group, calls, errors, latencies.
 std::string summary_text(const json& r) {
   auto& rows = r["rows"];
-  if (rows.empty())
-    return "no tool calls since " + r.value("since", std::string{"then"});
-  std::string out = "bucket\tgroup\tcalls\terrors\ttimeouts\tp50_ms\tp95_ms\tp99_ms";
+  if (rows.empty()) {
+    auto since = r["since"].is_string() ? r["since"].get<std::string>() : "";
+    return since.empty() ? "no tool calls in the last 60 " + r.value("period", "minute") + "s"
+                         : "no tool calls since " + since;
+  }
+  std::string out = "bucket\tgroup\tcalls\terrors\ttimeouts\tp50_ms\tp95_ms\tp99_ms"
+                    "\ttokens_in\ttokens_out\tcost_usd";
+  auto count = [](const json& v) { return v.is_number() ? v.dump() : std::string{"-"}; };
   for (auto& row : rows) {
-    std::string group = row.contains("caller") ? row.value("caller", "")
+    std::string group = row.contains("model") ? row.value("service", "") + "/" + row.value("model", "")
+                        : row.contains("caller") ? row.value("caller", "")
                         : row.contains("tool")
                           ? row.value("service", "") + "/" + row.value("tool", "")
                         : row.contains("service") ? row.value("service", "")
@@ -40,7 +46,9 @@ std::string summary_text(const json& r) {
     out += "\n" + row.value("bucket", "") + "\t" + group + "\t"
            + row["calls"].dump() + "\t" + row["errors"].dump() + "\t"
            + row["timeouts"].dump() + "\t" + fixed(row["p50_ms"]) + "\t"
-           + fixed(row["p95_ms"]) + "\t" + fixed(row["p99_ms"]);
+           + fixed(row["p95_ms"]) + "\t" + fixed(row["p99_ms"]) + "\t"
+           + count(row["tokens_in"]) + "\t" + count(row["tokens_out"]) + "\t"
+           + count(row["cost_usd"]);
   }
   return out;
 }
@@ -60,14 +68,15 @@ caf::expected<caf::actor> spawn_analytics_service(caf::actor_system& sys,
        "Rolling aggregates of the MCP tool calls every edge of the cluster "
        "served: per minute, hour or day bucket (newest first) the calls, "
        "errors, timeouts, latency p50/p95/p99, mean and max in ms, tokens "
-       "and cost (null until the AI role reports them); totals, or per "
-       "service, tool or caller (API key, else session). `since` is an "
+       "and cost (summed from what AI tools report; null where none did); "
+       "totals, or per service, tool, caller (API key, else session) or "
+       "model (service and model, for the calls that name one). `since` is an "
        "RFC 3339 UTC time (default: the last 60 buckets). Records reach "
        "the pipeline within about a second of the call.",
      .input_schema = R"({"type":"object","properties":{
         "period":{"type":"string","enum":["minute","hour","day"]},
         "since":{"type":"string","minLength":1},
-        "group_by":{"type":"string","enum":["service","tool","caller"]},
+        "group_by":{"type":"string","enum":["service","tool","caller","model"]},
         "max_rows":{"type":"integer","minimum":1,"maximum":10000}},
         "additionalProperties":false})",
      .output_schema = R"({"type":"object","properties":{

@@ -40,7 +40,8 @@ std::optional<std::string> mirror_to_redis(postgres::connection& db,
     std::string period = p.period;
     auto r = db.query(
       "SELECT to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-      "grain || '|' || service || '|' || tool || '|' || caller, calls, errors, "
+      "grain || '|' || service || '|' || tool || '|' || caller || CASE WHEN "
+      "model = '' THEN '' ELSE '|' || model END, calls, errors, "
       "timeouts, p50_ms, p95_ms, p99_ms, avg_ms, max_ms, tokens_in, tokens_out, "
       "cost_usd FROM sophia_analytics.by_" + period + " WHERE bucket >= "
       "date_trunc('" + period + "', $1::timestamptz) AND bucket <= "

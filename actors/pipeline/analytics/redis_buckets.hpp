@@ -7,7 +7,8 @@
 /// The analytics buckets in Redis (when the pipeline has a Redis stage):
 /// one hash per bucket, `sophia:analytics:PERIOD:BUCKET` (BUCKET as
 /// `2026-01-02T03:04:00Z`), one field per group, `GRAIN|SERVICE|TOOL|
-/// CALLER` (empty parts for what the grain leaves out, e.g. `all|||`),
+/// CALLER` (empty parts for what the grain leaves out, e.g. `all|||`;
+/// the model grain appends `|MODEL`: `model|openrouter|||gpt-4o-mini`),
 /// whose value is the row as JSON (calls, errors, timeouts, p50_ms,
 /// p95_ms, p99_ms, avg_ms, max_ms, tokens_in, tokens_out, cost_usd).
 /// PostgreSQL stays the system of record: the hashes of the buckets a

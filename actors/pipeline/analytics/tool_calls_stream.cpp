@@ -21,6 +21,7 @@ const json& tool_calls_catalog() {
       "duration_ms":{"type":"number"},
       "outcome":{"type":"string"},
       "error":{"type":["null","string"]},
+      "model":{"type":["null","string"]},
       "tokens_in":{"type":["null","integer"]},
       "tokens_out":{"type":["null","integer"]},
       "cost_usd":{"type":["null","number"]}}})");

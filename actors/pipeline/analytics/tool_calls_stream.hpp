@@ -9,9 +9,10 @@
 /// `sophia.tool_calls`, append_dedup keyed by the record's `id` (a record
 /// the spool sends again replaces itself), one record per MCP tool call:
 /// `{id, at, node, key, session, tool, service, duration_ms, outcome,
-/// error, tokens_in, tokens_out, cost_usd}` (`at`: when the call started,
-/// RFC 3339 UTC; `outcome`: ok, error or timeout; the token and cost
-/// fields stay null until the AI role fills them).
+/// error, model, tokens_in, tokens_out, cost_usd}` (`at`: when the call
+/// started, RFC 3339 UTC; `outcome`: ok, error or timeout; model, tokens
+/// and cost: from the structuredContent of an AI tool's answer, see
+/// `spool/results.hpp`, else null).
 namespace sophia::actors::pipeline::analytics {
 
 inline constexpr const char* stream_name = "tool_calls";

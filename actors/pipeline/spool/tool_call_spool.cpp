@@ -4,11 +4,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
 #include "actors/pipeline/analytics/tool_calls_stream.hpp"
+#include "actors/pipeline/spool/results.hpp"
 #include "actors/pipeline/spool/spool_file.hpp"
 #include "runtime/call/call.hpp"
 #include "runtime/config/cluster_config.hpp"
@@ -122,7 +124,10 @@ void ship(caf::event_based_actor* self, const state_ptr& st) {
     return;
   }
   auto& b = std::get<read_batch>(batch);
-  json messages = json::array();
+  std::vector<std::string> messages;
+  auto catalog = analytics::tool_calls_catalog();
+  std::set<std::string> streams;
+  size_t n = 0; // tool calls (each with its result, if any)
   for (auto& line : b.lines) {
     auto data = json::parse(line, nullptr, false);
     if (data.is_discarded() || !data.is_object() || !data.contains("id")) {
@@ -130,7 +135,9 @@ void ship(caf::event_based_actor* self, const state_ptr& st) {
       continue;
     }
     auto at = analytics::parse_utc_ms(data.value("at", std::string{}));
-    messages.push_back(analytics::record_message(data, at >= 0 ? at : now_ms()));
+    record_messages(std::move(data), at >= 0 ? at : now_ms(), messages,
+                    catalog, streams);
+    ++n;
   }
   auto end = b.end;
   if (messages.empty()) {
@@ -140,7 +147,6 @@ void ship(caf::event_based_actor* self, const state_ptr& st) {
         st->problem(*err);
     return;
   }
-  auto n = messages.size();
   messages.push_back(
     analytics::state_message(st->opts.node, end.segment, end.offset));
   runtime::call::request req;
@@ -148,7 +154,7 @@ void ship(caf::event_based_actor* self, const state_ptr& st) {
   req.payload = json{{"name", "ingest"},
                      {"arguments",
                       {{"messages", std::move(messages)},
-                       {"catalog", analytics::tool_calls_catalog()},
+                       {"catalog", std::move(catalog)},
                        {"source", "spool-" + st->opts.node}}}}
                   .dump();
   req.deadline = std::chrono::minutes{2};
@@ -189,6 +195,31 @@ void ship(caf::event_based_actor* self, const state_ptr& st) {
       });
 }
 
+// Buffers one record of the edge (a JSON object), with its id first:
+// `{"id":"NODE-BOOT-SEQ",` + the edge's fields.
+void take(caf::event_based_actor* self, const state_ptr& st,
+          const std::string& rec) {
+  ++st->received;
+  auto id = st->opts.node + "-" + st->boot + "-" + std::to_string(++st->seq);
+  if (rec.size() < 2 || rec.front() != '{')
+    return;
+  auto body = rec.substr(1);
+  auto first = body.find_first_not_of(" \t\r");
+  bool empty = first != std::string::npos && body[first] == '}';
+  auto line = "{\"id\":" + json(id).dump() + (empty ? "" : ",") + body;
+  // One line per record: a raw newline would split it.
+  if (line.find('\n') != std::string::npos)
+    return;
+  st->buffer.push_back(std::move(line));
+  if (st->buffer.size() >= static_cast<size_t>(st->opts.fsync_records)) {
+    st->flush();
+  } else if (!st->flush_armed) {
+    st->flush_armed = true;
+    self->delayed_send(self, std::chrono::milliseconds{st->opts.fsync_ms},
+                       atoms::flush::value);
+  }
+}
+
 caf::behavior spool_impl(caf::event_based_actor* self, state_ptr st) {
   // A clean stop writes what is buffered.
   self->attach_functor([st] { st->flush(); });
@@ -196,27 +227,16 @@ caf::behavior spool_impl(caf::event_based_actor* self, state_ptr st) {
   self->send(self, atoms::ship::value);
   auto interval = std::chrono::milliseconds{st->opts.ship_interval_ms};
   return {
-    [self, st](atoms::record, std::string& rec) {
-      ++st->received;
-      // The id first: `{"id":"NODE-BOOT-SEQ",` + the edge's fields.
-      auto id = st->opts.node + "-" + st->boot + "-" + std::to_string(++st->seq);
-      if (rec.size() < 2 || rec.front() != '{')
-        return;
-      auto body = rec.substr(1);
-      auto first = body.find_first_not_of(" \t\r");
-      bool empty = first != std::string::npos && body[first] == '}';
-      auto line = "{\"id\":" + json(id).dump() + (empty ? "" : ",") + body;
-      // One line per record: a raw newline would split it.
-      if (line.find('\n') != std::string::npos)
-        return;
-      st->buffer.push_back(std::move(line));
-      if (st->buffer.size() >= static_cast<size_t>(st->opts.fsync_records)) {
-        st->flush();
-      } else if (!st->flush_armed) {
-        st->flush_armed = true;
-        self->delayed_send(self, std::chrono::milliseconds{st->opts.fsync_ms},
-                           atoms::flush::value);
-      }
+    [self, st](atoms::record, const std::string& rec) { take(self, st, rec); },
+    // With the answer: its usage and result join the record (parsed here,
+    // off the edge's thread).
+    [self, st](atoms::record, const std::string& rec, const std::string& answer) {
+      auto doc = json::parse(rec, nullptr, false);
+      if (!doc.is_object())
+        return take(self, st, rec);
+      add_answer(doc, answer,
+                 {st->opts.results, static_cast<size_t>(st->opts.results_max_bytes)});
+      take(self, st, doc.dump(-1, ' ', false, json::error_handler_t::replace));
     },
     [st](atoms::flush) { st->flush(); },
     // The timer: ships, and comes again.
@@ -287,14 +307,19 @@ void tool_call_sink::set(caf::actor spool) const {
   impl_->spool = std::move(spool);
 }
 
-void tool_call_sink::operator()(std::string record_json) const {
+void tool_call_sink::operator()(std::string record_json,
+                                const std::string& answer) const {
   caf::actor to;
   {
     std::lock_guard<std::mutex> guard{impl_->mtx};
     to = impl_->spool;
   }
-  if (to)
+  if (!to)
+    return;
+  if (answer.empty() || answer.size() > max_answer_bytes)
     caf::anon_send(to, atoms::record::value, std::move(record_json));
+  else
+    caf::anon_send(to, atoms::record::value, std::move(record_json), answer);
 }
 
 } // namespace sophia::actors::pipeline::spool

@@ -35,7 +35,9 @@ struct cluster_config;
 namespace sophia::actors::pipeline::spool {
 
 namespace atoms {
-/// `(tcrecord, json)`: one tool call (a JSON object) from the edge.
+/// `(tcrecord, json)`: one tool call (a JSON object) from the edge;
+/// `(tcrecord, json, answer)`: with the JSON-RPC answer of a call that
+/// succeeded (see `results.hpp`).
 using record = caf::atom_constant<caf::atom("tcrecord")>;
 /// `(tcflush)`: the fsync timer (also: flush now).
 using flush = caf::atom_constant<caf::atom("tcflush")>;
@@ -55,6 +57,10 @@ struct tool_call_spool_options {
   int64_t max_bytes = int64_t{256} << 20;
   int64_t ship_interval_ms = 1000;
   int64_t ship_batch_records = 2000;
+  /// Keep each successful call's structuredContent as a record of its
+  /// tool's stream (`results.hpp`), up to `results_max_bytes` of JSON.
+  bool results = true;
+  int64_t results_max_bytes = 262144;
   /// This node's registry; invalid: the spool only writes (tests).
   caf::actor registry;
 };
@@ -74,12 +80,17 @@ std::string spool_dir_of(const runtime::config::cluster_config& cluster,
 /// Where the edge hands its records: a thread-safe handle on the spool
 /// actor of the moment (the actor restarts; the edge keeps its sink).
 /// Calling it sends one asynchronous message, or nothing while no spool
-/// runs.
+/// runs. `answer` (the JSON-RPC answer of a successful call, else empty)
+/// is copied along when it is at most `max_answer_bytes`: a larger one
+/// is neither parsed nor kept.
 class tool_call_sink {
 public:
+  static constexpr size_t max_answer_bytes = size_t{8} << 20;
+
   tool_call_sink();
   void set(caf::actor spool) const;
-  void operator()(std::string record_json) const;
+  void operator()(std::string record_json,
+                  const std::string& answer = {}) const;
 
 private:
   struct impl;

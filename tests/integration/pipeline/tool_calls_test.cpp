@@ -1,7 +1,9 @@
 // The edges' tool calls as data: every tools/call an edge serves goes
 // through the edge node's spool into the pipeline's `sophia.tool_calls`,
 // and `analytics.summary` counts them; a kill -9 of the edge node after
-// the fsync interval loses nothing, and nothing is counted twice.
+// the fsync interval loses nothing, and nothing is counted twice. An AI
+// tool's model, tokens and cost come along, and what tools return lands
+// in `sophia_results.TOOL`.
 
 #include <doctest/doctest.h>
 
@@ -13,6 +15,10 @@
 #include <fstream>
 #include <thread>
 
+#include "actors/ai/standin_process.hpp"
+#include "actors/pipeline/analytics/aggregates.hpp"
+#include "actors/pipeline/analytics/tool_calls_stream.hpp"
+#include "actors/pipeline/postgres/connection.hpp"
 #include "harness.hpp"
 #include "pipeline_fixture.hpp"
 #include "redis_server.hpp"
@@ -307,4 +313,141 @@ TEST_CASE("tool calls through the edge land in sophia.tool_calls and "
                      "--json"});
     return st.exit_code == 0 && contains(st.out, "offset");
   }, 10s));
+}
+
+TEST_CASE("an AI tool's calls carry their model, tokens and cost into "
+          "sophia.tool_calls and analytics by model; what service tools "
+          "return lands in sophia_results.TOOL") {
+  auto uri = fresh_database();
+  sophia::ai_test::standin_process standin;
+  ::setenv("SOPHIA_TEST_OPENROUTER_KEY", "sk-or-test", 1);
+  test_cluster c;
+  c.set_roles("n3", {"pipeline", "ai_intelligence"});
+  c.write_config({"n1", "n3"},
+                 "\n[pipeline]\npostgres = \"" + uri
+                   + "\"\nspool_fsync_ms = 100\nship_interval_ms = 200\n"
+                     "\n[services.openrouter]\napi_key = \"env:SOPHIA_TEST_OPENROUTER_KEY\"\n"
+                     "base_url = \"" + standin.url() + "/openrouter/api/v1\"\n");
+  c.start("n3");
+  c.start("n1");
+  mcp_session s{c.mcp_port(), {}, 1};
+  REQUIRE_MESSAGE(wait_for([&] { return s.open(); }, 20s), c.diagnostics());
+  json chat;
+  REQUIRE_MESSAGE(wait_for([&] {
+                    chat = s.call("openrouter.chat", {{"model", "openai/gpt-4o-mini"},
+                                                      {"prompt", "Say hello"},
+                                                      {"max_tokens", 16}});
+                    return chat.contains("result") && !chat["result"].value("isError", false);
+                  }, 30s),
+                  chat.dump(), c.diagnostics());
+  auto first = chat["result"]["structuredContent"];
+  INFO(first.dump());
+  REQUIRE(first["usage"]["prompt_tokens"].get<int64_t>() > 0);
+  chat = s.call("openrouter.chat", {{"model", "openai/gpt-4o-mini"},
+                                    {"prompt", "Say hello again, at more length"},
+                                    {"max_tokens", 32}});
+  REQUIRE(chat["result"].value("isError", false) == false);
+  auto second = chat["result"]["structuredContent"];
+  REQUIRE(s.call("sophia.echo", {{"text", "kept as a record"}})["result"]
+            ["structuredContent"]["text"] == "kept as a record");
+  REQUIRE(s.call("pipeline.query", {{"sql", "SELECT 1 AS one"}})["result"]
+            .value("isError", false) == false);
+
+  auto chats = [&] {
+    auto n = scalar(uri, "SELECT to_regclass('sophia_results.openrouter_chat') IS NOT NULL");
+    return n == "t" ? std::stoll(scalar(uri, "SELECT count(*) FROM sophia_results.openrouter_chat"))
+                    : 0;
+  };
+  REQUIRE_MESSAGE(wait_for([&] { return chats() >= 2 && tool_call_rows(uri) >= 4; }, 30s),
+                  c.diagnostics());
+  // The calls' usage, as the tool reported it.
+  auto in = first["usage"]["prompt_tokens"].get<int64_t>()
+            + second["usage"]["prompt_tokens"].get<int64_t>();
+  auto out = first["usage"]["completion_tokens"].get<int64_t>()
+             + second["usage"]["completion_tokens"].get<int64_t>();
+  CHECK(scalar(uri, "SELECT count(*) || '/' || sum(tokens_in) || '/' || sum(tokens_out) "
+                    "FROM sophia.tool_calls WHERE tool = 'openrouter.chat' AND "
+                    "service = 'openrouter' AND model = 'openai/gpt-4o-mini'")
+        == "2/" + std::to_string(in) + "/" + std::to_string(out));
+  if (first["cost_usd"].is_number())
+    CHECK(scalar(uri, "SELECT count(*) FROM sophia.tool_calls WHERE tool = "
+                      "'openrouter.chat' AND cost_usd > 0")
+          == "2");
+  CHECK(scalar(uri, "SELECT count(*) FROM sophia.tool_calls WHERE tool = 'sophia.echo' "
+                    "AND model IS NULL AND tokens_in IS NULL")
+        == "1");
+  // What the tools returned, as records of their own streams, keyed by
+  // the call.
+  CHECK(scalar(uri, "SELECT count(*) FROM sophia_results.openrouter_chat r JOIN "
+                    "sophia.tool_calls c ON c.id = r._call_id WHERE r.model = "
+                    "'openai/gpt-4o-mini' AND r._tool = 'openrouter.chat' AND "
+                    "length(r.text) > 0")
+        == "2");
+  auto quoted = second["text"].get<std::string>();
+  for (size_t at = quoted.find('\''); at != std::string::npos;
+       at = quoted.find('\'', at + 2))
+    quoted.insert(at, 1, '\'');
+  CHECK(scalar(uri, "SELECT text FROM sophia_results.openrouter_chat WHERE text = '"
+                    + quoted + "'")
+        == second["text"].get<std::string>());
+  REQUIRE(wait_for([&] {
+    return scalar(uri, "SELECT to_regclass('sophia_results.sophia_echo') IS NOT NULL") == "t";
+  }, 10s));
+  CHECK(scalar(uri, "SELECT text FROM sophia_results.sophia_echo") == "kept as a record");
+  // The pipeline's own answers are its data already: not ingested again.
+  CHECK(scalar(uri, "SELECT to_regclass('sophia_results.pipeline_query') IS NULL") == "t");
+
+  // analytics.summary by model: the two chats, their tokens.
+  std::optional<json> by_model;
+  REQUIRE_MESSAGE(wait_for([&] {
+    auto r = c.ctl({"analytics", "summary", "--period", "day", "--group-by", "model",
+                    "--json"});
+    last_summary = describe(r);
+    if (r.exit_code != 0)
+      return false;
+    by_model = json::parse(r.out, nullptr, false);
+    return by_model->is_object() && by_model->value("rows", json::array()).size() == 1
+           && (*by_model)["rows"][0]["calls"] == 2;
+  }, 20s), last_summary);
+  auto& row = (*by_model)["rows"][0];
+  CHECK(row["service"] == "openrouter");
+  CHECK(row["model"] == "openai/gpt-4o-mini");
+  CHECK(row["tokens_in"] == in);
+  CHECK(row["tokens_out"] == out);
+  auto text = c.ctl({"analytics", "summary", "--period", "day", "--group-by", "model"});
+  CHECK(contains(text.out, "openrouter/openai/gpt-4o-mini"));
+}
+
+TEST_CASE("analytics tables of the layout before the model grain are rebuilt "
+          "from sophia.tool_calls, old buckets included") {
+  auto uri = fresh_database();
+  auto db = sophia::actors::pipeline::postgres::connection::open(uri);
+  REQUIRE(std::holds_alternative<sophia::actors::pipeline::postgres::connection>(db));
+  auto& conn = std::get<sophia::actors::pipeline::postgres::connection>(db);
+  auto setup = conn.exec("CREATE SCHEMA sophia; CREATE TABLE sophia.tool_calls (id text, at "
+              "timestamptz, service text, tool text, key text, session text, model "
+              "text, outcome text, duration_ms float8, tokens_in bigint, tokens_out "
+              "bigint, cost_usd numeric); INSERT INTO sophia.tool_calls VALUES "
+              "('a', '2026-01-01T10:00:00Z', 'openrouter', 'openrouter.chat', 'k1', "
+              "'s', 'm1', 'ok', 12, 10, 20, 0.5), ('b', '2026-12-01T10:00:00Z', "
+              "'edge', 'sophia.echo', 'k1', 's', NULL, 'ok', 1, NULL, NULL, NULL); "
+              "CREATE SCHEMA sophia_analytics; CREATE TABLE sophia_analytics.by_minute "
+              "(bucket timestamptz, grain text, service text, tool text, caller text, "
+              "calls bigint, PRIMARY KEY (bucket, grain, service, tool, caller)); "
+              "CREATE TABLE sophia_analytics.by_hour (LIKE sophia_analytics.by_minute); "
+              "CREATE TABLE sophia_analytics.by_day (LIKE sophia_analytics.by_minute);");
+  REQUIRE_MESSAGE(!setup, *setup);
+  // A batch of December: the January bucket comes back too.
+  auto err = sophia::actors::pipeline::analytics::refresh(
+    conn, sophia::actors::pipeline::analytics::parse_utc_ms("2026-12-01T10:00:00Z"),
+    sophia::actors::pipeline::analytics::parse_utc_ms("2026-12-01T10:00:00Z"));
+  REQUIRE_MESSAGE(!err, *err);
+  CHECK(scalar(uri, "SELECT calls || '/' || tokens_in || '/' || cost_usd FROM "
+                    "sophia_analytics.by_day WHERE grain = 'model' AND model = 'm1' "
+                    "AND bucket = '2026-01-01'")
+        == "1/10/0.5");
+  CHECK(scalar(uri, "SELECT sum(calls) FROM sophia_analytics.by_day WHERE grain = 'all'")
+        == "2");
+  CHECK(scalar(uri, "SELECT count(*) FROM sophia_analytics.by_day WHERE grain = 'model'")
+        == "1");
 }
