@@ -9,6 +9,7 @@
 #include "actors/pipeline/pipeline_service.hpp"
 #include "actors/pipeline/sources/scheduler.hpp"
 #include "actors/pipeline/vectors/external_stores.hpp"
+#include "actors/pipeline/vectors/service_embedder.hpp"
 #include "actors/pipeline/vectors/stage.hpp"
 #include "actors/pipeline/worker.hpp"
 #include "runtime/config/cluster_config.hpp"
@@ -92,11 +93,21 @@ sup::child_spec pipeline_supervisor(const cfg::cluster_config& cluster,
     auto stage = std::make_shared<caf::actor>();
     sup::child_spec vs;
     vs.id = "vectors";
-    vs.start = [settings, whole, feed, stage](caf::actor_system& sys,
-                                              const caf::message&) {
+    vs.start = [settings, whole, feed, stage, registry](caf::actor_system& sys,
+                                                        const caf::message&) {
       vectors::stage_options o;
       o.index = settings.vector_index;
       o.dimension = static_cast<size_t>(settings.vector_dimension);
+      o.shards = static_cast<size_t>(settings.vector_shards);
+      // [pipeline] embedder: an AI service's embed tool instead of hashing.
+      if (settings.embedder != "hashing")
+        vectors::use_service_embedder(
+          sys, registry,
+          {.service = settings.embedder,
+           .model = settings.embedding_model,
+           .batch = static_cast<size_t>(settings.embedding_batch),
+           .deadline = std::chrono::milliseconds{settings.embedding_timeout_ms}},
+          o);
       o.postgres = options_of(settings).postgres;
       o.counters = feed;
       // Pinecone / Weaviate, when configured: a copy of the index.

@@ -281,11 +281,30 @@
       "rows pipeline.query returns at most", .min = 1, .max = 1000000)        \
   KEY(int64_t, vector_dimension, 384,                                         \
       "length of the vectors the vectors stage embeds records' text into "    \
-      "(pipeline.search)", .min = 16, .max = 4096)                            \
+      "(pipeline.search); with a service embedder, the model's own "          \
+      "dimension", .min = 16, .max = 4096)                                    \
+  KEY(std::string, embedder, "hashing",                                       \
+      "what embeds the vectors stage's chunks and queries: hashing (on the "  \
+      "CPU) or the name of an AI service with an embed tool: together_ai, "  \
+      "huggingface, or a [services.NAME] of kind openai_compatible")          \
+  KEY(std::string, embedding_model, "",                                       \
+      "the model the embedder service embeds with (its embed tool's "         \
+      "model); required when embedder is a service")                          \
+  KEY(int64_t, embedding_batch, 64,                                           \
+      "texts of one call to the embedder service at most",                    \
+      .min = 1, .max = 2048)                                                  \
+  KEY(int64_t, embedding_timeout_ms, 30000,                                   \
+      "deadline of one call to the embedder service",                         \
+      .min = 100, .max = 600000)                                              \
   KEY(std::string, vector_index, "exact",                                     \
       "the vectors stage's index: exact (OpenBLAS, exact results; fast "      \
       "enough to ~200k chunks) or hnsw (approximate, for more)",             \
       .choices = { "exact", "hnsw" })                                         \
+  KEY(int64_t, vector_shards, 0,                                              \
+      "shards of the exact index, each an actor searching its share of the "  \
+      "vectors on a thread of its own, all at once: 0 one per core, 1 "       \
+      "unsharded (OpenBLAS threads each search); exact index only",           \
+      .min = 0, .max = 256)                                                   \
   KEY(int64_t, vector_queue_records, 20000,                                   \
       "committed records waiting for the vectors stage at most; beyond, "     \
       "the ingest waits up to 5 s, then the batch is dropped (counted) and "  \

@@ -249,6 +249,7 @@ private:
   void read_conformance(const toml::table& root, cluster_config& cfg);
   void read_pipeline(const toml::table& root, cluster_config& cfg);
   void read_pipeline_sources(const toml::node& x, cluster_config& cfg);
+  void check_embedder(const fields& fs, const cluster_config& cfg);
   void finish_roles(cluster_config& cfg);
   void finish_edge(const cluster_config& cfg);
 
@@ -856,7 +857,39 @@ void validator::read_pipeline(const toml::table& root, cluster_config& cfg) {
   if (auto i = fs.find("default_schema");
       i != fs.end() && cfg.pipeline.default_schema.empty())
     error(i->second.pos, "default_schema in [pipeline]: must not be empty");
+  check_embedder(fs, cfg);
   if (sources != nullptr) read_pipeline_sources(*sources, cfg);
+}
+
+void validator::check_embedder(const fields& fs, const cluster_config& cfg) {
+  // [services] is read before [pipeline]: the service must be one the AI
+  // role runs with an `embed` tool (see actors/ai/provider.cpp).
+  const auto& p = cfg.pipeline;
+  auto i = fs.find("embedder");
+  if (i == fs.end() || p.embedder == "hashing") return;
+  auto svc = cfg.services.find(p.embedder);
+  bool embeds = svc != cfg.services.end() &&
+                (p.embedder == "together_ai" || p.embedder == "huggingface" ||
+                 svc->second.kind == "openai_compatible");
+  if (!embeds) {
+    error(i->second.pos,
+          cat("embedder in [pipeline]: expected \"hashing\" or a configured "
+              "AI service with an embed tool ([services.together_ai], "
+              "[services.huggingface], or a [services.NAME] with kind = "
+              "\"openai_compatible\"), got \"",
+              p.embedder,
+              svc == cfg.services.end() ? "\" (no such [services.] table)"
+                                        : "\""));
+    return;
+  }
+  // Absent from `fs`: present but invalid, reported already.
+  auto m = fs.find("embedding_model");
+  if (m != fs.end() && p.embedding_model.empty())
+    error(m->second.pos,
+          cat("embedding_model in [pipeline]: required when embedder = \"",
+              p.embedder,
+              "\" (the model its embed tool takes; vector_dimension must be "
+              "the model's dimension)"));
 }
 
 void validator::read_pipeline_sources(const toml::node& x,

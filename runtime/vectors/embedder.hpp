@@ -13,8 +13,9 @@ namespace sophia::runtime::vectors {
 /// Turns text into a dense, L2-normalised vector of `dimension()` floats, so
 /// that the inner product of two embeddings is their cosine similarity.
 ///
-/// Implemented on the CPU by `hashing_embedder` and later by remote
-/// embedding services, hence virtual and minimal. Not thread-safe unless an
+/// Implemented on the CPU by `hashing_embedder` and by remote embedding
+/// services (the pipeline's `service_embedder`, through an AI service's
+/// `embed` tool), hence virtual and minimal. Not thread-safe unless an
 /// implementation says so: the owning actor serialises calls.
 class embedder {
 public:

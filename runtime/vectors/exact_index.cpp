@@ -71,7 +71,10 @@ std::optional<std::string> exact_index::add_batch(std::span<const uint64_t> ids,
                                                   std::span<const float> rows) {
   if (rows.size() != ids.size() * dim_)
     return wrong_size("batch", rows.size(), ids.size() * dim_);
-  if (auto err = reserve(size() + ids.size())) return err;
+  // Geometric growth: batches of a few rows (a shard's adds are one row
+  // each) would otherwise reallocate every time, quadratic in the size.
+  if (auto need = size() + ids.size(); need > ids_.capacity())
+    if (auto err = reserve(std::max(need, ids_.capacity() * 2))) return err;
   for (size_t i = 0; i < ids.size(); ++i)
     if (auto err = add(ids[i], rows.subspan(i * dim_, dim_))) return err;
   return std::nullopt;

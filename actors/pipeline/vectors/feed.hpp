@@ -36,6 +36,11 @@ struct stage_stats {
   uint64_t indexed_records = 0, chunks = 0, vectors = 0, deleted = 0,
            skipped_no_text = 0, skipped_stale = 0, batches = 0;
   uint64_t dropped_records = 0, dropped_batches = 0;
+  /// Records not indexed because embedding them failed (last_error says
+  /// why); their previous version, if any, stays until the next rebuild.
+  uint64_t failed_records = 0;
+  /// "hashing", or the service embedder's name ("SERVICE.embed (model M)").
+  std::string embedder = "hashing";
   /// "pending", "running", "done", "failed" (see last_error), "off"
   /// (no PostgreSQL).
   std::string rebuild = "pending";

@@ -13,7 +13,7 @@ namespace rv = runtime::vectors;
 
 std::variant<std::unique_ptr<record_index>, std::string>
 record_index::make(const std::string& kind, size_t dimension,
-                   text_limits limits) {
+                   text_limits limits, shard_options shards) {
   std::unique_ptr<record_index> out{new record_index};
   out->kind_ = kind;
   out->limits_ = limits;
@@ -24,7 +24,15 @@ record_index::make(const std::string& kind, size_t dimension,
     return "vector_dimension: " + *err;
   out->embedder_ = std::make_unique<rv::hashing_embedder>(
     std::move(std::get<rv::hashing_embedder>(e)));
-  if (kind == "exact") {
+  if (kind == "exact" && resolve_shards(shards.shards) > 1) {
+    if (!shards.sys)
+      return std::string{"vector_shards: shards need an actor system"};
+    auto i = sharded_index::make(*shards.sys, dimension, shards.shards,
+                                 shards.timeout);
+    if (auto* err = std::get_if<std::string>(&i))
+      return "vector_index: " + *err;
+    out->index_ = std::move(std::get<std::unique_ptr<sharded_index>>(i));
+  } else if (kind == "exact") {
     auto i = rv::exact_index::make(dimension);
     if (auto* err = std::get_if<std::string>(&i))
       return "vector_index: " + *err;
@@ -42,6 +50,17 @@ record_index::make(const std::string& kind, size_t dimension,
   out->zeros_.assign(dimension, 0.0f);
   out->scratch_.assign(dimension, 0.0f);
   return out;
+}
+
+std::optional<std::string>
+record_index::use_embedder(std::unique_ptr<rv::embedder> e) {
+  if (!e)
+    return "no embedder";
+  if (e->dimension() != zeros_.size())
+    return "the embedder's dimension " + std::to_string(e->dimension())
+           + " is not the index's " + std::to_string(zeros_.size());
+  embedder_ = std::move(e);
+  return std::nullopt;
 }
 
 namespace {
@@ -181,7 +200,7 @@ record_index::search(const std::string& query, size_t k,
   if (k == 0 || live_chunks_ == 0)
     return out;
   if (auto err = embedder_->embed(query, scratch_))
-    return *err;
+    return "embedding the query: " + *err;
   if (std::all_of(scratch_.begin(), scratch_.end(), [](float x) { return x == 0; }))
     return out; // no words: nothing is similar
   auto matches = [&](const vector_record& m) {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/pipeline/vectors/record.hpp"
+#include "actors/pipeline/vectors/sharded_index.hpp"
 #include "actors/pipeline/vectors/text.hpp"
 #include "runtime/vectors/embedder.hpp"
 #include "runtime/vectors/vector_index.hpp"
@@ -38,9 +39,18 @@ public:
                                      std::span<const float> vector)>;
 
   /// `kind` "exact" or "hnsw"; the error text for another kind or a bad
-  /// dimension.
+  /// dimension. `shards`: an exact index spread over shard actors
+  /// (`sharded_index`) or not (the default); ignored for "hnsw".
   static std::variant<std::unique_ptr<record_index>, std::string>
-  make(const std::string& kind, size_t dimension, text_limits limits = {});
+  make(const std::string& kind, size_t dimension, text_limits limits = {},
+       shard_options shards = {});
+
+  /// Replaces the hashing embedder `make` set (e.g. by a
+  /// `service_embedder`): it embeds both the chunks and the queries, so
+  /// that they compare. Its dimension must be the index's; the error
+  /// text otherwise (the embedder is then not used).
+  std::optional<std::string>
+  use_embedder(std::unique_ptr<runtime::vectors::embedder> e);
 
   /// What `apply` did with a record.
   enum class outcome { indexed, deleted, no_text, stale, kept_live, failed };

@@ -97,6 +97,7 @@ void apply(stage_state& st, const vector_batch& b, bool from_rebuild) {
       s.rebuild_rows += b.records.size();
     else
       ++s.batches;
+    s.failed_records += failed;
     if (failed > 0)
       s.last_error = st.index->last_error();
   });
@@ -134,6 +135,9 @@ caf::behavior stage_impl(caf::event_based_actor* self,
       p->opts.sink(chunk_update{id, r.identity, r.source, r.stream, r.table, r.key.dump(),
                                  text, v});
   });
+  // The index goes with the stage, not with the stage's last handle: a
+  // sharded index's shards are actors that would run on until then.
+  self->attach_functor([st] { st->index.reset(); });
   self->set_down_handler([self, st](caf::down_msg& m) {
     if (st->loader && m.source == st->loader.address())
       rebuild_ended(self, *st, "the reader stopped: " + caf::to_string(m.reason));
@@ -179,17 +183,28 @@ caf::expected<caf::actor> spawn_stage(caf::actor_system& sys,
                                       stage_options opts) {
   if (!opts.counters)
     return make_error(errc::start_failed, "vectors stage: no feed");
-  auto made = record_index::make(opts.index, opts.dimension);
+  auto made = record_index::make(
+    opts.index, opts.dimension, {},
+    shard_options{.shards = opts.shards, .sys = &sys});
   if (auto* err = std::get_if<std::string>(&made)) {
     opts.counters->update([&](stage_stats& s) { s.last_error = *err; });
     return make_error(errc::start_failed, "[pipeline] " + *err);
   }
   auto st = std::make_shared<stage_state>();
   st->index = std::move(std::get<std::unique_ptr<record_index>>(made));
+  if (opts.embedder) {
+    auto err = st->index->use_embedder(opts.embedder());
+    if (err) {
+      auto why = "embedder " + opts.embedder_name + ": " + *err;
+      opts.counters->update([&](stage_stats& s) { s.last_error = why; });
+      return make_error(errc::start_failed, "[pipeline] " + why);
+    }
+  }
   st->opts = std::move(opts);
   st->opts.counters->update([&](stage_stats& s) {
     s.index = st->index->kind();
     s.dimension = st->index->dimension();
+    s.embedder = st->opts.embedder ? st->opts.embedder_name : "hashing";
     s.rebuild = "pending";
   });
   auto feed = st->opts.counters;

@@ -10,6 +10,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/pipeline/vectors/feed.hpp"
+#include "runtime/vectors/embedder.hpp"
 
 /// The vectors stage: committed records -> text -> chunks -> embeddings ->
 /// an in-memory index with each chunk's metadata, searched by
@@ -17,9 +18,18 @@
 /// record): built from it at start-up and again after dropped batches
 /// (see `feed`), so it is not persisted.
 ///
-/// Runs detached: embedding a large batch takes long enough to hold up a
-/// scheduler thread. Messages (see `messages.hpp`): `batch` from the
-/// worker, `page` and `rebuilt` from a rebuild's `loader`, `search`.
+/// Embedding: the CPU hashing embedder, or the `embed` tool of the AI
+/// service `[pipeline] embedder` names (`service_embedder.hpp`), for
+/// chunks and queries alike. A record whose embedding fails is not
+/// indexed (its previous version stays): it is counted in
+/// `failed_records`, the error is the status's `last_error`, and the next
+/// rebuild (start-up, or after drops) indexes it again; a search whose
+/// query cannot be embedded fails with the error.
+///
+/// Runs detached: embedding a large batch (or calling an embedding
+/// service, which blocks) takes long enough to hold up a scheduler thread.
+/// Messages (see `messages.hpp`): `batch` from the worker, `page` and
+/// `rebuilt` from a rebuild's `loader`, `search`.
 ///
 /// Replacement: a record of an `append_dedup` table replaces the vectors
 /// of its key when it is the key's latest version (the cursor, then
@@ -55,6 +65,17 @@ struct stage_options {
   /// (approximate, for larger indexes).
   std::string index = "exact";
   size_t dimension = 384;
+  /// The exact index's shards, each an actor searching its part of the
+  /// vectors on a thread of its own (`sharded_index`): 0 one per core, 1
+  /// unsharded (OpenBLAS threads each search). Ignored for "hnsw".
+  size_t shards = 0;
+  /// Makes the embedder of the chunks and of the queries (one for both,
+  /// so that they compare), of `dimension`; called once by `spawn_stage`,
+  /// the embedder then used in the stage's thread only. None: the CPU
+  /// hashing embedder. See `service_embedder.hpp` (`[pipeline] embedder`).
+  std::function<std::unique_ptr<runtime::vectors::embedder>()> embedder;
+  /// How the status names the embedder ("hashing" when `embedder` is none).
+  std::string embedder_name = "hashing";
   /// PostgreSQL to rebuild from (resolved URI); empty: no rebuilds.
   std::string postgres;
   size_t page_rows = 1000;

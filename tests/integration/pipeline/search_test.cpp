@@ -246,3 +246,100 @@ TEST_CASE("pipeline.search with [services.pinecone]: the indexed chunks are "
   CHECK(wait_for([&] { return stats().value("totalVectorCount", 0) == 4; }, 20s));
   CHECK(vectors_status(c).value("last_error", "") == "");
 }
+
+TEST_CASE("pipeline.search with [pipeline] embedder = \"together_ai\": the "
+          "service's vectors for chunks and queries, its failures in "
+          "pipeline status and search") {
+  auto uri = fresh_database();
+  sophia::ai_test::standin_process standin;
+  ::setenv("SOPHIA_TEST_TOGETHER_KEY", "sk-together-test", 1);
+  const std::string model = "BAAI/bge-base-en-v1.5"; // 768 dimensions there
+  test_cluster c;
+  // The AI role on the pipeline's node serves mcp.together_ai.
+  c.set_roles("n3", {"pipeline", "ai_intelligence"});
+  c.write_config({"n3"},
+                 "\n[pipeline]\npostgres = \"" + uri + "\"\nembedder = \"together_ai\"\n"
+                   "embedding_model = \"" + model + "\"\nvector_dimension = 768\n"
+                   "embedding_batch = 2\nembedding_timeout_ms = 10000\n"
+                   "\n[services.together_ai]\napi_key = \"env:SOPHIA_TEST_TOGETHER_KEY\"\n"
+                   "base_url = \"" + standin.url() + "/together_ai/v1\"\n"
+                   "max_retries = 0\nbreaker_failures = 0\n");
+  c.start("n3");
+  REQUIRE_MESSAGE(wait_for([&] {
+                    return c.lists("n3", "mcp.pipeline@n3") == true
+                           && c.lists("n3", "mcp.together_ai@n3") == true;
+                  }, 20s),
+                  c.diagnostics());
+  REQUIRE_MESSAGE(wait_for([&] { return rebuilt(c); }, 30s), c.diagnostics());
+  auto st = vectors_status(c);
+  INFO(st.dump(2));
+  CHECK(st["embedder"] == "together_ai.embed (model " + model + ")");
+  CHECK(st["dimension"] == 768);
+
+  write(c.dir() / "catalog.json", search_catalog().dump());
+  std::string lines;
+  lines += record_line("articles", {{"id", 1}, {"updated", 1}, {"title", "Giraffes"},
+                                    {"body", "The giraffe eats acacia leaves."}}) + "\n";
+  lines += record_line("articles", {{"id", 2}, {"updated", 1}, {"title", "Submarines"},
+                                    {"body", "A submarine navigates with sonar."}}) + "\n";
+  lines += record_line("articles", {{"id", 3}, {"updated", 1}, {"title", "Volcanoes"},
+                                    {"body", "Molten lava flows down the slopes."}}) + "\n";
+  ingest(c, lines, "first");
+  REQUIRE_MESSAGE(wait_for([&] { return vectors_status(c)["indexed_records"] == 3; }, 20s),
+                  vectors_status(c).dump(2), c.diagnostics());
+
+  // The chunks went to the service, with the model, in batches of at
+  // most 2 texts; the text the service saw for record 2 is its chunk.
+  auto calls = standin.requests("together_ai", "/v1/embeddings");
+  INFO(calls.dump());
+  REQUIRE(calls.size() >= 3);
+  std::string submarine;
+  for (auto& call : calls) {
+    CHECK(call["body"]["model"] == model);
+    CHECK(call["body"]["input"].size() <= 2);
+    for (auto& t : call["body"]["input"])
+      if (t.get<std::string>().find("submarine") != std::string::npos)
+        submarine = t.get<std::string>();
+  }
+  REQUIRE(!submarine.empty());
+  // The stand-in's vectors are a function of (model, text): the query that
+  // is exactly that text has the same vector, cosine 1.
+  auto hits = search(c, submarine, 3);
+  INFO(hits.dump(2));
+  REQUIRE(!hits.empty());
+  CHECK(hits[0]["key"] == json{{"id", 2}});
+  CHECK(hits[0]["text"] == submarine);
+  CHECK(hits[0]["score"].get<double>() == doctest::Approx(1.0).epsilon(1e-4));
+  // The query was embedded by the service too.
+  auto queried = standin.requests("together_ai", "/v1/embeddings");
+  CHECK(queried.size() == calls.size() + 1);
+  CHECK(vectors_status(c)["last_error"] == "");
+
+  // The service fails: a record is not indexed, and says why in the status;
+  // the record indexed before stays; a search fails with the error.
+  standin.scenario({{"service", "together_ai"}, {"path", "/v1/embeddings"},
+                    {"preset", "server_errors"}});
+  ingest(c, record_line("articles", {{"id", 4}, {"updated", 1}, {"title", "Penguins"},
+                                     {"body", "Emperor penguins huddle."}}) + "\n",
+         "second");
+  REQUIRE_MESSAGE(wait_for([&] {
+                    return vectors_status(c).value("failed_records", 0) == 1;
+                  }, 20s),
+                  vectors_status(c).dump(2), c.diagnostics());
+  st = vectors_status(c);
+  INFO(st.dump(2));
+  auto error = st.value("last_error", "");
+  CHECK(contains(error, "together_ai.embed (model " + model + ")"));
+  CHECK(st["indexed_records"] == 3);
+  auto failed = c.ctl({"pipeline", "search", "penguins"});
+  INFO(describe(failed));
+  CHECK(failed.exit_code != 0);
+  CHECK(contains(failed.err, "embedding the query"));
+  CHECK(contains(failed.err, "together_ai"));
+
+  // Back again: searches work, the failed record waits for a rebuild.
+  standin.reset();
+  hits = search(c, submarine, 1);
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0]["key"] == json{{"id", 2}});
+}

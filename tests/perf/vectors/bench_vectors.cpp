@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -34,6 +35,9 @@ constexpr const char* usage = R"(usage: sophia-bench-vectors [options]
                      once: minutes each at 100k vectors on one thread)
   --threads N        OpenBLAS and OpenMP threads (default 1: the machine is
                      shared, and our HNSW searches on one thread)
+  --shards N         shards of the sharded exact row, one OpenBLAS thread
+                     each, against FAISS's flat index on N threads (default
+                     one per core; 1: no such rows)
   --repeat N         batch searches per round, the fastest counts (default 3)
   --single N         queries searched one call each, per round (default 200)
   --m N              HNSW links per node (default 16)
@@ -97,6 +101,8 @@ bool parse(int argc, char** argv, options& o) {
       r.k = to_count(arg, value());
     } else if (arg == "--rounds") {
       r.rounds = to_count(arg, value());
+    } else if (arg == "--shards") {
+      r.shards = to_count(arg, value());
     } else if (arg == "--threads") {
       r.threads = static_cast<int>(to_count(arg, value()));
     } else if (arg == "--repeat") {
@@ -159,6 +165,8 @@ void measure(contender& c,
              const std::vector<uint64_t>& truth,
              std::vector<row_result>& rows) {
   std::optional<double> build_s;
+  // Each row on its own threads (the sharded row and its FAISS peer).
+  set_threads(c.threads() ? c.threads() : p.threads);
   if (round == 0 || c.family() != "hnsw" || p.rebuild_hnsw) {
     progress(fmt::format("{}: building", c.name()));
     auto t0 = bench_clock::now();
@@ -188,7 +196,9 @@ void measure(contender& c,
       return row.index == c.name() && row.ef == ef;
     });
     if (it == rows.end()) {
-      rows.push_back({ c.name(), c.family(), ef, {}, {}, {}, 0 });
+      auto threads = c.threads() ? c.threads() : p.threads;
+      rows.push_back({ c.name(), c.family(), ef, threads, c.shards(), {}, {},
+                       {}, 0 });
       it = rows.end() - 1;
     }
     if (build_s) it->build_s.push_back(*build_s);
@@ -209,6 +219,8 @@ void measure(contender& c,
 int run(options& o, const std::string& command) {
   auto& p = o.run;
   if (p.k > p.data.n) throw std::invalid_argument("--k exceeds --n");
+  if (p.shards == 0)
+    p.shards = std::max(1u, std::thread::hardware_concurrency());
   if (o.out.empty()) o.out = self_dir() + "/../bench/vectors.json";
   run_report report;
   report.params = p;
@@ -233,6 +245,12 @@ int run(options& o, const std::string& command) {
   std::vector<std::unique_ptr<contender>> all;
   all.push_back(make_ours_exact());
   if (auto f = make_faiss_flat()) all.push_back(std::move(f));
+  // The sharded exact index and FAISS's flat index on as many threads.
+  if (p.shards > 1) {
+    all.push_back(make_ours_sharded(p.shards));
+    if (auto f = make_faiss_flat(static_cast<int>(p.shards)))
+      all.push_back(std::move(f));
+  }
   if (o.hnsw) {
     all.push_back(make_ours_hnsw(p.hnsw));
     if (auto f = make_faiss_hnsw(p.hnsw)) all.push_back(std::move(f));
@@ -249,12 +267,13 @@ int run(options& o, const std::string& command) {
         measure(*all[second], round, data, p, truth, report.rows);
     }
   }
-  // Table order: the pairs side by side, ef by ef.
+  // Table order: the pairs side by side, ef by ef, by cores used.
   std::stable_sort(report.rows.begin(),
                    report.rows.end(),
                    [](const row_result& a, const row_result& b) {
                      if (a.family != b.family) return a.family < b.family;
                      if (a.ef != b.ef) return a.ef < b.ef;
+                     if (a.cores() != b.cores()) return a.cores() < b.cores();
                      return a.index.starts_with("ours") &&
                             !b.index.starts_with("ours");
                    });

@@ -40,10 +40,20 @@ public:
 
   /// Sets efSearch (HNSW only).
   virtual void set_ef_search(size_t) {}
+
+  /// The OpenBLAS and OpenMP threads it runs with; 0: the run's --threads.
+  virtual int threads() const { return 0; }
+
+  /// Shard actors searching at once, each with `threads()`; 0: unsharded.
+  virtual size_t shards() const { return 0; }
 };
 
 /// Ours: `exact_index` with its default blocks.
 std::unique_ptr<contender> make_ours_exact();
+
+/// Ours: `sharded_index` (actors/pipeline/vectors) of `shards` shards,
+/// one OpenBLAS thread each, in an actor system of its own.
+std::unique_ptr<contender> make_ours_sharded(size_t shards);
 
 /// Ours: `hnsw_index` with `p`.
 std::unique_ptr<contender> make_ours_hnsw(const hnsw_params& p);
@@ -51,6 +61,8 @@ std::unique_ptr<contender> make_ours_hnsw(const hnsw_params& p);
 /// FAISS's IndexFlatIP and IndexHNSWFlat (inner product); null when the
 /// benchmark was built without FAISS.
 std::unique_ptr<contender> make_faiss_flat();
+/// IndexFlatIP on `threads` OpenBLAS and OpenMP threads, whatever --threads.
+std::unique_ptr<contender> make_faiss_flat(int threads);
 std::unique_ptr<contender> make_faiss_hnsw(const hnsw_params& p);
 
 /// Whether FAISS rows can run, and a line about FAISS's version or absence.

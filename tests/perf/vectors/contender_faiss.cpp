@@ -42,8 +42,16 @@ std::vector<uint64_t> run_search(faiss::Index& index,
 
 class faiss_flat final : public contender {
 public:
-  std::string name() const override { return "FAISS IndexFlatIP"; }
+  /// `threads` 0: the run's.
+  explicit faiss_flat(int threads = 0)
+    : threads_(threads) {}
+
+  std::string name() const override {
+    return threads_ ? fmt::format("FAISS IndexFlatIP {}t", threads_)
+                    : std::string{ "FAISS IndexFlatIP" };
+  }
   std::string family() const override { return "exact"; }
+  int threads() const override { return threads_; }
 
   void build(const dataset& data) override {
     index_ = std::make_unique<faiss::IndexFlatIP>(
@@ -58,6 +66,7 @@ public:
   }
 
 private:
+  int threads_;
   std::unique_ptr<faiss::IndexFlatIP> index_;
 };
 
@@ -96,6 +105,10 @@ private:
 
 std::unique_ptr<contender> make_faiss_flat() {
   return std::make_unique<faiss_flat>();
+}
+
+std::unique_ptr<contender> make_faiss_flat(int threads) {
+  return std::make_unique<faiss_flat>(threads);
 }
 
 std::unique_ptr<contender> make_faiss_hnsw(const hnsw_params& p) {

@@ -9,6 +9,10 @@ std::unique_ptr<contender> make_faiss_flat() {
   return nullptr;
 }
 
+std::unique_ptr<contender> make_faiss_flat(int) {
+  return nullptr;
+}
+
 std::unique_ptr<contender> make_faiss_hnsw(const hnsw_params&) {
   return nullptr;
 }

@@ -55,6 +55,11 @@ json figures(const std::vector<double>& xs) {
 
 } // namespace
 
+std::string row_result::threads_text() const {
+  return shards ? fmt::format("{} shards x {}", shards, threads)
+                : fmt::format("{}", threads);
+}
+
 double median(std::vector<double> xs) {
   if (xs.empty()) return 0;
   std::sort(xs.begin(), xs.end());
@@ -83,6 +88,23 @@ std::vector<check> evaluate(const run_report& r) {
              100);
   }
   if (ours_flat) at_least(out, "exact_recall_at_k", ours_flat->recall, "", 1.0);
+  // The sharded exact index against FAISS's flat index on as many threads.
+  for (auto& row : r.rows) {
+    if (row.shards == 0) continue;
+    auto peer = find_row(r, fmt::format("FAISS IndexFlatIP {}t", row.cores()), 0);
+    if (!peer) continue;
+    at_least(out,
+             fmt::format("sharded_batch_qps_vs_faiss_flat_{}t", row.cores()),
+             100 * median(row.batch_qps) / std::max(median(peer->batch_qps), 1e-9),
+             "%",
+             100);
+    at_least(out,
+             fmt::format("sharded_single_qps_vs_faiss_flat_{}t", row.cores()),
+             100 * median(row.single_qps) /
+               std::max(median(peer->single_qps), 1e-9),
+             "%",
+             100);
+  }
   // HNSW: ours at the lowest efSearch reaching the recall target, FAISS
   // with the very same parameters; then each at its own best setting.
   const row_result* ours_at = nullptr;
@@ -145,7 +167,10 @@ std::string render_table(const run_report& r,
                    p.repeat,
                    std::min(p.single, p.data.queries)));
   line(fmt::format("threads: {} for OpenBLAS and OpenMP (FAISS), set before "
-                   "any index; our HNSW searches on the calling thread",
+                   "each index's build and searches, unless its row says "
+                   "otherwise; our HNSW searches on the calling thread; "
+                   "\"N shards x 1\": N shard actors searching at once, "
+                   "one OpenBLAS thread each",
                    p.threads));
   line(fmt::format("build s: median of the rounds, HNSW built {}; recall@{} "
                    "against the exact top-k of ours exact; {}",
@@ -153,17 +178,19 @@ std::string render_table(const run_report& r,
                    p.k,
                    r.faiss));
   line("");
-  line(fmt::format("{:20}  {:18}  {:>9}  {:>11}  {:>11}  {:>9}",
+  line(fmt::format("{:20}  {:18}  {:>12}  {:>9}  {:>11}  {:>11}  {:>9}",
                    "index",
                    "params",
+                   "threads",
                    "build s",
                    "batch q/s",
                    "single q/s",
                    fmt::format("recall@{}", p.k)));
   for (auto& row : r.rows)
-    line(fmt::format("{:20}  {:18}  {:>9.2f}  {:>11}  {:>11}  {:>9.4f}",
+    line(fmt::format("{:20}  {:18}  {:>12}  {:>9.2f}  {:>11}  {:>11}  {:>9.4f}",
                      row.index,
                      params_text(r, row),
+                     row.threads_text(),
                      median(row.build_s),
                      rate(median(row.batch_qps)),
                      rate(median(row.single_qps)),
@@ -205,6 +232,7 @@ json to_json(const run_report& r, const std::vector<check>& checks) {
                     { "rounds", p.rounds },
                     { "repeat", p.repeat },
                     { "threads", p.threads },
+                    { "shards", p.shards },
                     { "single_queries", std::min(p.single, p.data.queries) },
                     { "hnsw_m", p.hnsw.m },
                     { "hnsw_ef_construction", p.hnsw.ef_construction },
@@ -218,6 +246,8 @@ json to_json(const run_report& r, const std::vector<check>& checks) {
                      { "family", row.family },
                      { "params", params_text(r, row) },
                      { "ef_search", row.ef },
+                     { "threads", row.threads },
+                     { "shards", row.shards },
                      { "build_s", figures(row.build_s) },
                      { "batch_qps", figures(row.batch_qps) },
                      { "single_qps", figures(row.single_qps) },

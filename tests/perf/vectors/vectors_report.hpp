@@ -19,6 +19,8 @@ struct run_params {
   size_t k = 10;
   size_t rounds = 3;
   int threads = 1;
+  /// Shards of the sharded exact row (0: one per core; 1: no such row).
+  size_t shards = 0;
   /// Batch searches per round and efSearch; the fastest counts, so that a
   /// neighbour's burst on the shared machine spoils one try, not the round.
   size_t repeat = 3;
@@ -41,11 +43,24 @@ struct row_result {
   std::string family;
   /// efSearch, 0 for exact indexes.
   size_t ef = 0;
+  /// OpenBLAS and OpenMP threads (each shard's, when sharded).
+  int threads = 1;
+  /// Shard actors searching at once; 0: unsharded.
+  size_t shards = 0;
   std::vector<double> build_s;
   std::vector<double> batch_qps;
   std::vector<double> single_qps;
   /// Against the exact ground truth; the same every round (deterministic).
   double recall = 0;
+
+  /// The threads searching at once.
+  size_t cores() const {
+    return shards ? shards * static_cast<size_t>(threads)
+                  : static_cast<size_t>(threads);
+  }
+
+  /// "1", "2 shards x 1".
+  std::string threads_text() const;
 };
 
 /// Everything one run measured, and how.

@@ -1381,3 +1381,41 @@ TEST_CASE("render_effective prints a source's config without literal "
   CHECK(text.find("\"api_key\" = \"env:DB_KEY\"") != std::string::npos);
   CHECK(text.find("\"user\" = \"<redacted>\"") != std::string::npos);
 }
+
+TEST_CASE("[pipeline] embedder: hashing, or an AI service with an embed "
+          "tool and its model") {
+  auto cfg = config_of(with_edge_node(""));
+  CHECK(cfg.pipeline.embedder == "hashing");
+  CHECK(cfg.pipeline.embedding_batch == 64);
+  CHECK(cfg.pipeline.embedding_timeout_ms == 30000);
+  cfg = config_of(with_edge_node(
+    "[services.together_ai]\napi_key = \"env:K\"\n\n[pipeline]\n"
+    "embedder = \"together_ai\"\nembedding_model = \"BAAI/bge-base-en-v1.5\"\n"
+    "vector_dimension = 768\nembedding_batch = 16\n"));
+  CHECK(cfg.pipeline.embedder == "together_ai");
+  CHECK(cfg.pipeline.embedding_model == "BAAI/bge-base-en-v1.5");
+  CHECK(cfg.pipeline.embedding_batch == 16);
+  // Any OpenAI-compatible endpoint has an embed tool.
+  cfg = config_of(with_edge_node(
+    "[services.local]\nkind = \"openai_compatible\"\nbase_url = "
+    "\"http://127.0.0.1:9/v1\"\n\n[pipeline]\nembedder = \"local\"\n"
+    "embedding_model = \"m\"\n"));
+  CHECK(cfg.pipeline.embedder == "local");
+  // A service needs its model.
+  expect_error(with_edge_node("[services.together_ai]\napi_key = \"env:K\"\n\n"
+                              "[pipeline]\nembedder = \"together_ai\"\n"),
+               11, 1,
+               "embedding_model in [pipeline]: required when embedder = "
+               "\"together_ai\"");
+  // Not a service, or one without an embed tool.
+  expect_error(with_edge_node("[pipeline]\nembedder = \"together\"\n"
+                              "embedding_model = \"m\"\n"),
+               9, 12, "embedder in [pipeline]: expected \"hashing\" or a "
+                      "configured AI service with an embed tool");
+  expect_error(with_edge_node("[services.openrouter]\napi_key = \"env:K\"\n\n"
+                              "[pipeline]\nembedder = \"openrouter\"\n"
+                              "embedding_model = \"m\"\n"),
+               12, 12, "got \"openrouter\"");
+  expect_error(with_edge_node("[pipeline]\nembedding_batch = 0\n"), 9, 19,
+               "embedding_batch");
+}
