@@ -7,7 +7,9 @@
 
 #include "actors/pipeline/analytics/analytics_service.hpp"
 #include "actors/pipeline/pipeline_service.hpp"
+#include "actors/pipeline/reader.hpp"
 #include "actors/pipeline/sources/scheduler.hpp"
+#include "actors/pipeline/status_board.hpp"
 #include "actors/pipeline/vectors/external_stores.hpp"
 #include "actors/pipeline/vectors/service_embedder.hpp"
 #include "actors/pipeline/vectors/stage.hpp"
@@ -41,8 +43,6 @@ worker_options options_of(const cfg::pipeline_config& p) {
   o.default_schema = p.default_schema;
   o.batch_records = static_cast<size_t>(p.batch_records);
   o.max_line_bytes = static_cast<size_t>(p.max_line_bytes);
-  o.query_timeout_ms = p.query_timeout_ms;
-  o.query_max_rows = static_cast<size_t>(p.query_max_rows);
   o.retry_ms = p.retry_ms;
   o.redis_ttl_ms = p.redis_ttl_ms;
   o.redis_stream_max_len = static_cast<size_t>(p.redis_stream_max_len);
@@ -72,6 +72,19 @@ worker_options options_of(const cfg::pipeline_config& p) {
   return o;
 }
 
+// [pipeline] as the reader uses it: the servers of the worker's options.
+reader_options reader_options_of(const cfg::pipeline_config& p) {
+  auto w = options_of(p);
+  reader_options o;
+  o.postgres = std::move(w.postgres);
+  o.unconfigured = std::move(w.unconfigured);
+  o.redis = std::move(w.redis);
+  o.redis_problem = std::move(w.redis_problem);
+  o.query_timeout_ms = p.query_timeout_ms;
+  o.query_max_rows = static_cast<size_t>(p.query_max_rows);
+  return o;
+}
+
 } // namespace
 
 sup::child_spec pipeline_supervisor(const cfg::cluster_config& cluster,
@@ -84,6 +97,9 @@ sup::child_spec pipeline_supervisor(const cfg::cluster_config& cluster,
   spec.start = [settings, whole, registry, role](caf::actor_system& sys,
                                           const caf::message&) {
     auto worker = std::make_shared<caf::actor>();
+    auto reader = std::make_shared<caf::actor>();
+    // Outlives a restart of the worker: status shows its last word.
+    auto board = std::make_shared<status_board>();
     std::vector<sup::child_spec> children;
     // The vectors stage first: when it restarts, the worker (which feeds
     // it) and the tools (which search it) restart with it.
@@ -122,30 +138,46 @@ sup::child_spec pipeline_supervisor(const cfg::cluster_config& cluster,
     children.push_back(std::move(vs));
     sup::child_spec w;
     w.id = "worker";
-    w.start = [settings, worker, feed](caf::actor_system& sys,
-                                       const caf::message&) {
+    w.start = [settings, worker, feed, board](caf::actor_system& sys,
+                                              const caf::message&) {
       auto o = options_of(settings);
       o.vectors = feed;
+      o.board = board;
       *worker = spawn_worker(sys, std::move(o));
       return caf::expected<caf::actor>{*worker};
     };
     // A commit in flight finishes before the worker reads its exit.
     w.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{10000});
     children.push_back(std::move(w));
+    // Queries, status, analytics and tail: never behind a sync.
+    sup::child_spec r;
+    r.id = "reader";
+    r.start = [settings, reader, feed, board](caf::actor_system& sys,
+                                              const caf::message&) {
+      auto o = reader_options_of(settings);
+      o.board = board;
+      o.vectors = feed;
+      *reader = spawn_reader(sys, std::move(o));
+      return caf::expected<caf::actor>{*reader};
+    };
+    // A query runs at most query_timeout_ms; the reader quits after it.
+    r.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{
+      std::max<int64_t>(1000, settings.query_timeout_ms + 1000)});
+    children.push_back(std::move(r));
     sup::child_spec tools;
     tools.id = "tools";
-    tools.start = [registry, role, worker, stage](caf::actor_system& sys,
-                                                  const caf::message&) {
-      return spawn_pipeline_service(sys, registry, *worker, role, *stage);
+    tools.start = [registry, role, worker, reader, stage](caf::actor_system& sys,
+                                                          const caf::message&) {
+      return spawn_pipeline_service(sys, registry, *worker, *reader, role, *stage);
     };
     tools.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{1000});
     children.push_back(std::move(tools));
-    // analytics.summary: the edges' tool calls, from the same worker.
+    // analytics.summary: the edges' tool calls, from the reader.
     sup::child_spec stats;
     stats.id = "analytics";
-    stats.start = [registry, role, worker](caf::actor_system& sys,
+    stats.start = [registry, role, reader](caf::actor_system& sys,
                                            const caf::message&) {
-      return analytics::spawn_analytics_service(sys, registry, *worker, role);
+      return analytics::spawn_analytics_service(sys, registry, *reader, role);
     };
     stats.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{1000});
     children.push_back(std::move(stats));

@@ -18,13 +18,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Asks the worker (`msg...`, waiting at most `timeout`) for `c`: `done`
-// shapes the JSON answer; an error is a tool error naming the pipeline.
+// Asks `to` (the worker or the reader; `msg...`, waiting at most
+// `timeout`) for `c`: `done` shapes the JSON answer; an error is a tool
+// error naming the pipeline.
 template <class Done, class... Ts>
-void forward(const mcp::call_ptr& c, const caf::actor& worker,
+void forward(const mcp::call_ptr& c, const caf::actor& to,
              caf::duration timeout, Done done, Ts&&... msg) {
   c->self()
-    ->request(worker, timeout, std::forward<Ts>(msg)...)
+    ->request(to, timeout, std::forward<Ts>(msg)...)
     .then(
       [c, done](const std::string& out) {
         done(c, json::parse(out, nullptr, false));
@@ -58,9 +59,13 @@ std::string ingest_text(const json& r) {
 caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
                                                  caf::actor registry,
                                                  caf::actor worker,
+                                                 caf::actor reader,
                                                  std::string domain,
                                                  caf::actor vectors) {
   mcp::service_spec spec{"pipeline", std::move(domain)};
+  // The reader runs one query at a time, each cut off at query_timeout_ms:
+  // a query may wait behind a few others, never behind a sync.
+  const auto query_wait = caf::duration{std::chrono::minutes{10}};
   spec.prefix = "pipeline.";
   spec.tools.push_back(
     {.name = "ingest",
@@ -188,9 +193,9 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
      .input_schema = R"({"type":"object","properties":{},"additionalProperties":false})",
      .hints = {.read_only = true, .destructive = false, .idempotent = true,
                .open_world = false},
-     .run = [worker](const mcp::call_ptr& c) {
+     .run = [reader](const mcp::call_ptr& c) {
        forward(
-         c, worker, caf::duration{30s},
+         c, reader, caf::duration{30s},
          [](const mcp::call_ptr& c, json r) {
            auto text = r.dump(2);
            c->reply(std::move(text), std::move(r));
@@ -211,9 +216,9 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
         "required":["table"],"additionalProperties":false})",
      .hints = {.read_only = true, .destructive = false, .idempotent = true,
                .open_world = false},
-     .run = [worker](const mcp::call_ptr& c) {
+     .run = [reader](const mcp::call_ptr& c) {
        auto& args = c->arguments();
-       forward(c, worker, caf::duration{30s}, [](const mcp::call_ptr& c, json r) {
+       forward(c, reader, caf::duration{30s}, [](const mcp::call_ptr& c, json r) {
          std::string text;
          for (auto& e : r["events"])
            text += e.value("id", "") + " " + e.value("op", "") + " "
@@ -244,10 +249,9 @@ caf::expected<caf::actor> spawn_pipeline_service(caf::actor_system& sys,
         "truncated":{"type":"boolean"}},"required":["columns","rows","truncated"]})",
      .hints = {.read_only = true, .destructive = false, .idempotent = true,
                .open_world = false},
-     .run = [worker](const mcp::call_ptr& c) {
+     .run = [reader, query_wait](const mcp::call_ptr& c) {
        auto& args = c->arguments();
-       forward(c, worker, caf::duration{std::chrono::minutes{60}},
-               [](const mcp::call_ptr& c, json r) {
+       forward(c, reader, query_wait, [](const mcp::call_ptr& c, json r) {
          std::string text;
          for (auto& col : r["columns"])
            text += (text.empty() ? "" : "\t") + col.get<std::string>();

@@ -18,13 +18,12 @@
 #include "actors/pipeline/ingest_session.hpp"
 #include "actors/pipeline/postgres/bookkeeping.hpp"
 #include "actors/pipeline/postgres/connection.hpp"
-#include "actors/pipeline/postgres/read_query.hpp"
 #include "actors/pipeline/postgres/stream_table.hpp"
 #include "actors/pipeline/postgres/writer.hpp"
 #include "actors/pipeline/redis/committed.hpp"
-#include "actors/pipeline/redis/tail.hpp"
 #include "actors/pipeline/redis/writer.hpp"
 #include "actors/pipeline/sources/source_run.hpp"
+#include "actors/pipeline/status_board.hpp"
 #include "actors/pipeline/vectors/feed.hpp"
 #include "runtime/error.hpp"
 #include "runtime/system/atoms.hpp"
@@ -51,9 +50,8 @@ struct worker_state {
   worker_options opts;
   /// One writer per source: each keeps its tables and connection.
   std::map<std::string, std::unique_ptr<pg::writer>> writers;
-  /// A connection for queries and status.
+  /// A connection for dead letters and the analytics refresh.
   std::unique_ptr<pg::connection> db;
-  bool reader_role = false;
   // Counters since the worker started.
   uint64_t records = 0, rows = 0, nulled = 0, dead_letters = 0, commits = 0,
            states = 0, syncs = 0, failed_syncs = 0;
@@ -68,6 +66,9 @@ struct worker_state {
   /// Per source of [pipeline.sources], its last sync.
   std::map<std::string, source_run_status> source_runs;
 };
+
+// Publishes the worker's counters and its sources' syncs (defined below).
+void publish(const worker_state& st, const ingest_report* live = nullptr);
 
 // What PostgreSQL committed, on to Redis: per stream, its records.
 void to_redis(worker_state& st, pg::writer& w, const pg::batch& b) {
@@ -98,15 +99,10 @@ std::string now_text() {
 caf::expected<pg::connection*> query_connection(worker_state& st) {
   if (st.opts.postgres.empty())
     return make_error(errc::unavailable, st.opts.unconfigured);
-  if (st.db && st.db->alive())
-    return st.db.get();
-  auto c = pg::connection::open(st.opts.postgres);
+  auto c = pg::reconnect(st.db, st.opts.postgres);
   if (auto* err = std::get_if<std::string>(&c))
     return make_error(errc::unavailable, *err);
-  st.db = std::make_unique<pg::connection>(std::move(std::get<pg::connection>(c)));
-  // Without the right to create roles, READ ONLY still guards the data.
-  st.reader_role = !pg::ensure_reader_role(*st.db);
-  return st.db.get();
+  return std::get<pg::connection*>(c);
 }
 
 /// Feeds one sync's lines to `sink` (which returns false to stop), given
@@ -168,11 +164,12 @@ caf::expected<std::string> run_sync(worker_state& st,
   limits.batch_records = st.opts.batch_records;
   limits.max_line_bytes = st.opts.max_line_bytes;
   ingest_session session{*w, cat, limits};
-  session.on_committed([&st, &w, &source](const pg::batch& b) {
+  session.on_committed([&st, &w, &source, &session](const pg::batch& b) {
     to_redis(st, *w, b);
     // The vectors stage: waits while the stage is behind (vectors/feed.hpp).
     if (st.opts.vectors)
       st.opts.vectors->offer(*w, b, source);
+    publish(st, &session.report());
   });
   auto started = std::chrono::steady_clock::now();
   // A failed commit is retried, with backoff, until PostgreSQL is back or
@@ -184,6 +181,7 @@ caf::expected<std::string> run_sync(worker_state& st,
     auto pause = std::chrono::milliseconds{100};
     while (std::chrono::steady_clock::now() < give_up) {
       st.last_error = err;
+      publish(st, &session.report());
       std::this_thread::sleep_for(pause);
       pause = std::min(pause * 2, std::chrono::milliseconds{2000});
       auto again = session.flush();
@@ -374,6 +372,7 @@ caf::expected<std::string> sync_source(worker_state& st, const std::string& name
   auto& runs = st.source_runs[name];
   ++runs.syncs;
   runs.running = true;
+  publish(st);
   auto started = std::chrono::steady_clock::now();
   auto catalog = sources::read_catalog(spec);
   caf::expected<std::string> out{std::string{}};
@@ -443,88 +442,40 @@ json sources_status(const worker_state& st) {
   return out;
 }
 
-caf::expected<std::string> status(worker_state& st) {
-  json out{{"configured", !st.opts.postgres.empty()},
-           {"stages",
-            json::array({{{"stage", "postgres"},
-                          {"records", st.records},
-                          {"rows", st.rows},
-                          {"nulled", st.nulled},
-                          {"commits", st.commits},
-                          {"states", st.states},
-                          {"syncs", st.syncs},
-                          {"failed_syncs", st.failed_syncs},
-                          {"records_per_s", st.last_records_per_s},
-                          {"dead_letters", st.dead_letters},
-                          {"last_commit_at", st.last_commit_at},
-                          {"last_error", st.last_error}}})}};
+// What the worker tells of itself on its status board (status_board.hpp):
+// the postgres and redis stages and the sources' syncs; `live`, the
+// session of a sync in progress, counted in.
+void publish(const worker_state& st, const ingest_report* live) {
+  if (!st.opts.board)
+    return;
+  ingest_report none;
+  auto& l = live ? *live : none;
+  json stages = json::array(
+    {{{"stage", "postgres"},
+      {"records", st.records + l.records},
+      {"rows", st.rows + l.rows},
+      {"nulled", st.nulled + l.nulled},
+      {"commits", st.commits + l.commits},
+      {"states", st.states + l.states},
+      {"syncs", st.syncs},
+      {"failed_syncs", st.failed_syncs},
+      {"running", live != nullptr},
+      {"records_per_s", st.last_records_per_s},
+      {"dead_letters", st.dead_letters + l.dead_letters},
+      {"last_commit_at", st.last_commit_at},
+      {"last_error", st.last_error}}});
   if (st.cache)
-    out["stages"].push_back({{"stage", "redis"},
-                             {"written", st.redis_written},
-                             {"skipped_stale", st.redis_skipped},
-                             {"deleted", st.redis_deleted},
-                             {"events", st.redis_events},
-                             {"failed_batches", st.redis_failed_batches},
-                             {"last_error", st.redis_error}});
-  if (st.opts.vectors)
-    out["stages"].push_back(st.opts.vectors->status());
+    stages.push_back({{"stage", "redis"},
+                      {"written", st.redis_written},
+                      {"skipped_stale", st.redis_skipped},
+                      {"deleted", st.redis_deleted},
+                      {"events", st.redis_events},
+                      {"failed_batches", st.redis_failed_batches},
+                      {"last_error", st.redis_error}});
+  json doc{{"stages", std::move(stages)}};
   if (!st.opts.sources.empty())
-    out["sources"] = sources_status(st);
-  if (st.opts.postgres.empty()) {
-    out["reason"] = st.opts.unconfigured;
-    return out.dump();
-  }
-  auto db = query_connection(st);
-  if (!db) {
-    out["reachable"] = false;
-    out["reason"] = runtime::detail_of(db.error());
-    return out.dump();
-  }
-  out["reachable"] = true;
-  // Tables the pipeline wrote (their comment says so), with estimated rows.
-  auto r = (*db)->query(
-    "SELECT n.nspname, c.relname, greatest(c.reltuples, 0)::bigint, "
-    "obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON "
-    "n.oid = c.relnamespace WHERE c.relkind = 'r' AND obj_description(c.oid, "
-    "'pg_class') LIKE '%written by the Sophia pipeline' ORDER BY 1, 2");
-  json tables = json::array();
-  if (auto* res = std::get_if<pg::result>(&r))
-    for (int i = 0; i < res->rows(); ++i)
-      tables.push_back({{"table", res->text(i, 0) + "." + res->text(i, 1)},
-                        {"rows_estimate", std::stoll(res->text(i, 2))}});
-  out["tables"] = std::move(tables);
-  auto d = (*db)->query("SELECT count(*) FILTER (WHERE replayed_at IS NULL), "
-                        "coalesce(max(received_at)::text, '') FROM "
-                        "sophia_pipeline.dead_letters");
-  if (auto* res = std::get_if<pg::result>(&d)) {
-    out["dead_letters_waiting"] = std::stoll(res->text(0, 0));
-    out["last_dead_letter_at"] = res->text(0, 1);
-  }
-  return out.dump();
-}
-
-caf::expected<std::string> tail(worker_state& st, const std::string& table,
-                                size_t count) {
-  if (!st.cache)
-    return make_error(errc::unavailable,
-                      st.opts.redis_problem.empty()
-                        ? "no Redis stage: set [pipeline] redis, or run the "
-                          "cluster with `tools/sophia up`, which starts one"
-                        : st.opts.redis_problem);
-  auto c = redis::connection::open({st.opts.redis});
-  if (auto* err = std::get_if<std::string>(&c))
-    return make_error(errc::unavailable, *err);
-  auto r = redis::last_events(std::get<redis::connection>(c), table, count);
-  if (auto* err = std::get_if<std::string>(&r))
-    return make_error(errc::unavailable, *err);
-  json events = json::array();
-  for (auto& e : std::get<std::vector<redis::event>>(r))
-    events.push_back({{"id", e.id},
-                      {"op", e.op},
-                      {"key", json::parse(e.key, nullptr, false)},
-                      {"data", json::parse(e.data, nullptr, false)},
-                      {"emitted_at", e.emitted_at_ms}});
-  return json{{"table", table}, {"events", std::move(events)}}.dump();
+    doc["sources"] = sources_status(st);
+  st.opts.board->publish(doc.dump());
 }
 
 caf::behavior worker_impl(caf::event_based_actor* self, worker_options opts) {
@@ -538,47 +489,30 @@ caf::behavior worker_impl(caf::event_based_actor* self, worker_options opts) {
     st->cache = std::make_unique<redis::writer>(std::move(ro));
   }
   st->redis_error = st->opts.redis_problem;
+  publish(*st);
   self->set_default_handler(caf::drop);
   return {
     [st](atoms::ingest, const std::string& catalog, const std::string& lines,
-         const std::string& source) { return ingest(*st, catalog, lines, source); },
-    [st](atoms::query, const std::string& sql,
-         int64_t max_rows) -> caf::expected<std::string> {
-      auto db = query_connection(*st);
-      if (!db)
-        return db.error();
-      auto limit = max_rows > 0 ? std::min<size_t>(max_rows, st->opts.query_max_rows)
-                                : st->opts.query_max_rows;
-      auto r = pg::read_query(**db, sql, limit, st->opts.query_timeout_ms,
-                              st->reader_role);
-      if (auto* err = std::get_if<std::string>(&r))
-        return make_error(errc::rejected, *err);
-      return std::get<json>(r).dump();
+         const std::string& source) {
+      auto r = ingest(*st, catalog, lines, source);
+      publish(*st);
+      return r;
     },
-    [st](atoms::status) { return status(*st); },
     [st](atoms::replay, const std::string& catalog, const std::string& source,
          int64_t limit) {
-      return replay_dead_letters(*st, catalog, source,
-                                 static_cast<size_t>(std::clamp<int64_t>(limit, 1, 100000)));
+      auto r = replay_dead_letters(*st, catalog, source,
+                                   static_cast<size_t>(std::clamp<int64_t>(limit, 1, 100000)));
+      publish(*st);
+      return r;
     },
     [st](atoms::check, const std::string& name) { return check_source(*st, name); },
     [st](atoms::discover, const std::string& name) {
       return discover_source(*st, name);
     },
-    [st](atoms::sync, const std::string& name) { return sync_source(*st, name); },
-    [st](atoms::analytics, const std::string& period, const std::string& since,
-         const std::string& group_by, int64_t max_rows) -> caf::expected<std::string> {
-      auto db = query_connection(*st);
-      if (!db)
-        return db.error();
-      auto r = analytics::summary(**db, period, since, group_by,
-                                  static_cast<size_t>(std::clamp<int64_t>(max_rows, 1, 10000)));
-      if (auto* err = std::get_if<std::string>(&r))
-        return make_error(errc::rejected, "analytics.summary: " + *err);
-      return std::get<json>(r).dump();
-    },
-    [st](atoms::tail, const std::string& table, int64_t count) {
-      return tail(*st, table, static_cast<size_t>(std::clamp<int64_t>(count, 1, 10000)));
+    [st](atoms::sync, const std::string& name) {
+      auto r = sync_source(*st, name);
+      publish(*st);
+      return r;
     },
   };
 }

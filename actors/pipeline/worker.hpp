@@ -8,28 +8,33 @@
 
 #include "actors/pipeline/sources/source_spec.hpp"
 
-/// The pipeline's worker: the one actor that talks to PostgreSQL. It runs
+/// The pipeline's worker: the one actor that writes to PostgreSQL. It runs
 /// detached (its own thread), since libpq blocks, and serialises the
-/// pipeline's writes. Messages (JSON text in and out, errors as
-/// `caf::error` with the reason):
+/// pipeline's writes; what only reads is the reader's (reader.hpp), so
+/// that a long sync holds none of it up. Messages (JSON text in and out,
+/// errors as `caf::error` with the reason):
 /// - `(ingest, catalog, lines, source)`: runs the lines (Airbyte messages,
 ///   one per line) as one sync of `catalog` for `source` (whose STATE it
 ///   stores) -> the report `{records, rows, nulled, dead_letters, commits,
 ///   states, swapped, last_state, tables}`;
-/// - `(query, sql, max_rows)` -> `{columns, rows, truncated}`;
-/// - `(status)` -> the stages' counters, tables and dead letters;
-/// - `(tail, table, count)` -> the table's last events in Redis.
+/// - `(replay, catalog, source, limit)`: takes `source`'s dead letters
+///   again -> the report of `ingest`, with `replayed` and `still_dead`;
 /// - `(check, name)`, `(discover, name)`: runs source `name`'s command ->
 ///   its connectionStatus / its catalog;
 /// - `(sync, name)`: runs its `read` with its catalog and the last STATE
 ///   committed for it, its stdout going in as `ingest` lines do -> the
 ///   report of `ingest`.
 ///
+/// Its counters and the sources' syncs go on its status board
+/// (status_board.hpp) at each commit, for `pipeline status`.
+///
 /// What PostgreSQL committed goes on to Redis (when configured): each
 /// record's latest version by key and the table's event stream. Redis is
 /// a cache of the system of record: when it fails the ingest goes on, the
 /// status says so, and those batches are not in Redis.
 namespace sophia::actors::pipeline {
+
+class status_board;
 
 namespace vectors {
 class feed;
@@ -42,8 +47,6 @@ struct worker_options {
   std::string default_schema = "public";
   size_t batch_records = 50000;
   size_t max_line_bytes = 16 << 20;
-  int64_t query_timeout_ms = 10000;
-  size_t query_max_rows = 1000;
   /// How long a failed commit is retried before the ingest fails.
   int64_t retry_ms = 60000;
   /// Redis URI (resolved); empty: no Redis stage.
@@ -59,6 +62,8 @@ struct worker_options {
   std::shared_ptr<vectors::feed> vectors;
   /// `[pipeline.sources.NAME]`: the Airbyte sources it runs as commands.
   std::vector<sources::source_spec> sources;
+  /// Where it publishes its status (none: it does not).
+  std::shared_ptr<status_board> board;
 };
 
 caf::actor spawn_worker(caf::actor_system& sys, worker_options opts);

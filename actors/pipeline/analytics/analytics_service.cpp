@@ -57,7 +57,7 @@ std::string summary_text(const json& r) {
 
 caf::expected<caf::actor> spawn_analytics_service(caf::actor_system& sys,
                                                   caf::actor registry,
-                                                  caf::actor worker,
+                                                  caf::actor reader,
                                                   std::string domain) {
   mcp::service_spec spec{"analytics", std::move(domain)};
   spec.prefix = "analytics.";
@@ -87,10 +87,10 @@ caf::expected<caf::actor> spawn_analytics_service(caf::actor_system& sys,
         "required":["period","rows"]})",
      .hints = {.read_only = true, .destructive = false, .idempotent = true,
                .open_world = false},
-     .run = [worker](const mcp::call_ptr& c) {
+     .run = [reader](const mcp::call_ptr& c) {
        auto& args = c->arguments();
        c->self()
-         ->request(worker, caf::duration{std::chrono::seconds{60}},
+         ->request(reader, caf::duration{std::chrono::seconds{60}},
                    atoms::analytics::value,
                    args.value("period", std::string{"hour"}),
                    args.value("since", std::string{}),
@@ -100,7 +100,7 @@ caf::expected<caf::actor> spawn_analytics_service(caf::actor_system& sys,
            [c](const std::string& out) {
              auto r = json::parse(out, nullptr, false);
              if (!r.is_object()) {
-               c->fail("analytics: malformed answer of the pipeline worker");
+               c->fail("analytics: malformed answer of the pipeline reader");
                return;
              }
              auto text = summary_text(r);

@@ -8,12 +8,12 @@
 
 /// The MCP tool `analytics.summary`, served by the `pipeline` role: the
 /// rolling aggregates of the cluster's tool calls (`aggregates.hpp`),
-/// asked of the worker, which owns the PostgreSQL connections.
+/// asked of the pipeline's reader (`reader.hpp`).
 namespace sophia::actors::pipeline::analytics {
 
 caf::expected<caf::actor> spawn_analytics_service(caf::actor_system& sys,
                                                   caf::actor registry,
-                                                  caf::actor worker,
+                                                  caf::actor reader,
                                                   std::string domain);
 
 } // namespace sophia::actors::pipeline::analytics

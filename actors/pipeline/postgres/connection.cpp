@@ -176,6 +176,17 @@ bool connection::alive() const {
   return conn_ && PQstatus(raw(conn_)) == CONNECTION_OK;
 }
 
+std::variant<connection*, std::string>
+reconnect(std::unique_ptr<connection>& held, const std::string& uri) {
+  if (held && held->alive())
+    return held.get();
+  auto c = connection::open(uri);
+  if (auto* err = std::get_if<std::string>(&c))
+    return std::move(*err);
+  held = std::make_unique<connection>(std::move(std::get<connection>(c)));
+  return held.get();
+}
+
 std::string literal(std::string_view text) {
   std::string out = "'";
   for (char c : text) {

@@ -71,6 +71,12 @@ private:
   pg_conn* conn_;
 };
 
+/// `held` while it still works, else a new connection to `uri` put in
+/// `held` (an actor's long-lived connection, opened again after the
+/// server went); the error text when none opens.
+std::variant<connection*, std::string>
+reconnect(std::unique_ptr<connection>& held, const std::string& uri);
+
 /// `text` as an SQL string literal ('...', quotes doubled).
 std::string literal(std::string_view text);
 

@@ -80,6 +80,8 @@ TEST_CASE("airbyte sources: check, discover, sync resuming from its STATE, "
                        "total = 20, state_every = 5, fail_after = 13");
   conf += source_table(c, "stuck", "total = 20, state_every = 2, hang_after = 3",
                        "timeout_s = 2\n");
+  conf += source_table(c, "slow", "total = 20, state_every = 2, hang_after = 3",
+                       "timeout_s = 20\n");
   c.write_config({"n3"}, conf);
   c.start("n3");
   REQUIRE_MESSAGE(wait_for([&] { return c.lists("n3", "mcp.pipeline@n3") == true; },
@@ -175,6 +177,51 @@ TEST_CASE("airbyte sources: check, discover, sync resuming from its STATE, "
     CHECK(json::parse(st.out)["reachable"] == true);
     auto again = c.ctl({"pipeline", "check", "counter"});
     CHECK(again.exit_code == 0);
+  }
+
+  SUBCASE("status and query answer while a sync runs") {
+    // The worker is inside this sync for 20 s (the source hangs after id
+    // 3); the reader answers meanwhile: the answers say the sync runs.
+    auto sync = c.start_ctl({"pipeline", "sync", "slow"}, "slow_sync.log");
+    std::optional<json> seen;
+    CHECK(wait_for(
+      [&] {
+        seen = source_status(c, "slow");
+        return seen && seen->value("running", false);
+      },
+      15s));
+    INFO(c.diagnostics());
+    auto st = c.ctl({"pipeline", "status", "--json"});
+    INFO(describe(st));
+    REQUIRE(st.exit_code == 0);
+    auto doc = json::parse(st.out);
+    CHECK(doc["reachable"] == true);
+    // What it committed so far (ids 1 and 2, with their STATE) is counted.
+    CHECK(wait_for(
+      [&] {
+        auto now = c.ctl({"pipeline", "status", "--json"});
+        if (now.exit_code != 0)
+          return false;
+        auto pg = json::parse(now.out)["stages"][0];
+        return pg["stage"] == "postgres" && pg["running"] == true
+               && pg["commits"] == 1;
+      },
+      15s));
+    CHECK(count_of(uri, "slow") == 2);
+    auto q = c.ctl({"pipeline", "query", "SELECT count(*) FROM public.slow",
+                    "--json"});
+    INFO(describe(q));
+    REQUIRE(q.exit_code == 0);
+    CHECK(json::parse(q.out)["rows"] == json{{2}});
+    auto running = source_status(c, "slow");
+    REQUIRE(running);
+    CHECK((*running)["running"] == true);
+    // The sync ends at its timeout, failed; the status says so.
+    CHECK(sync.wait(60s) == std::optional<int>{1});
+    auto after = source_status(c, "slow");
+    REQUIRE(after);
+    CHECK((*after)["running"] == false);
+    CHECK((*after)["last_result"] == "failed");
   }
 }
 
