@@ -156,6 +156,8 @@ json feed::status() const {
               {"skipped_no_text", s.skipped_no_text},
               {"skipped_stale", s.skipped_stale},
               {"failed_records", s.failed_records},
+              {"retry_waiting", s.retry_waiting},
+              {"retried", s.retried},
               {"batches", s.batches},
               {"queue_records", queued_},
               {"queue_max_records", max_queued_},

@@ -37,8 +37,10 @@ struct stage_stats {
            skipped_no_text = 0, skipped_stale = 0, batches = 0;
   uint64_t dropped_records = 0, dropped_batches = 0;
   /// Records not indexed because embedding them failed (last_error says
-  /// why); their previous version, if any, stays until the next rebuild.
-  uint64_t failed_records = 0;
+  /// why); their previous version, if any, stays meanwhile. Each is
+  /// retried with backoff (`retry_waiting` wait now; `retried` were
+  /// indexed on a retry).
+  uint64_t failed_records = 0, retry_waiting = 0, retried = 0;
   /// "hashing", or the service embedder's name ("SERVICE.embed (model M)").
   std::string embedder = "hashing";
   /// "pending", "running", "done", "failed" (see last_error), "off"

@@ -19,6 +19,8 @@ using page = caf::atom_constant<caf::atom("vpage")>;
 using rebuilt = caf::atom_constant<caf::atom("vrebuilt")>;
 /// `(rebuild)`: start a rebuild when idle.
 using rebuild = caf::atom_constant<caf::atom("vrebuild")>;
+/// `(retry)`: embed the records whose embedding failed again.
+using retry = caf::atom_constant<caf::atom("vretry")>;
 /// `(search, query, k, stream)` -> JSON text `{results: [...]}`.
 using search = caf::atom_constant<caf::atom("vsearch")>;
 

@@ -1,6 +1,8 @@
 #include "actors/pipeline/vectors/stage.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 #include <caf/all.hpp>
 
@@ -17,6 +19,9 @@ using runtime::make_error;
 
 namespace {
 
+constexpr std::chrono::milliseconds retry_first_pause{1000};
+constexpr std::chrono::milliseconds retry_max_pause{60000};
+
 std::string now_text() {
   auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char buf[32];
@@ -30,7 +35,22 @@ struct stage_state {
   caf::actor loader;
   /// A rebuild is wanted once the running one (if any) ended.
   bool rebuild_due = false;
+  /// Records whose embedding failed (the embedding service down, not yet
+  /// registered at start-up, or failing), by identity: retried with
+  /// backoff, so that they need no rebuild (which would embed everything
+  /// again). A later version of a record takes its place or clears it.
+  std::unordered_map<std::string, vector_record> retry;
+  bool retry_scheduled = false;
+  std::chrono::milliseconds retry_pause = retry_first_pause;
+  /// Records failed while the list was full: a rebuild takes them, once
+  /// the list is through (the embedder works again), not before: a
+  /// rebuild while it fails would only fail again, embedding everything.
+  bool retry_overflowed = false;
 };
+
+/// At most this many records wait for a retry; beyond, the stage
+/// rebuilds from PostgreSQL once the embedder works again.
+constexpr size_t retry_max_records = 10000;
 
 void publish(stage_state& st) {
   st.opts.counters->update([&](stage_stats& s) {
@@ -49,6 +69,9 @@ void maybe_rebuild(caf::event_based_actor* self, stage_state& st) {
     return;
   }
   st.index->begin_rebuild();
+  // The rebuild reads every record again, those waiting for a retry too.
+  st.retry.clear();
+  st.retry_overflowed = false;
   st.loader = spawn_loader(self->system(), st.opts.postgres,
                            caf::actor_cast<caf::actor>(self), st.opts.page_rows);
   self->monitor(st.loader);
@@ -77,16 +100,39 @@ void rebuild_ended(caf::event_based_actor* self, stage_state& st,
   maybe_rebuild(self, st);
 }
 
+// Keeps `r`, whose embedding failed, for a retry; false when the retry
+// list is full (a rebuild will take it).
+bool keep_for_retry(stage_state& st, const vector_record& r) {
+  auto it = st.retry.find(r.identity);
+  if (it != st.retry.end()) {
+    it->second = r;
+    return true;
+  }
+  if (st.retry.size() >= retry_max_records)
+    return false;
+  st.retry.emplace(r.identity, r);
+  return true;
+}
+
 // Applies a batch's records; counts what happened.
 void apply(stage_state& st, const vector_batch& b, bool from_rebuild) {
   uint64_t deleted = 0, no_text = 0, stale = 0, failed = 0;
   for (auto& r : b.records) {
-    switch (st.index->apply(r, from_rebuild)) {
+    auto outcome = st.index->apply(r, from_rebuild);
+    switch (outcome) {
       case record_index::outcome::deleted: ++deleted; break;
       case record_index::outcome::no_text: ++no_text; break;
       case record_index::outcome::stale: ++stale; break;
       case record_index::outcome::failed: ++failed; break;
       default: break;
+    }
+    if (outcome == record_index::outcome::failed) {
+      if (!keep_for_retry(st, r))
+        st.retry_overflowed = true;
+    } else if (outcome != record_index::outcome::stale
+               && outcome != record_index::outcome::kept_live) {
+      // This version is in (or deleted): an older one must not come back.
+      st.retry.erase(r.identity);
     }
   }
   st.opts.counters->update([&](stage_stats& s) {
@@ -98,7 +144,40 @@ void apply(stage_state& st, const vector_batch& b, bool from_rebuild) {
     else
       ++s.batches;
     s.failed_records += failed;
+    s.retry_waiting = st.retry.size();
     if (failed > 0)
+      s.last_error = st.index->last_error();
+  });
+  publish(st);
+}
+
+void schedule_retry(caf::event_based_actor* self, stage_state& st) {
+  if (st.retry.empty() || st.retry_scheduled)
+    return;
+  st.retry_scheduled = true;
+  self->delayed_send(self, st.retry_pause, atoms::retry::value);
+}
+
+// Embeds the waiting records again (the newest version of each): those
+// that fail wait longer, up to a minute between tries; one that works
+// makes the next try come soon again.
+void retry_failed(stage_state& st) {
+  std::unordered_map<std::string, vector_record> waiting;
+  waiting.swap(st.retry);
+  uint64_t indexed = 0;
+  for (auto& [identity, r] : waiting) {
+    auto outcome = st.index->apply(r, false);
+    if (outcome == record_index::outcome::failed)
+      st.retry.emplace(identity, std::move(r));
+    else if (outcome == record_index::outcome::indexed)
+      ++indexed;
+  }
+  st.retry_pause = indexed > 0 ? retry_first_pause
+                               : std::min(st.retry_pause * 2, retry_max_pause);
+  st.opts.counters->update([&](stage_stats& s) {
+    s.retried += indexed;
+    s.retry_waiting = st.retry.size();
+    if (!st.retry.empty())
       s.last_error = st.index->last_error();
   });
   publish(st);
@@ -156,12 +235,27 @@ caf::behavior stage_impl(caf::event_based_actor* self,
       if (st->opts.counters->take_dropped())
         st->rebuild_due = true;
       maybe_rebuild(self, *st);
+      schedule_retry(self, *st);
+    },
+    [self, st](atoms::retry) {
+      st->retry_scheduled = false;
+      retry_failed(*st);
+      if (st->opts.flush)
+        st->opts.flush(self);
+      // Overflowed earlier: the rebuild takes what did not fit.
+      if (st->retry.empty() && st->retry_overflowed) {
+        st->retry_overflowed = false;
+        st->rebuild_due = true;
+        maybe_rebuild(self, *st);
+      }
+      schedule_retry(self, *st);
     },
     [self, st](atoms::page, const vector_batch_ptr& b) {
       if (b && st->index->rebuilding()) {
         apply(*st, *b, true);
         if (st->opts.flush)
           st->opts.flush(self);
+        schedule_retry(self, *st);
       }
       return caf::ok_atom::value;
     },

@@ -22,14 +22,17 @@
 /// service `[pipeline] embedder` names (`service_embedder.hpp`), for
 /// chunks and queries alike. A record whose embedding fails is not
 /// indexed (its previous version stays): it is counted in
-/// `failed_records`, the error is the status's `last_error`, and the next
-/// rebuild (start-up, or after drops) indexes it again; a search whose
-/// query cannot be embedded fails with the error.
+/// `failed_records`, the error is the status's `last_error`, and it is
+/// embedded again after 1 s, then after twice as long each time (at most
+/// a minute) until it works (`retry_waiting`, `retried`; a newer version
+/// replaces it; beyond 10,000 waiting, a rebuild takes the rest once the
+/// embedder works again); a search whose query cannot be embedded fails
+/// with the error.
 ///
 /// Runs detached: embedding a large batch (or calling an embedding
 /// service, which blocks) takes long enough to hold up a scheduler thread.
 /// Messages (see `messages.hpp`): `batch` from the worker, `page` and
-/// `rebuilt` from a rebuild's `loader`, `search`.
+/// `rebuilt` from a rebuild's `loader`, `retry` from itself, `search`.
 ///
 /// Replacement: a record of an `append_dedup` table replaces the vectors
 /// of its key when it is the key's latest version (the cursor, then

@@ -337,9 +337,32 @@ TEST_CASE("pipeline.search with [pipeline] embedder = \"together_ai\": the "
   CHECK(contains(failed.err, "embedding the query"));
   CHECK(contains(failed.err, "together_ai"));
 
-  // Back again: searches work, the failed record waits for a rebuild.
+  CHECK(st["retry_waiting"] == 1);
+  auto rebuilds = st["rebuilds"];
+
+  // Back again: searches work, and a retry embeds the failed record (with
+  // backoff: at most 16 s here), without a rebuild.
   standin.reset();
   hits = search(c, submarine, 1);
   REQUIRE(hits.size() == 1);
   CHECK(hits[0]["key"] == json{{"id", 2}});
+  REQUIRE_MESSAGE(wait_for([&] { return vectors_status(c)["indexed_records"] == 4; }, 90s),
+                  vectors_status(c).dump(2), c.diagnostics());
+  st = vectors_status(c);
+  INFO(st.dump(2));
+  CHECK(st["retried"] == 1);
+  CHECK(st["retry_waiting"] == 0);
+  CHECK(st["failed_records"] == 1);
+  CHECK(st["rebuilds"] == rebuilds);
+  // Its chunk, as the service saw it, finds it (the stand-in's vectors
+  // are a function of the text: cosine 1).
+  std::string penguins;
+  for (auto& call : standin.requests("together_ai", "/v1/embeddings"))
+    for (auto& t : call["body"]["input"])
+      if (t.get<std::string>().find("penguins") != std::string::npos)
+        penguins = t.get<std::string>();
+  REQUIRE(!penguins.empty());
+  hits = search(c, penguins, 1);
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0]["key"] == json{{"id", 4}});
 }
