@@ -1,0 +1,138 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace sophia::runtime::vectors {
+class vector_index;
+} // namespace sophia::runtime::vectors
+
+/// The router's outcome memory: what each model did on past prompts
+/// (feedback score and cost), kept by prompt embedding, and the estimate
+/// for a new prompt from its nearest neighbours.
+///
+/// Why neighbours and not the task type alone: on RouterBench no model
+/// cheaper than premium reaches 95 % of its quality on a whole task type,
+/// so a router that sees only the task type saves nothing; the saving is
+/// in judging each prompt, from prompts like it.
+namespace sophia::actors::optimizer {
+
+/// One model's outcome on one prompt.
+struct outcome {
+  std::string model;
+  /// The feedback score, in [0, 1].
+  double quality = 0;
+  /// What the call cost, in USD (negative: unknown).
+  double cost_usd = -1;
+};
+
+/// How the estimate is made for a prompt of one task type. Quality of
+/// model m: p = (sum_i w_i q_im + shrink * prior_m) / (sum_i w_i + shrink)
+/// over the `k` nearest remembered prompts that have an outcome of m,
+/// w_i = max(cos_i, 1e-6)^weight_power; prior_m is the mean of m over the
+/// `prior_k` nearest prompts, shrunk toward m's mean over the task type
+/// with `prior_shrink` pseudo-counts. The defaults are those chosen for
+/// `simple` prompts by leave-one-out on RouterBench's train split.
+struct estimate_params {
+  size_t k = 20;
+  double weight_power = 8;
+  double shrink = 30;
+  size_t prior_k = 800;
+  double prior_shrink = 30;
+};
+
+/// What the memory says of one model for one prompt.
+struct model_estimate {
+  std::string model;
+  /// The expected feedback score (the probability of a good answer).
+  double quality = 0;
+  /// The expected cost of this prompt, from the neighbours' recorded
+  /// costs (weighted as the quality); none when no neighbour recorded one
+  /// (the caller estimates it from tokens and price).
+  std::optional<double> cost_usd;
+  /// Neighbours among the `k` nearest with an outcome of this model.
+  size_t neighbours = 0;
+};
+
+class outcome_memory {
+public:
+  /// An empty memory of prompts embedded as `dimension` floats, searched
+  /// exactly; the error text for dimension 0.
+  static std::variant<outcome_memory, std::string> make(size_t dimension);
+
+  outcome_memory(outcome_memory&&) noexcept;
+  outcome_memory& operator=(outcome_memory&&) noexcept;
+  ~outcome_memory();
+
+  /// Remembers `o` for prompt `prompt` (a stable id, e.g. a hash of its
+  /// text) embedded as `embedding` (L2-normalised), of `task_type`. The
+  /// outcomes of several models on one prompt share its row; a model's
+  /// later outcome on the same prompt replaces its earlier one (the
+  /// latest feedback wins). The error text for a wrong embedding length,
+  /// a quality outside [0, 1] or an empty model.
+  std::optional<std::string> add(uint64_t prompt,
+                                 std::span<const float> embedding,
+                                 std::string_view task_type, const outcome& o);
+
+  /// The estimates for `models` (in that order) on a prompt embedded as
+  /// `embedding`, of `task_type`. A model the memory has never seen gets
+  /// `unknown_quality` and no cost.
+  std::variant<std::vector<model_estimate>, std::string>
+  estimate(std::span<const float> embedding, std::string_view task_type,
+           std::span<const std::string> models, const estimate_params& p,
+           double unknown_quality = 0.5) const;
+
+  /// `model`'s mean quality over the prompts of `task_type` (none when it
+  /// has no outcome there).
+  std::optional<double> task_mean(std::string_view task_type,
+                                  std::string_view model) const;
+
+  /// Distinct prompts, and outcomes, remembered.
+  size_t prompts() const noexcept;
+  size_t outcomes() const noexcept;
+
+private:
+  /// One model's outcome in a prompt's row.
+  struct cell {
+    uint32_t model = 0;
+    float quality = 0;
+    float cost = -1;
+  };
+  /// A prompt: its task type and its models' outcomes.
+  struct row {
+    uint32_t task = 0;
+    std::vector<cell> cells;
+  };
+  /// Sums of one model's quality over one task type.
+  struct mean_acc {
+    double sum = 0;
+    size_t n = 0;
+  };
+
+  outcome_memory(size_t dimension,
+                 std::unique_ptr<runtime::vectors::vector_index> index);
+
+  uint32_t intern(std::unordered_map<std::string, uint32_t>& ids,
+                  std::vector<std::string>& names, std::string_view name);
+  std::optional<double> task_mean(uint32_t task, uint32_t model) const;
+
+  size_t dim_ = 0;
+  std::unique_ptr<runtime::vectors::vector_index> index_;
+  std::unordered_map<uint64_t, uint32_t> row_of_;
+  std::vector<row> rows_;
+  std::unordered_map<std::string, uint32_t> model_ids_, task_ids_;
+  std::vector<std::string> models_, tasks_;
+  /// [task][model]
+  std::vector<std::vector<mean_acc>> means_;
+  size_t outcomes_ = 0;
+};
+
+} // namespace sophia::actors::optimizer
