@@ -1,5 +1,6 @@
 #include "actors/ai/ai_role.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include <caf/all.hpp>
@@ -11,6 +12,7 @@
 #include "actors/ai/reloader.hpp"
 #include "actors/ai/services_status.hpp"
 #include "actors/ai/tracer.hpp"
+#include "actors/optimizer/router.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/config/secrets.hpp"
 #include "runtime/error.hpp"
@@ -112,6 +114,18 @@ caf::expected<caf::actor> start_provider(caf::actor_system& sys,
                         std::move(tracer));
 }
 
+/// The configured AI providers, for the router.
+std::vector<optimizer::provider_ref> router_providers(const cfg::cluster_config& cluster) {
+  std::vector<optimizer::provider_ref> out;
+  for (auto& [name, svc] : cluster.services) {
+    auto kind = kind_of(svc);
+    if (!kind || !unconfigured_reason(svc, *kind).empty()) continue;
+    auto tools = tools_of(*kind);
+    out.push_back({ name, std::find(tools.begin(), tools.end(), "models") != tools.end() });
+  }
+  return out;
+}
+
 } // namespace
 
 bool same_service(const cfg::service_config& x, const cfg::service_config& y) {
@@ -201,6 +215,18 @@ sup::child_spec ai_supervisor(const cfg::cluster_config& cluster,
       reload.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{ 1000 });
       children.push_back(std::move(reload));
     }
+    sup::child_spec router;
+    router.id = "router";
+    router.start = [ctx](caf::actor_system& sys, const caf::message&) {
+      optimizer::router_options o;
+      o.registry = ctx.registry;
+      o.domain = ctx.role;
+      o.providers = [h = ctx.config] { return router_providers(h->get()); };
+      o.tracer = [t = ctx.tracer] { return *t; };
+      return optimizer::spawn_router(sys, std::move(o));
+    };
+    router.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{ 1000 });
+    children.push_back(std::move(router));
     for (auto& child : service_children(holder->get(), ctx, true))
       children.push_back(std::move(child));
     // rest_for_one: the providers hold the client's (and the tracer's)

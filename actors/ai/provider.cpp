@@ -80,7 +80,7 @@ std::vector<std::string> tools_of(provider_kind kind) {
     case provider_kind::portkey: return { "chat" };
     case provider_kind::huggingface: return { "chat", "embed" };
     case provider_kind::together_ai: return { "chat", "embed", "models" };
-    case provider_kind::openai_compatible: return { "chat", "embed" };
+    case provider_kind::openai_compatible: return { "chat", "embed", "models" };
   }
   return {};
 }

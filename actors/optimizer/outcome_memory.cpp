@@ -64,6 +64,17 @@ outcome_memory::add(uint64_t prompt, std::span<const float> embedding,
     acc.resize(models_.size());
   auto c = std::find_if(r.cells.begin(), r.cells.end(),
                         [&](const cell& x) { return x.model == model; });
+  if (costs_.size() < models_.size())
+    costs_.resize(models_.size());
+  auto& cost = costs_[model];
+  if (o.cost_usd >= 0) {
+    // A replaced cost leaves the sum; a new one joins it.
+    if (c != r.cells.end() && c->cost >= 0)
+      cost.sum -= c->cost;
+    else
+      ++cost.n;
+    cost.sum += o.cost_usd;
+  }
   if (c == r.cells.end()) {
     r.cells.push_back({model, static_cast<float>(o.quality),
                        static_cast<float>(o.cost_usd)});
@@ -189,6 +200,18 @@ outcome_memory::estimate(std::span<const float> embedding,
     out.push_back(std::move(e));
   }
   return out;
+}
+
+bool outcome_memory::knows(std::string_view model) const {
+  return model_ids_.count(std::string{model}) != 0;
+}
+
+std::optional<double> outcome_memory::mean_cost(std::string_view model) const {
+  auto m = model_ids_.find(std::string{model});
+  if (m == model_ids_.end() || m->second >= costs_.size()
+      || costs_[m->second].n == 0)
+    return std::nullopt;
+  return costs_[m->second].sum / static_cast<double>(costs_[m->second].n);
 }
 
 size_t outcome_memory::prompts() const noexcept {

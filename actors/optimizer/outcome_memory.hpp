@@ -95,6 +95,13 @@ public:
   std::optional<double> task_mean(std::string_view task_type,
                                   std::string_view model) const;
 
+  /// Whether the memory holds any outcome of `model`.
+  bool knows(std::string_view model) const;
+
+  /// `model`'s mean recorded cost per prompt (none when no outcome of it
+  /// recorded a cost): the router's reference for comparing costs.
+  std::optional<double> mean_cost(std::string_view model) const;
+
   /// Distinct prompts, and outcomes, remembered.
   size_t prompts() const noexcept;
   size_t outcomes() const noexcept;
@@ -132,6 +139,8 @@ private:
   std::vector<std::string> models_, tasks_;
   /// [task][model]
   std::vector<std::vector<mean_acc>> means_;
+  /// [model]: recorded costs.
+  std::vector<mean_acc> costs_;
   size_t outcomes_ = 0;
 };
 

@@ -80,11 +80,12 @@ auto async_call(Self* self,
 }
 
 /// As above, for a callee that may talk back mid-call: it receives
-/// `(call, envelope, channel)` (see `runtime/mcp/provider.hpp`).
-template <class Self>
+/// `(call, envelope, channel)` (see `runtime/mcp/provider.hpp`). `target`
+/// is a name or an actor handle.
+template <class Self, class Target>
 auto async_call(Self* self,
                 const caf::actor& registry,
-                const caf::actor& target,
+                const Target& target,
                 const request& req,
                 const caf::actor& channel) {
   return self->request(registry,

@@ -33,6 +33,20 @@ std::string error_result(std::string text) {
   return dump(result);
 }
 
+std::string result_text(const nlohmann::json& result) {
+  std::string out;
+  if (!result.is_object())
+    return out;
+  auto content = result.find("content");
+  if (content == result.end() || !content->is_array())
+    return out;
+  for (auto& c : *content)
+    if (c.is_object() && c.value("type", "") == "text" && c.contains("text")
+        && c["text"].is_string())
+      out += c["text"].get<std::string>();
+  return out;
+}
+
 std::string dump_json(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -18,6 +18,10 @@ std::string text_result(std::string text,
 /// model can read.
 std::string error_result(std::string text);
 
+/// The text parts of a `CallToolResult`, joined (what a tool said, e.g.
+/// why it failed); empty when it has none.
+std::string result_text(const nlohmann::json& result);
+
 /// JSON text that never throws: invalid UTF-8 is replaced.
 std::string dump_json(const nlohmann::json& j);
 

@@ -193,6 +193,17 @@ caf::behavior registry_impl(actor_ptr self,
       return self->state.router.route(self, *target, env, timeout);
     },
     [self](atoms::call,
+           const std::string& name,
+           wire::buffer& env,
+           caf::timespan timeout,
+           const caf::actor& channel) -> caf::result<wire::buffer> {
+      auto target = self->state.names.lookup(name);
+      if (!target)
+        return make_error(errc::not_found,
+                          "no actor registered as '" + name + "'");
+      return self->state.router.route(self, *target, env, timeout, channel);
+    },
+    [self](atoms::call,
            const caf::actor& target,
            wire::buffer& env,
            caf::timespan timeout) -> caf::result<wire::buffer> {

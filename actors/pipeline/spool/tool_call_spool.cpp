@@ -12,6 +12,7 @@
 #include "actors/pipeline/analytics/tool_calls_stream.hpp"
 #include "actors/pipeline/spool/results.hpp"
 #include "actors/pipeline/spool/spool_file.hpp"
+#include "runtime/mcp/results.hpp"
 #include "runtime/call/call.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/error.hpp"
@@ -105,15 +106,6 @@ struct spool_state {
 
 using state_ptr = std::shared_ptr<spool_state>;
 
-// The text of a CallToolResult.
-std::string text_of(const json& result) {
-  std::string out;
-  for (auto& c : result.value("content", json::array()))
-    if (c.is_object() && c.value("type", "") == "text")
-      out += c.value("text", "");
-  return out;
-}
-
 void ship(caf::event_based_actor* self, const state_ptr& st) {
   if (st->shipping || !st->opts.registry || !st->file.pending())
     return;
@@ -170,7 +162,7 @@ void ship(caf::event_based_actor* self, const state_ptr& st) {
         if (!doc.is_object() || doc.value("isError", false)) {
           ++st->ship_failures;
           st->problem("pipeline.ingest failed: "
-                      + (doc.is_object() ? text_of(doc)
+                      + (doc.is_object() ? runtime::mcp::result_text(doc)
                          : payload       ? std::string{"malformed reply"}
                                          : runtime::detail_of(payload.error())));
           return;

@@ -8,25 +8,13 @@
 
 #include "runtime/call/call.hpp"
 #include "runtime/error.hpp"
+#include "runtime/mcp/results.hpp"
 
 namespace sophia::actors::pipeline::vectors {
 
 using nlohmann::json;
 
 namespace {
-
-/// The text parts of a CallToolResult (what a failed tool says).
-std::string text_of(const json& result) {
-  std::string out;
-  auto content = result.find("content");
-  if (content == result.end() || !content->is_array())
-    return out;
-  for (auto& c : *content)
-    if (c.is_object() && c.value("type", "") == "text" && c.contains("text")
-        && c["text"].is_string())
-      out += c["text"].get<std::string>();
-  return out;
-}
 
 /// An error's code and detail, e.g. "deadline_exceeded: ...".
 std::string render(const caf::error& err) {
@@ -92,7 +80,7 @@ service_embedder::call(std::span<const std::string_view> texts,
   if (!doc.is_object())
     return name() + ": the reply is not a JSON object";
   if (doc.value("isError", false)) {
-    auto text = text_of(doc);
+    auto text = runtime::mcp::result_text(doc);
     return name() + " failed: " + (text.empty() ? "no message" : text);
   }
   auto sc = doc.find("structuredContent");

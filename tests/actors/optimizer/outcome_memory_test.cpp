@@ -9,30 +9,15 @@
 #include <vector>
 
 #include "actors/optimizer/outcome_memory.hpp"
+#include "tests/actors/optimizer/near_axis.hpp"
 #include "actors/optimizer/utility.hpp"
 
 namespace opt = sophia::actors::optimizer;
 
 namespace {
 
-constexpr size_t dim = 8;
-
-// A unit vector near axis `axis` (a cluster of similar prompts), jittered
-// by `seed`.
-std::vector<float> near_axis(size_t axis, uint32_t seed) {
-  std::mt19937 gen{seed};
-  std::normal_distribution<float> d{0.0f, 0.05f};
-  std::vector<float> v(dim);
-  for (auto& x : v)
-    x = d(gen);
-  v[axis] += 1.0f;
-  double n = 0;
-  for (auto x : v)
-    n += double{x} * x;
-  for (auto& x : v)
-    x = static_cast<float>(x / std::sqrt(n));
-  return v;
-}
+using sophia::test::near_axis;
+constexpr size_t dim = sophia::test::prompt_dim;
 
 opt::outcome_memory empty() {
   auto m = opt::outcome_memory::make(dim);

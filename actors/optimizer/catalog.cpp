@@ -1,0 +1,128 @@
+#include "actors/optimizer/catalog.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+namespace sophia::actors::optimizer {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) {
+    return static_cast<char>(std::tolower(ch));
+  });
+  return s;
+}
+
+bool mentions(const std::string& id, std::initializer_list<const char*> words) {
+  auto l = lower(id);
+  return std::any_of(words.begin(), words.end(), [&](const char* w) {
+    return l.find(w) != std::string::npos;
+  });
+}
+
+double number_or(const nlohmann::json& row, const char* key, double fallback) {
+  auto i = row.find(key);
+  return i != row.end() && i->is_number() ? i->get<double>() : fallback;
+}
+
+} // namespace
+
+bool model_entry::has(const std::string& capability) const {
+  return std::find(capabilities.begin(), capabilities.end(), capability)
+         != capabilities.end();
+}
+
+nlohmann::json model_entry::to_json() const {
+  auto price = [](double x) {
+    return x < 0 ? nlohmann::json() : nlohmann::json(x);
+  };
+  return {{"id", id},
+          {"name", name},
+          {"provider", provider},
+          {"context_length", context_length > 0 ? nlohmann::json(context_length)
+                                                : nlohmann::json()},
+          {"prompt_usd_per_mtok", price(prompt_usd_per_mtok)},
+          {"completion_usd_per_mtok", price(completion_usd_per_mtok)},
+          {"capabilities", capabilities}};
+}
+
+size_t catalog::set_provider(const std::string& provider,
+                             const nlohmann::json& rows) {
+  std::map<std::string, model_entry> fresh;
+  if (rows.is_array())
+    for (auto& row : rows) {
+      if (!row.is_object() || !row.contains("id") || !row["id"].is_string())
+        continue;
+      model_entry e;
+      e.provider = provider;
+      e.id = row["id"].get<std::string>();
+      e.name = row.value("name", e.id);
+      if (!row.contains("name") || !row["name"].is_string())
+        e.name = e.id;
+      e.prompt_usd_per_mtok = number_or(row, "prompt_usd_per_mtok", -1);
+      e.completion_usd_per_mtok = number_or(row, "completion_usd_per_mtok", -1);
+      e.context_length = static_cast<int64_t>(number_or(row, "context_length", 0));
+      if (mentions(e.id, {"embed", "bge-", "e5-", "minilm"}))
+        e.capabilities = {"embed"};
+      else
+        e.capabilities = {"chat"};
+      if (mentions(e.id, {"code", "coder"}))
+        e.capabilities.push_back("code");
+      if (mentions(e.id, {"vision", "-vl", "vl-"}))
+        e.capabilities.push_back("vision");
+      fresh[e.id] = std::move(e);
+    }
+  auto n = fresh.size();
+  by_provider_[provider] = std::move(fresh);
+  return n;
+}
+
+void catalog::put(model_entry e) {
+  auto& slot = by_provider_[e.provider][e.id];
+  slot = std::move(e);
+}
+
+std::vector<model_entry> catalog::find(const model_filter& f) const {
+  std::vector<model_entry> out;
+  auto search = lower(f.search);
+  for (auto& [provider, models] : by_provider_) {
+    if (!f.provider.empty() && provider != f.provider)
+      continue;
+    for (auto& [id, e] : models) {
+      if (!f.capability.empty() && !e.has(f.capability))
+        continue;
+      if (!f.ids.empty()
+          && std::find(f.ids.begin(), f.ids.end(), id) == f.ids.end())
+        continue;
+      if (!search.empty() && lower(id).find(search) == std::string::npos
+          && lower(e.name).find(search) == std::string::npos)
+        continue;
+      if (f.max_prompt_usd_per_mtok
+          && (e.prompt_usd_per_mtok < 0
+              || e.prompt_usd_per_mtok > *f.max_prompt_usd_per_mtok))
+        continue;
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+size_t catalog::size() const {
+  size_t n = 0;
+  for (auto& [p, models] : by_provider_)
+    n += models.size();
+  return n;
+}
+
+std::vector<std::string> catalog::providers() const {
+  std::vector<std::string> out;
+  for (auto& [p, models] : by_provider_)
+    if (!models.empty())
+      out.push_back(p);
+  return out;
+}
+
+} // namespace sophia::actors::optimizer

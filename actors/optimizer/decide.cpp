@@ -1,0 +1,147 @@
+#include "actors/optimizer/decide.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace sophia::actors::optimizer {
+
+namespace {
+
+double per_token(const candidate& c) {
+  if (c.prompt_price < 0 || c.completion_price < 0)
+    return -1;
+  return c.prompt_price + c.completion_price;
+}
+
+std::string usd(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "$%.6g", x);
+  return buf;
+}
+
+} // namespace
+
+estimate_params params_for(std::string_view task_type) {
+  if (task_type == "code")
+    return {.k = 40, .weight_power = 4, .shrink = 3, .prior_k = 200,
+            .prior_shrink = 10};
+  return {};
+}
+
+double default_completion_tokens(int64_t max_tokens) {
+  return max_tokens > 0 && max_tokens < 256 ? static_cast<double>(max_tokens)
+                                            : 256.0;
+}
+
+std::variant<decision, std::string>
+decide(const outcome_memory& memory, std::span<const float> embedding,
+       const ask& a, std::vector<candidate> candidates) {
+  decision d;
+  d.lambda = cost_weight(a.cost, a.performance);
+  std::vector<std::string> models;
+  for (auto& c : candidates)
+    if (std::find(models.begin(), models.end(), c.model) == models.end())
+      models.push_back(c.model);
+  auto found = memory.estimate(embedding, a.task_type, models,
+                               params_for(a.task_type));
+  if (auto* err = std::get_if<std::string>(&found))
+    return *err;
+  std::map<std::string, model_estimate> by_model;
+  for (auto& e : std::get<std::vector<model_estimate>>(found))
+    by_model[e.model] = e;
+  // Cold prior: with no outcome of a model, the price ranks it (0.5 for
+  // the cheapest up to 0.9 for the dearest among the candidates).
+  std::vector<double> prices;
+  double max_prompt = 0, max_completion = 0;
+  for (auto& c : candidates)
+    if (per_token(c) >= 0) {
+      prices.push_back(per_token(c));
+      max_prompt = std::max(max_prompt, c.prompt_price);
+      max_completion = std::max(max_completion, c.completion_price);
+    }
+  std::sort(prices.begin(), prices.end());
+  prices.erase(std::unique(prices.begin(), prices.end()), prices.end());
+  auto cold_prior = [&](const candidate& c) {
+    if (per_token(c) < 0 || prices.size() < 2)
+      return 0.5;
+    auto rank = std::lower_bound(prices.begin(), prices.end(), per_token(c))
+                - prices.begin();
+    return 0.5 + 0.4 * static_cast<double>(rank)
+                   / static_cast<double>(prices.size() - 1);
+  };
+  std::vector<scored> all;
+  const candidate* premium = nullptr;
+  for (auto& c : candidates) {
+    scored s;
+    s.c = c;
+    auto& e = by_model[c.model];
+    s.from_memory = memory.knows(c.model);
+    s.quality = s.from_memory ? e.quality : cold_prior(c);
+    s.neighbours = e.neighbours;
+    auto completion = c.completion_tokens > 0
+                        ? c.completion_tokens
+                        : default_completion_tokens(a.max_tokens);
+    if (a.max_tokens > 0)
+      completion = std::min(completion, static_cast<double>(a.max_tokens));
+    if (e.cost_usd) {
+      s.cost_usd = *e.cost_usd;
+      s.cost_basis = "memory";
+    } else if (per_token(c) >= 0) {
+      s.cost_usd = static_cast<double>(a.prompt_tokens) * c.prompt_price
+                   + completion * c.completion_price;
+      s.cost_basis = "price";
+    } else {
+      s.cost_usd = static_cast<double>(a.prompt_tokens) * max_prompt
+                   + completion * max_completion;
+      s.cost_basis = "unpriced";
+    }
+    if (per_token(c) >= 0 && (premium == nullptr || per_token(c) > per_token(*premium)))
+      premium = &c;
+    all.push_back(std::move(s));
+  }
+  // The reference: what the dearest candidate costs on a typical prompt
+  // (its mean in the memory), so that one lambda fits prompts of any size.
+  if (premium != nullptr) {
+    if (auto m = memory.mean_cost(premium->model))
+      d.reference_cost = *m;
+    else
+      for (auto& s : all)
+        if (s.c.model == premium->model && s.c.provider == premium->provider)
+          d.reference_cost = s.cost_usd;
+  }
+  if (d.reference_cost <= 0)
+    for (auto& s : all)
+      d.reference_cost = std::max(d.reference_cost, s.cost_usd);
+  std::vector<scored> open;
+  for (auto& s : all) {
+    s.utility = utility(s.quality * s.c.success_rate, s.cost_usd,
+                        d.reference_cost, d.lambda);
+    auto need = a.prompt_tokens + std::max<int64_t>(a.max_tokens, 1);
+    if (s.c.context_length > 0 && need > s.c.context_length)
+      s.excluded = "its context of " + std::to_string(s.c.context_length)
+                   + " tokens is shorter than the prompt (~"
+                   + std::to_string(a.prompt_tokens) + " tokens) plus max_tokens";
+    else if (a.max_cost_usd && s.cost_usd > *a.max_cost_usd)
+      s.excluded = "its estimate " + usd(s.cost_usd) + " exceeds max_cost_usd "
+                   + usd(*a.max_cost_usd);
+    if (!s.excluded.empty())
+      d.excluded.push_back(std::move(s));
+    else if (s.c.breaker_open)
+      open.push_back(std::move(s));
+    else
+      d.ranked.push_back(std::move(s));
+  }
+  auto better = [](const scored& x, const scored& y) {
+    if (x.utility != y.utility)
+      return x.utility > y.utility;
+    return x.cost_usd < y.cost_usd;
+  };
+  std::stable_sort(d.ranked.begin(), d.ranked.end(), better);
+  std::stable_sort(open.begin(), open.end(), better);
+  for (auto& s : open)
+    d.ranked.push_back(std::move(s));
+  return d;
+}
+
+} // namespace sophia::actors::optimizer

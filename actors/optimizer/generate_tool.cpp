@@ -1,0 +1,306 @@
+// ai.intelligent_generate: decide, call the best candidate's provider,
+// fall back to the next one on another provider when a call fails.
+
+#include "actors/optimizer/decide.hpp"
+#include "actors/optimizer/router_state.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <set>
+
+#include "runtime/call/call.hpp"
+#include "runtime/error.hpp"
+#include "runtime/mcp/results.hpp"
+
+namespace sophia::actors::optimizer {
+
+namespace mcp = runtime::mcp;
+using nlohmann::json;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+/// Candidates shown in a result (the ranking can hold hundreds).
+constexpr size_t shown = 10;
+
+const char* input_schema = R"({
+  "type": "object",
+  "properties": {
+    "prompt": {"type": "string", "description": "The prompt, as one user message."},
+    "messages": {"type": "array", "minItems": 1, "items": {"type": "object"},
+                 "description": "OpenAI chat messages, instead of prompt."},
+    "task_type": {"type": "string", "enum": ["simple", "complex", "code", "analysis"],
+                  "default": "simple"},
+    "cost_priority": {"type": "string", "enum": ["low", "medium", "high"], "default": "medium"},
+    "performance_priority": {"type": "string", "enum": ["low", "medium", "high"],
+                             "default": "medium"},
+    "max_tokens": {"type": "integer", "minimum": 1},
+    "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+    "model": {"type": "string", "description": "Pin this model (the router still picks the provider)."},
+    "models": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+               "description": "Only these models."},
+    "max_cost_usd": {"type": "number", "exclusiveMinimum": 0,
+                     "description": "Refuse candidates whose estimate exceeds this."}
+  },
+  "additionalProperties": false
+})";
+
+/// One call in progress.
+struct job {
+  mcp::call_ptr call;
+  json args;
+  std::string prompt;
+  std::string task_type;
+  decision d;
+  double decision_us = 0;
+  size_t next = 0;
+  /// Providers that failed during this call: not tried again.
+  std::set<std::string> failed;
+  json fallbacks = json::array();
+  clock_type::time_point start;
+  std::optional<double> max_cost;
+};
+
+using job_ptr = std::shared_ptr<job>;
+
+json describe(const scored& s, const live_record& live) {
+  auto& r = live.of(s.c.provider, s.c.model);
+  return {{"provider", s.c.provider},
+          {"model", s.c.model},
+          {"quality", s.quality},
+          {"quality_from", s.from_memory ? "memory" : "price prior"},
+          {"neighbours", s.neighbours},
+          {"cost_usd", s.cost_usd},
+          {"cost_from", s.cost_basis},
+          {"utility", s.utility},
+          {"success_rate", s.c.success_rate},
+          {"latency_p95_ms", r.p95_ms()},
+          {"breaker", s.c.breaker_open ? "open" : "closed"}};
+}
+
+void attempt(const router_ptr& st, const job_ptr& j);
+
+void finish_failed(const router_ptr& st, const job_ptr& j) {
+  ++st->failed;
+  std::string why = "ai.intelligent_generate: every candidate failed";
+  for (auto& f : j->fallbacks)
+    why += "; " + f.value("model", "") + " on " + f.value("provider", "") + ": "
+           + f.value("error", "");
+  j->call->fail(why);
+}
+
+void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
+               const json& result, double latency_ms) {
+  auto sc = result.value("structuredContent", json::object());
+  auto completion = sc.value("completion_tokens", int64_t{0});
+  st->live.success(s.c.provider, s.c.model, latency_ms, completion);
+  ++st->generated;
+  interaction x;
+  x.id = st->new_id();
+  x.prompt = j->prompt;
+  x.task_type = j->task_type;
+  x.model = sc.value("model", s.c.model);
+  // The catalog's id is what the memory knows the model by.
+  x.model = s.c.model;
+  x.provider = s.c.provider;
+  if (auto c = sc.find("cost_usd"); c != sc.end() && c->is_number())
+    x.cost_usd = c->get<double>();
+  st->remember(x);
+  json candidates = json::array();
+  for (size_t i = 0; i < j->d.ranked.size() && i < shown; ++i)
+    candidates.push_back(describe(j->d.ranked[i], st->live));
+  json excluded = json::array();
+  for (size_t i = 0; i < j->d.excluded.size() && i < shown; ++i)
+    excluded.push_back({{"provider", j->d.excluded[i].c.provider},
+                        {"model", j->d.excluded[i].c.model},
+                        {"reason", j->d.excluded[i].excluded}});
+  json out{{"interaction_id", x.id},
+           {"model", x.model},
+           {"provider", x.provider},
+           {"text", mcp::result_text(result)},
+           {"prompt_tokens", sc.value("prompt_tokens", int64_t{0})},
+           {"completion_tokens", completion},
+           {"cost_usd", x.cost_usd >= 0 ? json(x.cost_usd) : json()},
+           {"latency_ms", latency_ms},
+           {"decision_us", j->decision_us},
+           {"estimate", {{"quality", s.quality}, {"cost_usd", s.cost_usd}}},
+           {"candidates_total", j->d.ranked.size()},
+           {"candidates", std::move(candidates)},
+           {"excluded", std::move(excluded)},
+           {"fallbacks", j->fallbacks},
+           {"reference_cost_usd", j->d.reference_cost},
+           {"lambda", j->d.lambda}};
+  if (j->max_cost && x.cost_usd > *j->max_cost)
+    out["over_max_cost"] = true;
+  auto text = mcp::result_text(result);
+  j->call->reply(std::move(text), std::move(out));
+}
+
+void attempt(const router_ptr& st, const job_ptr& j) {
+  auto& ranked = j->d.ranked;
+  while (j->next < ranked.size() && j->failed.count(ranked[j->next].c.provider))
+    ++j->next;
+  if (j->next >= ranked.size())
+    return finish_failed(st, j);
+  auto s = ranked[j->next++];
+  auto& c = j->call;
+  if (c->cancelled())
+    return;
+  json args{{"model", s.c.model}};
+  for (auto* k : {"prompt", "messages", "max_tokens", "temperature"})
+    if (j->args.contains(k))
+      args[k] = j->args[k];
+  json payload{{"name", "chat"}, {"arguments", std::move(args)}};
+  // The client's progress token travels on: the provider streams the
+  // answer as progress notifications straight to the client's channel.
+  if (auto meta = c->params().find("_meta"); meta != c->params().end())
+    payload["_meta"] = *meta;
+  runtime::call::request req;
+  req.method = "tools/call";
+  req.payload = payload.dump(-1, ' ', false, json::error_handler_t::replace);
+  req.deadline = st->opts.call_deadline;
+  req.caller = "ai.intelligent_generate";
+  req.trace_id = c->id() + "/" + std::to_string(j->next);
+  auto target = "mcp." + s.c.provider;
+  auto started = clock_type::now();
+  auto on_failure = [st, j, s](std::string error) {
+    st->live.failure(s.c.provider, s.c.model, error);
+    j->failed.insert(s.c.provider);
+    j->fallbacks.push_back(
+      {{"provider", s.c.provider}, {"model", s.c.model}, {"error", error}});
+    ++st->fallbacks;
+    attempt(st, j);
+  };
+  auto on_reply = [st, j, s, started, on_failure](runtime::wire::buffer& reply) {
+    auto payload = runtime::call::reply_payload(reply);
+    if (!payload)
+      return on_failure(runtime::detail_of(payload.error()));
+    auto doc = json::parse(*payload, nullptr, false);
+    if (!doc.is_object())
+      return on_failure("the provider's reply is not a JSON object");
+    if (doc.value("isError", false)) {
+      auto text = mcp::result_text(doc);
+      return on_failure(text.empty() ? "the call failed without a message" : text);
+    }
+    auto ms = std::chrono::duration<double, std::milli>(clock_type::now() - started)
+                .count();
+    succeeded(st, j, s, doc, ms);
+  };
+  auto on_error = [on_failure](caf::error& err) {
+    on_failure(runtime::detail_of(err));
+  };
+  if (c->can_ask())
+    runtime::call::async_call(c->self(), st->opts.registry, target, req, c->channel())
+      .then(on_reply, on_error);
+  else
+    runtime::call::async_call(c->self(), st->opts.registry, target, req)
+      .then(on_reply, on_error);
+}
+
+} // namespace
+
+mcp::tool generate_tool(const router_ptr& st) {
+  return {
+    .name = "intelligent_generate",
+    .title = "Generate with the best model for the price",
+    .description =
+      "Answers a prompt with the model most likely to answer it well for "
+      "the price, judged per prompt from the feedback of similar past "
+      "prompts (ai.log_ai_interaction, ai.feedback), each model's price and "
+      "its live success rate, weighted by cost_priority and "
+      "performance_priority. Falls back to the next best model on another "
+      "provider when a call fails. The result names the model, its cost, "
+      "the candidates considered and an interaction_id to score with "
+      "ai.feedback.",
+    .input_schema = input_schema,
+    .hints = {.read_only = false, .destructive = false, .idempotent = false,
+              .open_world = true},
+    .run =
+      [st](const mcp::call_ptr& c) {
+        auto& a = c->arguments();
+        auto has_prompt = a.contains("prompt");
+        auto has_messages = a.contains("messages");
+        if (has_prompt == has_messages)
+          return c->reject(runtime::errc::rejected,
+                           "Invalid arguments for tool ai.intelligent_generate: "
+                           "give exactly one of `prompt` and `messages`");
+        auto t0 = clock_type::now();
+        auto j = std::make_shared<job>();
+        j->call = c;
+        j->args = a;
+        j->start = t0;
+        j->prompt = prompt_text(a, "messages", "prompt");
+        j->task_type = a.value("task_type", "simple");
+        ask q;
+        q.task_type = j->task_type;
+        q.cost = *parse_priority(a.value("cost_priority", "medium"));
+        q.performance = *parse_priority(a.value("performance_priority", "medium"));
+        // ~4 characters a token, as the providers' tokenizers average.
+        q.prompt_tokens = static_cast<int64_t>(j->prompt.size() / 4 + 1);
+        q.max_tokens = a.value("max_tokens", int64_t{0});
+        if (a.contains("max_cost_usd"))
+          q.max_cost_usd = j->max_cost = a["max_cost_usd"].get<double>();
+        model_filter f;
+        f.capability = "chat";
+        if (a.contains("model"))
+          f.ids = {a["model"].get<std::string>()};
+        else if (a.contains("models"))
+          f.ids = a["models"].get<std::vector<std::string>>();
+        auto entries = st->models.find(f);
+        if (entries.empty()) {
+          std::string why;
+          if (st->models.size() == 0) {
+            why = "the model catalog is empty: no provider has listed its models yet";
+            for (auto& [p, e] : st->refresh_errors)
+              why += "; " + p + ": " + e;
+          } else {
+            why = "no chat model of the catalog matches ";
+            why += a.contains("model") ? "`model`" : "`models`";
+            why += " (see ai.models)";
+          }
+          return c->fail("ai.intelligent_generate: " + why);
+        }
+        std::vector<candidate> cands;
+        cands.reserve(entries.size());
+        for (auto& e : entries) {
+          candidate x;
+          x.provider = e.provider;
+          x.model = e.id;
+          if (e.prompt_usd_per_mtok >= 0 && e.completion_usd_per_mtok >= 0) {
+            x.prompt_price = e.prompt_usd_per_mtok / 1e6;
+            x.completion_price = e.completion_usd_per_mtok / 1e6;
+          }
+          x.context_length = e.context_length;
+          auto& r = st->live.of(e.provider, e.id);
+          x.success_rate = r.success_rate;
+          x.completion_tokens = r.completion_tokens;
+          x.breaker_open = st->live.open(e.provider);
+          cands.push_back(std::move(x));
+        }
+        auto v = st->embed(j->prompt);
+        auto d = decide(st->memory, v, q, std::move(cands));
+        if (auto* err = std::get_if<std::string>(&d))
+          return c->fail("ai.intelligent_generate: " + *err);
+        j->d = std::move(std::get<decision>(d));
+        j->decision_us =
+          std::chrono::duration<double, std::micro>(clock_type::now() - t0).count();
+        st->decision_us.push_back(j->decision_us);
+        if (st->decision_us.size() > 1000)
+          st->decision_us.pop_front();
+        if (j->d.ranked.empty()) {
+          std::string why = "ai.intelligent_generate: no candidate fits";
+          for (size_t i = 0; i < j->d.excluded.size() && i < 5; ++i)
+            why += "; " + j->d.excluded[i].c.model + " on "
+                   + j->d.excluded[i].c.provider + ": " + j->d.excluded[i].excluded;
+          return c->fail(why);
+        }
+        auto& best = j->d.ranked.front();
+        c->progress(0, std::nullopt,
+                    "routing to " + best.c.model + " on " + best.c.provider);
+        attempt(st, j);
+      },
+  };
+}
+
+} // namespace sophia::actors::optimizer

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+
+/// The AI router (role ai_intelligence), the MCP service `router`
+/// (`mcp.router`) whose tools are listed as `ai.*`:
+///
+/// - `ai.intelligent_generate`: ranks every chat model of the catalog for
+///   this prompt (`decide.hpp`: the outcome memory's estimate of a good
+///   answer, the expected cost, the caller's priorities, the live success
+///   rate) and calls the best through its provider's `chat` tool, falling
+///   back to the next best on another provider when a call fails;
+/// - `ai.log_ai_interaction` and `ai.feedback`: what the router learns
+///   from (feedback scores go into the outcome memory);
+/// - `ai.models` and the resource `sophia://models`: the catalog, built
+///   from the providers' `models` tools, refreshed on a schedule.
+namespace sophia::actors::optimizer {
+
+/// An AI provider the router may use.
+struct provider_ref {
+  /// `[services.NAME]`: its tools are `mcp.NAME`'s.
+  std::string service;
+  /// Whether it has a `models` tool to build the catalog from.
+  bool lists_models = true;
+};
+
+struct router_options {
+  caf::actor registry;
+  /// The role it runs under.
+  std::string domain = "ai_intelligence";
+  /// The configured providers, asked at each catalog refresh (the file
+  /// may have been reloaded).
+  std::function<std::vector<provider_ref>()> providers;
+  /// Arize's exporter (`actors/ai/tracer.hpp`) for the spans of logged
+  /// interactions; null when tracing is off.
+  std::function<caf::actor()> tracer;
+  /// How often the catalog is refreshed once every provider answered;
+  /// before that, every `retry` (a provider may not be registered yet).
+  std::chrono::milliseconds refresh{std::chrono::minutes{10}};
+  std::chrono::milliseconds retry{std::chrono::seconds{2}};
+  /// Interactions remembered for `ai.feedback` (the oldest are forgotten).
+  size_t interactions_kept = 100000;
+  /// The deadline of one provider call of `intelligent_generate`.
+  std::chrono::milliseconds call_deadline{std::chrono::seconds{60}};
+};
+
+/// Spawns the router and registers it as `mcp.router`.
+caf::expected<caf::actor> spawn_router(caf::actor_system& sys,
+                                       router_options opts);
+
+} // namespace sophia::actors::optimizer

@@ -1,0 +1,97 @@
+#include "actors/optimizer/router_state.hpp"
+
+#include <random>
+
+namespace sophia::actors::optimizer {
+
+namespace {
+
+/// FNV-1a: the prompt's id in the memory (one row per distinct text).
+uint64_t hash_text(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : text) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+} // namespace
+
+router_state::router_state(router_options o, outcome_memory m)
+  : opts(std::move(o)), memory(std::move(m)) {
+  std::random_device rd;
+  id_seed = (uint64_t{rd()} << 32) ^ rd();
+}
+
+std::string router_state::new_id() {
+  // The seed makes ids of different routers (nodes, restarts) distinct;
+  // the multiplier spreads consecutive ids.
+  auto x = id_seed + 0x9e3779b97f4a7c15ull * ++next_id;
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "ai-%016llx", static_cast<unsigned long long>(x));
+  return buf;
+}
+
+void router_state::remember(interaction x) {
+  auto id = x.id;
+  if (interactions.insert_or_assign(id, std::move(x)).second)
+    order.push_back(id);
+  while (order.size() > opts.interactions_kept) {
+    interactions.erase(order.front());
+    order.pop_front();
+  }
+}
+
+std::vector<float> router_state::embed(const std::string& text) {
+  std::vector<float> v(embedder.dimension());
+  embedder.embed(text, v);
+  return v;
+}
+
+std::optional<std::string> router_state::learn(const interaction& x,
+                                               double score) {
+  auto v = embed(x.prompt);
+  return memory.add(hash_text(x.prompt), v, x.task_type,
+                    {x.model, score, x.cost_usd});
+}
+
+std::optional<std::pair<double, double>>
+router_state::price(const std::string& provider, const std::string& model) const {
+  model_filter f;
+  f.provider = provider;
+  f.ids = {model};
+  for (auto& e : models.find(f))
+    if (e.prompt_usd_per_mtok >= 0 && e.completion_usd_per_mtok >= 0)
+      return std::pair{e.prompt_usd_per_mtok / 1e6, e.completion_usd_per_mtok / 1e6};
+  return std::nullopt;
+}
+
+std::string prompt_text(const nlohmann::json& args, const char* messages_key,
+                        const char* prompt_key) {
+  if (auto p = args.find(prompt_key); p != args.end() && p->is_string())
+    return p->get<std::string>();
+  std::string out;
+  auto add = [&](const std::string& s) {
+    if (!out.empty())
+      out += '\n';
+    out += s;
+  };
+  if (auto m = args.find(messages_key); m != args.end() && m->is_array())
+    for (auto& msg : *m) {
+      if (!msg.is_object())
+        continue;
+      auto c = msg.find("content");
+      if (c == msg.end())
+        continue;
+      if (c->is_string())
+        add(c->get<std::string>());
+      else if (c->is_array())
+        for (auto& part : *c)
+          if (part.is_object() && part.contains("text") && part["text"].is_string())
+            add(part["text"].get<std::string>());
+    }
+  return out;
+}
+
+} // namespace sophia::actors::optimizer

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/optimizer/catalog.hpp"
+#include "actors/optimizer/live_record.hpp"
+#include "actors/optimizer/outcome_memory.hpp"
+#include "actors/optimizer/router.hpp"
+#include "runtime/mcp/service.hpp"
+#include "runtime/vectors/hashing_embedder.hpp"
+
+/// What the router's tool handlers share (one per router actor).
+namespace sophia::actors::optimizer {
+
+/// An interaction the router knows of, for `ai.feedback`.
+struct interaction {
+  std::string id;
+  /// The prompt's text (what is embedded).
+  std::string prompt;
+  std::string task_type;
+  std::string model;
+  std::string provider;
+  /// USD; negative: unknown.
+  double cost_usd = -1;
+};
+
+struct router_state {
+  router_state(router_options o, outcome_memory m);
+
+  router_options opts;
+  outcome_memory memory;
+  runtime::vectors::hashing_embedder embedder;
+  catalog models;
+  live_record live;
+  std::unordered_map<std::string, interaction> interactions;
+  /// Ids in the order they came, to forget the oldest.
+  std::deque<std::string> order;
+  /// A provider's last refresh failure (none once it answered).
+  std::map<std::string, std::string> refresh_errors;
+  bool refreshing = false;
+  uint64_t id_seed = 0;
+  uint64_t next_id = 0;
+  /// Counters, for `ai.router_status`.
+  uint64_t generated = 0;
+  uint64_t fallbacks = 0;
+  uint64_t failed = 0;
+  uint64_t logged = 0;
+  uint64_t feedbacks = 0;
+  /// Decision times of the last calls, µs.
+  std::deque<double> decision_us;
+
+  /// A new interaction id ("ai-" and 16 hex digits, unique per router).
+  std::string new_id();
+  /// Keeps `x` for feedback, forgetting the oldest past the limit.
+  void remember(interaction x);
+  /// The embedding of `text` (unit length, or zero for a text without words).
+  std::vector<float> embed(const std::string& text);
+  /// Adds `score` of `x` to the outcome memory; the error text.
+  std::optional<std::string> learn(const interaction& x, double score);
+  /// The price of `model` on `provider` from the catalog (USD per token);
+  /// none when unknown.
+  std::optional<std::pair<double, double>> price(const std::string& provider,
+                                                 const std::string& model) const;
+};
+
+using router_ptr = std::shared_ptr<router_state>;
+
+/// The prompt's text from tool arguments: `prompt`, or the `content` of
+/// every message (strings, or the `text` of content parts) joined by
+/// newlines.
+std::string prompt_text(const nlohmann::json& args, const char* messages_key,
+                        const char* prompt_key);
+
+/// The tools.
+runtime::mcp::tool generate_tool(const router_ptr& st);
+runtime::mcp::tool log_tool(const router_ptr& st);
+runtime::mcp::tool feedback_tool(const router_ptr& st);
+runtime::mcp::tool models_tool(const router_ptr& st);
+runtime::mcp::tool status_tool(const router_ptr& st);
+
+/// Sends a logged interaction's span to Arize, when tracing is on.
+void trace_interaction(const router_ptr& st, const interaction& x,
+                       const nlohmann::json& args);
+
+} // namespace sophia::actors::optimizer
