@@ -1,0 +1,176 @@
+// router_client.mjs: the AI router's scenarios with the official SDK client
+// (run by router_test.sh, which starts the cluster and the stand-ins).
+//
+//   node router_client.mjs --http URL --standin URL --otlp URL
+//
+// Prints `ok NAME` or `FAIL NAME: reason` per check; exits 1 when one failed,
+// 2 on bad usage or after the 120 s watchdog.
+import { pathToFileURL } from 'node:url';
+import { homedir } from 'node:os';
+
+const watchdog = setTimeout(() => {
+  console.log('FAIL watchdog: not done after 120 s');
+  process.exit(2);
+}, 120_000);
+function arg(name) {
+  const i = process.argv.indexOf(name);
+  if (i < 0 || i + 1 >= process.argv.length) {
+    console.error(`router_client: ${name} is required`);
+    process.exit(2);
+  }
+  return process.argv[i + 1];
+}
+const url = arg('--http');
+const standin = arg('--standin');
+const otlp = arg('--otlp');
+const modules =
+  process.env.SOPHIA_MCP_MODULES ||
+  `${process.env.SOPHIA_NPM_CACHE || `${homedir()}/.cache/sophia/npm`}/mcp/node_modules`;
+const sdk = (p) => import(pathToFileURL(`${modules}/@modelcontextprotocol/sdk/dist/esm/${p}`).href);
+const { Client } = await sdk('client/index.js');
+const { StreamableHTTPClientTransport } = await sdk('client/streamableHttp.js');
+
+let failures = 0;
+const ok = (name) => console.log(`ok ${name}`);
+const fail = (name, why) => {
+  failures++;
+  console.log(`FAIL ${name}: ${why}`);
+};
+const check = (name, cond, why) => (cond ? ok(name) : fail(name, why()));
+const j = (v) => JSON.stringify(v)?.slice(0, 600);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const client = new Client({ name: 'router-test', version: '1' });
+await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+const raw = (name, args) => client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 });
+async function call(name, args) {
+  const r = await raw(name, args);
+  if (r.isError) throw new Error(`${name} failed: ${r.content?.map((c) => c.text).join(' ')}`);
+  return r.structuredContent;
+}
+const control = async (method, path, body) => {
+  const r = await fetch(`${standin}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  return r.json();
+};
+
+try {
+  // The catalog: both providers' models, with prices, once the router has
+  // asked them (node b may still be starting).
+  let catalog;
+  for (let i = 0; i < 200; i++) {
+    catalog = await call('ai.models', { capability: 'chat' });
+    const providers = new Set(catalog.models.map((m) => m.provider));
+    if (providers.has('openrouter') && providers.has('together_ai')) break;
+    await sleep(100);
+  }
+  const gpt4 = catalog.models.find((m) => m.id === 'openai/gpt-4');
+  check('ai.models lists the chat models of OpenRouter and Together AI with prices',
+    gpt4 && gpt4.provider === 'openrouter' && gpt4.prompt_usd_per_mtok === 30 &&
+      catalog.models.some((m) => m.id === 'deepseek-ai/DeepSeek-V3' && m.completion_usd_per_mtok === 1.25) &&
+      !catalog.models.some((m) => m.id === 'BAAI/bge-base-en-v1.5'),
+    () => j(catalog));
+  const res = await client.readResource({ uri: 'sophia://models' });
+  check('the resource sophia://models holds the catalog',
+    res.contents[0].text.includes('"openai/gpt-4o-mini"'), () => j(res));
+
+  // No history: the price ranks the models; performance first takes the dearest.
+  const pair = ['openai/gpt-4', 'openai/gpt-4o-mini'];
+  const translate = (w) => `Translate the word '${w}' into French and answer with one word.`;
+  const first = await call('ai.intelligent_generate', {
+    prompt: translate('house'), cost_priority: 'low', performance_priority: 'high', models: pair, max_tokens: 20,
+  });
+  check('with no history, performance first picks the dearest model',
+    first.model === 'openai/gpt-4' && first.provider === 'openrouter' && first.candidates.length === 2 &&
+      first.candidates[0].quality_from === 'price prior' && /^ai-[0-9a-f]{16}$/.test(first.interaction_id) &&
+      first.cost_usd > 0 && first.text.length > 0,
+    () => j(first));
+  const thrifty = await call('ai.intelligent_generate', {
+    prompt: translate('house'), cost_priority: 'high', performance_priority: 'low', models: pair,
+  });
+  check('with no history, cost first picks the cheaper model', thrifty.model === 'openai/gpt-4o-mini', () => j(thrifty));
+
+  // Feedback: on prompts like this one gpt-4o-mini answers as well as gpt-4.
+  const words = ['cat', 'dog', 'tree', 'water', 'bread', 'window', 'garden', 'river', 'school', 'friend',
+    'book', 'chair', 'table', 'apple', 'street', 'city', 'night', 'morning', 'sun', 'moon'];
+  for (const w of words) {
+    for (const [model, feedback, cost] of [['openai/gpt-4', 1, 0.002], ['openai/gpt-4o-mini', 1, 0.00001]])
+      await call('ai.log_ai_interaction', {
+        model, input: translate(w), output: 'x', metadata: { feedback, task_type: 'simple', provider: 'openrouter', cost_usd: cost },
+      });
+  }
+  const later = await call('ai.intelligent_generate', {
+    prompt: translate('house'), cost_priority: 'low', performance_priority: 'high', models: pair, max_tokens: 20,
+  });
+  check('feedback changes later decisions: the cheaper model that answers as well is taken',
+    later.model === 'openai/gpt-4o-mini' && later.candidates[0].quality_from === 'memory' && later.candidates[0].neighbours > 0,
+    () => j(later));
+  const scored = await call('ai.feedback', { interaction_id: first.interaction_id, score: 0.25 });
+  check('ai.feedback scores an interaction of intelligent_generate', scored.model === 'openai/gpt-4', () => j(scored));
+  const unknown = await raw('ai.feedback', { interaction_id: 'ai-nope', score: 1 });
+  check('ai.feedback names an unknown interaction',
+    unknown.isError && unknown.content[0].text.includes('no interaction ai-nope'), () => j(unknown));
+  // Invalid arguments are a JSON-RPC error (-32602) that names the field.
+  const badLog = await raw('ai.log_ai_interaction', { model: 'm', input: 'x', metadata: { feedback: 1.5 } }).then(
+    (r) => r,
+    (e) => e,
+  );
+  check('ai.log_ai_interaction refuses a feedback outside [0, 1], naming it',
+    badLog.code === -32602 && badLog.message.includes('/metadata/feedback'), () => String(badLog));
+
+  // max_cost_usd: refused on the estimate, before any call.
+  const before = (await control('GET', '/_standin/requests?service=openrouter')).requests.length;
+  const refused = await raw('ai.intelligent_generate', { prompt: 'Hello', models: ['openai/gpt-4'], max_cost_usd: 1e-9 });
+  const after = (await control('GET', '/_standin/requests?service=openrouter')).requests.length;
+  check('max_cost_usd refuses a call whose estimate exceeds it, without calling',
+    refused.isError && refused.content[0].text.includes('exceeds max_cost_usd') && after === before, () => j(refused));
+
+  // A failing provider: the next candidate on another provider answers, and
+  // after 3 failures in a row the provider's breaker opens.
+  await control('POST', '/_standin/scenario', {
+    service: 'openrouter', path: '/api/v1/chat/completions', preset: 'server_errors',
+  });
+  const mixed = ['anthropic/claude-3.5-sonnet', 'deepseek-ai/DeepSeek-V3'];
+  const haiku = { prompt: 'Write a haiku about the sea.', cost_priority: 'low', performance_priority: 'high', models: mixed, max_tokens: 40 };
+  const fell = [];
+  for (let i = 0; i < 3; i++) fell.push(await call('ai.intelligent_generate', haiku));
+  // The first failure is the server's 503 (after the HTTP client's
+  // retries); later ones may be the HTTP client's own breaker.
+  check('a failing provider falls back to the next candidate on another provider',
+    fell.every((f) => f.model === 'deepseek-ai/DeepSeek-V3' && f.provider === 'together_ai' &&
+      f.fallbacks.length === 1 && f.fallbacks[0].provider === 'openrouter') &&
+      /503/.test(fell[0].fallbacks[0].error),
+    () => j(fell.map((f) => ({ model: f.model, fallbacks: f.fallbacks }))));
+  const status = await call('ai.router_status', {});
+  const breaker = status.live.providers.find((p) => p.provider === 'openrouter');
+  check('three failures in a row open the provider breaker', breaker && breaker.breaker === 'open', () => j(status.live));
+  const quiet = (await control('GET', '/_standin/requests?service=openrouter')).requests.length;
+  const skipped = await call('ai.intelligent_generate', haiku);
+  const still = (await control('GET', '/_standin/requests?service=openrouter')).requests.length;
+  check('an open breaker ranks its provider last: no request reaches it',
+    skipped.model === 'deepseek-ai/DeepSeek-V3' && skipped.fallbacks.length === 0 && still === quiet &&
+      skipped.candidates[skipped.candidates.length - 1].breaker === 'open',
+    () => j({ skipped, quiet, still }));
+  await control('DELETE', '/_standin/scenario');
+
+  // Spans of logged interactions reach Arize (the OTLP receiver).
+  let span;
+  for (let i = 0; i < 100 && !span; i++) {
+    const log = await (await fetch(`${otlp}/_otlp/requests`)).json();
+    for (const r of log.requests)
+      for (const s of r.spans || [])
+        if (s.attributes['llm.model_name'] === 'openai/gpt-4o-mini' &&
+            String(s.attributes['llm.invocation_parameters'] || '').includes('"interaction_id"'))
+          span = s;
+    if (!span) await sleep(200);
+  }
+  check('logged interactions reach Arize as LLM spans', span && span.unknown_attributes.length === 0, () => j(span));
+} catch (err) {
+  fail('router scenarios', err.stack || String(err));
+}
+await client.close();
+clearTimeout(watchdog);
+process.exit(failures ? 1 : 0);
