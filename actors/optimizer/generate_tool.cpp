@@ -106,6 +106,12 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
   x.provider = s.c.provider;
   if (auto c = sc.find("cost_usd"); c != sc.end() && c->is_number())
     x.cost_usd = c->get<double>();
+  x.extra = {{"source", "intelligent_generate"},
+             {"output", mcp::result_text(result)},
+             {"prompt_tokens", sc.value("prompt_tokens", int64_t{0})},
+             {"completion_tokens", completion},
+             {"latency_ms", latency_ms}};
+  store_interaction(st, x);
   st->remember(x);
   json candidates = json::array();
   for (size_t i = 0; i < j->d.ranked.size() && i < shown; ++i)

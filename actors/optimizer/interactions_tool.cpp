@@ -113,7 +113,7 @@ mcp::tool log_tool(const router_ptr& st) {
         x.id = st->new_id();
         x.model = a["model"].get<std::string>();
         x.prompt = a["input"].is_string()
-                     ? a["input"].get<std::string>()
+                     ? prompt_text(json{{"prompt", a["input"]}}, "messages", "prompt")
                      : prompt_text(json{{"messages", a["input"]}}, "messages", "prompt");
         x.task_type = meta.value("task_type", "simple");
         x.provider = meta.value("provider", "");
@@ -134,13 +134,22 @@ mcp::tool log_tool(const router_ptr& st) {
         }
         bool learned = false;
         if (meta.contains("feedback")) {
-          if (auto err = st->learn(x, meta["feedback"].get<double>()))
+          x.feedback = meta["feedback"].get<double>();
+          if (auto err = st->learn(x, *x.feedback))
             return c->fail("ai.log_ai_interaction: " + *err);
           learned = true;
           ++st->feedbacks;
         }
         ++st->logged;
+        x.extra["source"] = "log_ai_interaction";
+        if (a.contains("output"))
+          x.extra["output"] = a["output"];
+        for (auto* k : {"prompt_tokens", "completion_tokens", "latency_ms",
+                        "session_id", "user_id", "tags"})
+          if (meta.contains(k))
+            x.extra[k] = meta[k];
         trace_interaction(st, x, a);
+        store_interaction(st, x);
         auto id = x.id;
         st->remember(std::move(x));
         c->reply(learned ? "logged " + id + " with its feedback"
@@ -177,6 +186,8 @@ mcp::tool feedback_tool(const router_ptr& st) {
         if (auto err = st->learn(i->second, score))
           return c->fail("ai.feedback: " + *err);
         ++st->feedbacks;
+        i->second.feedback = score;
+        store_interaction(st, i->second);
         c->reply("scored " + id + ": " + i->second.model + " " + std::to_string(score),
                  {{"interaction_id", id}, {"model", i->second.model}, {"score", score}});
       },

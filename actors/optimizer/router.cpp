@@ -178,6 +178,7 @@ mcp::tool status_tool(const router_ptr& st) {
                  {"feedbacks", st->feedbacks},
                  {"decision_us_p50", q(0.5)},
                  {"decision_us_p99", q(0.99)},
+                 {"store", store_status(*st)},
                  {"live", st->live.to_json()}};
         auto text = std::to_string(st->memory.outcomes()) + " outcomes of "
                     + std::to_string(st->memory.prompts()) + " prompts; "
@@ -220,11 +221,14 @@ caf::expected<caf::actor> spawn_router(caf::actor_system& sys,
                                     {"text", body.dump(2)}}})}});
   };
   auto registry = st->opts.registry;
-  spec.on_start = [st](caf::event_based_actor* self) { refresh(self, st); };
+  spec.on_start = [st](caf::event_based_actor* self) {
+    refresh(self, st);
+    start_store(self, st);
+  };
   spec.handlers = [st](caf::event_based_actor* self) {
     return caf::message_handler{
       [self, st](refresh_atom) { refresh(self, st); },
-    };
+    }.or_else(store_handlers(self, st));
   };
   return mcp::spawn_service(sys, registry, std::move(spec));
 }

@@ -48,6 +48,11 @@ struct router_options {
   std::chrono::milliseconds retry{std::chrono::seconds{2}};
   /// Interactions remembered for `ai.feedback` (the oldest are forgotten).
   size_t interactions_kept = 100000;
+  /// How often the table `sophia.ai_interactions` is read for what other
+  /// routers (and this one's earlier lives) learned.
+  std::chrono::milliseconds store_poll{std::chrono::seconds{2}};
+  /// Records kept while the pipeline is away; older ones are dropped first.
+  size_t outbox_limit = 100000;
   /// The deadline of one provider call of `intelligent_generate`.
   std::chrono::milliseconds call_deadline{std::chrono::seconds{60}};
 };

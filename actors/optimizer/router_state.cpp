@@ -67,10 +67,24 @@ router_state::price(const std::string& provider, const std::string& model) const
   return std::nullopt;
 }
 
+namespace {
+
+/// Prompts are remembered (and embedded) by their first 32 KiB: the
+/// stored text must embed as the learned one did.
+constexpr size_t prompt_cap = 32768;
+
+std::string capped(std::string s) {
+  if (s.size() > prompt_cap)
+    s.resize(prompt_cap);
+  return s;
+}
+
+} // namespace
+
 std::string prompt_text(const nlohmann::json& args, const char* messages_key,
                         const char* prompt_key) {
   if (auto p = args.find(prompt_key); p != args.end() && p->is_string())
-    return p->get<std::string>();
+    return capped(p->get<std::string>());
   std::string out;
   auto add = [&](const std::string& s) {
     if (!out.empty())
@@ -91,7 +105,7 @@ std::string prompt_text(const nlohmann::json& args, const char* messages_key,
           if (part.is_object() && part.contains("text") && part["text"].is_string())
             add(part["text"].get<std::string>());
     }
-  return out;
+  return capped(std::move(out));
 }
 
 } // namespace sophia::actors::optimizer

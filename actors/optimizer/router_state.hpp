@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <caf/fwd.hpp>
+#include <caf/message_handler.hpp>
 #include <nlohmann/json.hpp>
 
 #include "actors/optimizer/catalog.hpp"
@@ -31,6 +33,32 @@ struct interaction {
   std::string provider;
   /// USD; negative: unknown.
   double cost_usd = -1;
+  /// The score, once given.
+  std::optional<double> feedback;
+  /// The rest of the record in `sophia.ai_interactions` (output, tokens,
+  /// latency, session_id, user_id, tags, source).
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+/// The link to the pipeline (`interaction_store.cpp`): interactions go to
+/// the stream `sophia.ai_interactions`; the memory is rebuilt from its
+/// table and follows what other routers write there.
+struct store_state {
+  /// Records waiting to be shipped (RECORD messages).
+  std::vector<nlohmann::json> outbox;
+  bool shipping = false;
+  uint64_t shipped = 0;
+  uint64_t ship_failures = 0;
+  /// Records dropped because the outbox was full (the pipeline was away).
+  uint64_t dropped = 0;
+  /// Whether the table has been read once from the start.
+  bool rebuilt = false;
+  bool syncing = false;
+  uint64_t rows_read = 0;
+  /// Keyset of the last row read: (extracted_at in ms, raw id).
+  int64_t watermark_ms = 0;
+  std::string watermark_id;
+  std::string last_error;
 };
 
 struct router_state {
@@ -57,6 +85,7 @@ struct router_state {
   uint64_t feedbacks = 0;
   /// Decision times of the last calls, µs.
   std::deque<double> decision_us;
+  store_state store;
 
   /// A new interaction id ("ai-" and 16 hex digits, unique per router).
   std::string new_id();
@@ -76,7 +105,7 @@ using router_ptr = std::shared_ptr<router_state>;
 
 /// The prompt's text from tool arguments: `prompt`, or the `content` of
 /// every message (strings, or the `text` of content parts) joined by
-/// newlines.
+/// newlines; its first 32 KiB.
 std::string prompt_text(const nlohmann::json& args, const char* messages_key,
                         const char* prompt_key);
 
@@ -86,6 +115,21 @@ runtime::mcp::tool log_tool(const router_ptr& st);
 runtime::mcp::tool feedback_tool(const router_ptr& st);
 runtime::mcp::tool models_tool(const router_ptr& st);
 runtime::mcp::tool status_tool(const router_ptr& st);
+
+/// Queues `x` for the stream `sophia.ai_interactions` (a record per
+/// version: a later feedback sends it again, replacing it).
+void store_interaction(const router_ptr& st, const interaction& x);
+
+/// Starts the store's timers: shipping every second, and reading the table
+/// (from the start, then what is new) every `opts.store_poll`.
+void start_store(caf::event_based_actor* self, const router_ptr& st);
+
+/// The store's message handlers (its timers).
+caf::message_handler store_handlers(caf::event_based_actor* self,
+                                    const router_ptr& st);
+
+/// `ai.router_status`'s `store` object.
+nlohmann::json store_status(const router_state& st);
 
 /// Sends a logged interaction's span to Arize, when tracing is on.
 void trace_interaction(const router_ptr& st, const interaction& x,

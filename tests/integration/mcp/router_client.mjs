@@ -1,8 +1,11 @@
 // router_client.mjs: the AI router's scenarios with the official SDK client
 // (run by router_test.sh, which starts the cluster and the stand-ins).
 //
-//   node router_client.mjs --http URL --standin URL --otlp URL
+//   node router_client.mjs --phase learn|restarted --http URL --standin URL --otlp URL
 //
+// `learn` runs the scenarios on a fresh cluster and waits until the
+// interactions are in PostgreSQL; `restarted` runs after node b was killed
+// and restarted, and checks what the router remembers.
 // Prints `ok NAME` or `FAIL NAME: reason` per check; exits 1 when one failed,
 // 2 on bad usage or after the 120 s watchdog.
 import { pathToFileURL } from 'node:url';
@@ -23,6 +26,7 @@ function arg(name) {
 const url = arg('--http');
 const standin = arg('--standin');
 const otlp = arg('--otlp');
+const phase = arg('--phase');
 const modules =
   process.env.SOPHIA_MCP_MODULES ||
   `${process.env.SOPHIA_NPM_CACHE || `${homedir()}/.cache/sophia/npm`}/mcp/node_modules`;
@@ -57,7 +61,7 @@ const control = async (method, path, body) => {
   return r.json();
 };
 
-try {
+const learnPhase = async () => {
   // The catalog: both providers' models, with prices, once the router has
   // asked them (node b may still be starting).
   let catalog;
@@ -168,6 +172,50 @@ try {
     if (!span) await sleep(200);
   }
   check('logged interactions reach Arize as LLM spans', span && span.unknown_attributes.length === 0, () => j(span));
+
+  // Every interaction reaches sophia.ai_interactions, with its latest
+  // feedback: 7 intelligent_generate calls and 40 logged, 41 with feedback.
+  let stored;
+  for (let i = 0; i < 150; i++) {
+    stored = await raw('pipeline.query', {
+      sql: "SELECT count(*), count(feedback), max(feedback) FILTER (WHERE interaction_id = '" + first.interaction_id + "') FROM sophia.ai_interactions",
+    });
+    const row = stored.structuredContent?.rows?.[0];
+    if (!stored.isError && row && Number(row[0]) >= 47 && Number(row[2]) === 0.25) break;
+    await sleep(200);
+  }
+  const row = stored.structuredContent?.rows?.[0];
+  check('every interaction is a row of sophia.ai_interactions, a later feedback replacing an earlier',
+    row && Number(row[0]) >= 47 && Number(row[1]) >= 41 && Number(row[2]) === 0.25, () => j(stored));
+};
+
+// After node b's kill -9 and restart: the memory is rebuilt from PostgreSQL.
+const restartedPhase = async () => {
+  let status;
+  for (let i = 0; i < 300; i++) {
+    try {
+      status = await call('ai.router_status', {});
+      if (status.store.rebuilt && status.models_in_catalog > 0) break;
+    } catch {
+      // node b's tools are not listed again yet
+    }
+    await sleep(100);
+  }
+  check('the restarted router rebuilds its memory from sophia.ai_interactions',
+    status && status.store.rebuilt && status.outcomes >= 41, () => j(status));
+  const pair = ['openai/gpt-4', 'openai/gpt-4o-mini'];
+  const again = await call('ai.intelligent_generate', {
+    prompt: "Translate the word 'house' into French and answer with one word.",
+    cost_priority: 'low', performance_priority: 'high', models: pair, max_tokens: 20,
+  });
+  check('after the restart the router decides as it learned before',
+    again.model === 'openai/gpt-4o-mini' && again.candidates[0].quality_from === 'memory', () => j(again));
+};
+
+try {
+  if (phase === 'learn') await learnPhase();
+  else if (phase === 'restarted') await restartedPhase();
+  else fail('usage', `unknown phase ${phase}`);
 } catch (err) {
   fail('router scenarios', err.stack || String(err));
 }

@@ -2,11 +2,15 @@
 # The AI router through the MCP edge, judged by the official SDK client
 # (router_client.mjs): node a runs the edge, node b the role ai_intelligence
 # with OpenRouter and Together AI pointing at the stand-ins and Arize at the
-# OTLP receiver. The catalog, the documented cold choice, feedback that
-# changes later decisions, max_cost_usd, fallback to another provider with
-# the breaker opening, and spans of logged interactions at Arize.
+# OTLP receiver, and the pipeline on a PostgreSQL of the test's own. The
+# catalog, the documented cold choice, feedback that changes later decisions,
+# max_cost_usd, fallback to another provider with the breaker opening, spans
+# of logged interactions at Arize; then node b is killed (-9) and restarted:
+# the memory is rebuilt from sophia.ai_interactions.
 . "$(dirname "$0")/lib.sh"
 . "$SOPHIA_SOURCE_DIR/tests/integration/mcp/standins.sh"
+. "$SOPHIA_SOURCE_DIR/tests/integration/mcp/postgres.sh"
+start_test_postgres || { fail "PostgreSQL"; finish; }
 start_standin "$WORK" || { fail "stand-in"; finish; }
 PIDS+=("$STANDIN_PID")
 mkfifo "$WORK/otlp.in"
@@ -20,8 +24,11 @@ export OPENROUTER_API_KEY=sk-or-v1-router-test
 export TOGETHER_API_KEY=together-router-test
 export ARIZE_API_KEY=arize-router-test
 export ARIZE_SPACE_ID=space-router-test
-export TWO_NODES_B_ROLES='["data_intelligence", "ai_intelligence"]'
+export TWO_NODES_B_ROLES='["data_intelligence", "ai_intelligence", "pipeline"]'
 start_cluster "
+[pipeline]
+postgres = \"$PG_URL\"
+
 [services.openrouter]
 api_key = \"env:OPENROUTER_API_KEY\"
 base_url = \"$STANDIN_URL/openrouter/api/v1\"
@@ -34,11 +41,22 @@ base_url = \"$STANDIN_URL/together_ai/v1\"
 api_key = \"env:ARIZE_API_KEY\"
 space_id = \"env:ARIZE_SPACE_ID\"
 base_url = \"$OTLP_URL\"" || finish
-if "$SOPHIA_NODE22" "$SOPHIA_SOURCE_DIR/tests/integration/mcp/router_client.mjs" \
-    --http "$URL" --standin "$STANDIN_URL" --otlp "$OTLP_URL" >"$WORK/router.out" 2>&1; then
-  ok "SDK client: the router's scenarios"
-else
-  fail "SDK client: the router's scenarios"
-fi
-sed 's/^/  sdk: /' "$WORK/router.out"
+client() { # PHASE
+  if "$SOPHIA_NODE22" "$SOPHIA_SOURCE_DIR/tests/integration/mcp/router_client.mjs" --phase "$1" \
+      --http "$URL" --standin "$STANDIN_URL" --otlp "$OTLP_URL" >"$WORK/router-$1.out" 2>&1; then
+    ok "SDK client: the router's $1 scenarios"
+  else
+    fail "SDK client: the router's $1 scenarios"
+  fi
+  sed 's/^/  sdk: /' "$WORK/router-$1.out"
+}
+client learn
+kill -9 "$PID_b"
+wait "$PID_b" 2>/dev/null || true
+echo "---- router_test: node b restarted" >>"$WORK/b.log"
+"$SOPHIA_BIN_DIR/sophia-node" --config "$CONF" --node b >>"$WORK/b.log" 2>&1 &
+PIDS+=($!)
+client restarted
+grep -q 'outcome memory rebuilt from sophia.ai_interactions' "$WORK/b.log" &&
+  ok "node b says it rebuilt the outcome memory" || fail "no 'outcome memory rebuilt' line in b.log"
 finish

@@ -1,0 +1,309 @@
+// The router's link to the pipeline: every interaction becomes a record of
+// the stream `sophia.ai_interactions` (PostgreSQL is the system of record),
+// and the outcome memory is rebuilt from that table at start-up and then
+// follows it, so that every router of the cluster learns what any of them
+// was told.
+
+#include "actors/optimizer/router_state.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+
+#include "runtime/call/call.hpp"
+#include "runtime/error.hpp"
+#include "runtime/log.hpp"
+#include "runtime/mcp/results.hpp"
+
+namespace sophia::actors::optimizer {
+
+using nlohmann::json;
+
+namespace {
+
+using ship_atom = caf::atom_constant<caf::atom("rship")>;
+using sync_atom = caf::atom_constant<caf::atom("rsync")>;
+
+constexpr const char* stream_namespace = "sophia";
+constexpr const char* stream_name = "ai_interactions";
+/// Records of one ingest call, and rows of one read.
+constexpr size_t batch = 1000;
+/// Outputs are kept for reading, not learning: the first 4 KiB.
+constexpr size_t output_cap = 4096;
+/// Each poll reads again what arrived in the last 10 s before its
+/// watermark: records are stamped by the clocks of the routers' nodes,
+/// which may be that far apart. Learning a row twice changes nothing.
+constexpr int64_t skew_window_ms = 10000;
+constexpr const char* min_uuid = "00000000-0000-0000-0000-000000000000";
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+const json& catalog() {
+  static const json c = [] {
+    auto schema = json::parse(R"({"type":"object","properties":{
+      "interaction_id":{"type":"string"},
+      "model":{"type":"string"},
+      "provider":{"type":["null","string"]},
+      "task_type":{"type":"string"},
+      "prompt":{"type":"string"},
+      "output":{"type":["null","string"]},
+      "feedback":{"type":["null","number"]},
+      "cost_usd":{"type":["null","number"]},
+      "prompt_tokens":{"type":["null","integer"]},
+      "completion_tokens":{"type":["null","integer"]},
+      "latency_ms":{"type":["null","number"]},
+      "session_id":{"type":["null","string"]},
+      "user_id":{"type":["null","string"]},
+      "tags":{"type":["null","array"],"items":{"type":"string"}},
+      "source":{"type":"string"}}})");
+    return json{{"streams",
+                 {{{"stream",
+                    {{"name", stream_name},
+                     {"namespace", stream_namespace},
+                     {"json_schema", schema},
+                     {"supported_sync_modes", {"incremental"}}}},
+                   {"sync_mode", "incremental"},
+                   {"destination_sync_mode", "append_dedup"},
+                   {"primary_key", {{"interaction_id"}}},
+                   {"cursor_field", json::array()}}}}};
+  }();
+  return c;
+}
+
+json record_of(const interaction& x) {
+  json data{{"interaction_id", x.id},
+            {"model", x.model},
+            {"provider", x.provider.empty() ? json() : json(x.provider)},
+            {"task_type", x.task_type},
+            {"prompt", x.prompt},
+            {"feedback", x.feedback ? json(*x.feedback) : json()},
+            {"cost_usd", x.cost_usd >= 0 ? json(x.cost_usd) : json()}};
+  for (auto& [k, v] : x.extra.items())
+    data[k] = v;
+  if (auto o = data.find("output"); o != data.end() && o->is_string()
+                                    && o->get_ref<const std::string&>().size() > output_cap)
+    *o = o->get<std::string>().substr(0, output_cap);
+  return {{"type", "RECORD"},
+          {"record",
+           {{"stream", stream_name},
+            {"namespace", stream_namespace},
+            {"data", std::move(data)},
+            {"emitted_at", now_ms()}}}};
+}
+
+void ship(caf::event_based_actor* self, const router_ptr& st) {
+  auto& s = st->store;
+  if (s.shipping || s.outbox.empty() || !st->opts.registry)
+    return;
+  auto n = std::min(batch, s.outbox.size());
+  json messages = json::array();
+  for (size_t i = 0; i < n; ++i)
+    messages.push_back(s.outbox[i]);
+  runtime::call::request req;
+  req.method = "tools/call";
+  req.payload = runtime::mcp::dump_json(
+    json{{"name", "ingest"},
+         {"arguments",
+          {{"messages", std::move(messages)}, {"catalog", catalog()},
+           {"source", "ai-router"}}}});
+  req.deadline = std::chrono::minutes{1};
+  req.caller = "ai.router";
+  s.shipping = true;
+  auto failed = [st](std::string why) {
+    st->store.shipping = false;
+    ++st->store.ship_failures;
+    if (why != st->store.last_error)
+      runtime::log::get("ai")->warn(
+        "router: interactions not stored yet ({} waiting): {}; retrying",
+        st->store.outbox.size(), why);
+    st->store.last_error = std::move(why);
+  };
+  runtime::call::async_call(self, st->opts.registry, std::string{"mcp.pipeline"}, req)
+    .then(
+      [self, st, n, failed](runtime::wire::buffer& reply) {
+        auto payload = runtime::call::reply_payload(reply);
+        auto doc = payload ? json::parse(*payload, nullptr, false) : json();
+        if (!doc.is_object() || doc.value("isError", false))
+          return failed("pipeline.ingest: "
+                        + (doc.is_object() ? runtime::mcp::result_text(doc)
+                                           : std::string{"malformed reply"}));
+        auto& s = st->store;
+        s.shipping = false;
+        auto done = std::min(n, s.outbox.size());
+        s.outbox.erase(s.outbox.begin(), s.outbox.begin() + static_cast<ptrdiff_t>(done));
+        s.shipped += done;
+        s.last_error.clear();
+        if (!s.outbox.empty())
+          ship(self, st);
+      },
+      [failed](caf::error& err) {
+        failed("the pipeline is unreachable (" + runtime::detail_of(err) + ")");
+      });
+}
+
+double number_of(const json& v, double fallback) {
+  if (v.is_number())
+    return v.get<double>();
+  if (v.is_string()) {
+    char* end = nullptr;
+    auto& s = v.get_ref<const std::string&>();
+    auto x = std::strtod(s.c_str(), &end);
+    if (end != s.c_str())
+      return x;
+  }
+  return fallback;
+}
+
+std::string string_of(const json& v) {
+  return v.is_string() ? v.get<std::string>() : std::string{};
+}
+
+/// Learns one row of the table: (interaction_id, prompt, task_type, model,
+/// provider, feedback, cost_usd, extracted_at_ms, raw_id).
+void learn_row(router_state& st, const json& row) {
+  if (!row.is_array() || row.size() < 9)
+    return;
+  interaction x;
+  x.id = string_of(row[0]);
+  x.prompt = string_of(row[1]);
+  x.task_type = string_of(row[2]);
+  x.model = string_of(row[3]);
+  x.provider = string_of(row[4]);
+  if (!row[5].is_null())
+    x.feedback = number_of(row[5], -1);
+  x.cost_usd = row[6].is_null() ? -1 : number_of(row[6], -1);
+  if (x.id.empty() || x.model.empty())
+    return;
+  if (x.feedback && *x.feedback >= 0 && *x.feedback <= 1)
+    st.learn(x, *x.feedback);
+  // Kept for ai.feedback unless this router knows it already.
+  if (st.interactions.count(x.id) == 0)
+    st.remember(std::move(x));
+}
+
+void schedule_sync(caf::event_based_actor* self, const router_ptr& st) {
+  self->delayed_send(self, st->opts.store_poll, sync_atom::value);
+}
+
+/// Reads the next page after the keyset (`cursor_ms`, `cursor_id`).
+void sync(caf::event_based_actor* self, const router_ptr& st, int64_t cursor_ms,
+          std::string cursor_id) {
+  auto& s = st->store;
+  s.syncing = true;
+  std::string sql =
+    "SELECT interaction_id, prompt, task_type, model, provider, feedback, cost_usd, "
+    "(extract(epoch FROM _airbyte_extracted_at) * 1000)::bigint, "
+    "_airbyte_raw_id::text FROM sophia.ai_interactions "
+    "WHERE (_airbyte_extracted_at, _airbyte_raw_id) > (to_timestamp("
+    + std::to_string(cursor_ms) + " / 1000.0), '" + cursor_id
+    + "'::uuid) ORDER BY _airbyte_extracted_at, _airbyte_raw_id LIMIT "
+    + std::to_string(batch);
+  runtime::call::request req;
+  req.method = "tools/call";
+  req.payload = json{{"name", "query"},
+                     {"arguments", {{"sql", sql}, {"max_rows", batch}}}}
+                  .dump();
+  req.deadline = std::chrono::seconds{30};
+  req.caller = "ai.router";
+  auto failed = [self, st](std::string why) {
+    auto& s = st->store;
+    s.syncing = false;
+    // No table yet: nothing was ever stored, so nothing to rebuild.
+    if (why.find("does not exist") != std::string::npos) {
+      s.rebuilt = true;
+    } else if (why != s.last_error) {
+      runtime::log::get("ai")->info("router: cannot read sophia.ai_interactions yet: {}", why);
+      s.last_error = why;
+    }
+    schedule_sync(self, st);
+  };
+  runtime::call::async_call(self, st->opts.registry, std::string{"mcp.pipeline"}, req)
+    .then(
+      [self, st, failed](runtime::wire::buffer& reply) {
+        auto payload = runtime::call::reply_payload(reply);
+        auto doc = payload ? json::parse(*payload, nullptr, false) : json();
+        if (!doc.is_object() || doc.value("isError", false))
+          return failed(doc.is_object() ? runtime::mcp::result_text(doc)
+                                        : std::string{"malformed reply"});
+        auto rows = doc.value("structuredContent", json::object())
+                      .value("rows", json::array());
+        auto& s = st->store;
+        int64_t last_ms = 0;
+        std::string last_id;
+        for (auto& row : rows) {
+          learn_row(*st, row);
+          ++s.rows_read;
+          if (row.is_array() && row.size() >= 9) {
+            last_ms = static_cast<int64_t>(number_of(row[7], 0));
+            last_id = string_of(row[8]);
+            s.watermark_ms = std::max(s.watermark_ms, last_ms);
+          }
+        }
+        if (rows.size() >= batch && !last_id.empty())
+          return sync(self, st, last_ms, last_id);
+        if (!s.rebuilt)
+          runtime::log::get("ai")->info(
+            "router: outcome memory rebuilt from sophia.ai_interactions: {} outcomes of {} prompts",
+            st->memory.outcomes(), st->memory.prompts());
+        s.rebuilt = true;
+        s.syncing = false;
+        schedule_sync(self, st);
+      },
+      [failed](caf::error& err) { failed(runtime::detail_of(err)); });
+}
+
+} // namespace
+
+void store_interaction(const router_ptr& st, const interaction& x) {
+  auto& s = st->store;
+  s.outbox.push_back(record_of(x));
+  // While the pipeline is away the oldest records go first; a batch in
+  // flight is erased by count when acknowledged, so none is dropped then.
+  if (!s.shipping && s.outbox.size() > st->opts.outbox_limit) {
+    auto n = s.outbox.size() - st->opts.outbox_limit;
+    s.outbox.erase(s.outbox.begin(), s.outbox.begin() + static_cast<ptrdiff_t>(n));
+    s.dropped += n;
+  }
+}
+
+void start_store(caf::event_based_actor* self, const router_ptr&) {
+  self->send(self, ship_atom::value);
+  self->send(self, sync_atom::value);
+}
+
+caf::message_handler store_handlers(caf::event_based_actor* self,
+                                    const router_ptr& st) {
+  return {
+    [self, st](ship_atom) {
+      ship(self, st);
+      // Once a second; a full batch ships at once (see `ship`).
+      self->delayed_send(self, std::chrono::seconds{1}, ship_atom::value);
+    },
+    [self, st](sync_atom) {
+      if (st->store.syncing)
+        return;
+      auto& s = st->store;
+      if (!s.rebuilt)
+        return sync(self, st, 0, min_uuid);
+      sync(self, st, std::max<int64_t>(0, s.watermark_ms - skew_window_ms), min_uuid);
+    },
+  };
+}
+
+json store_status(const router_state& st) {
+  auto& s = st.store;
+  return {{"stream", std::string{stream_namespace} + "." + stream_name},
+          {"waiting", s.outbox.size()},
+          {"shipped", s.shipped},
+          {"ship_failures", s.ship_failures},
+          {"dropped", s.dropped},
+          {"rebuilt", s.rebuilt},
+          {"rows_read", s.rows_read},
+          {"last_error", s.last_error}};
+}
+
+} // namespace sophia::actors::optimizer
