@@ -1,38 +1,15 @@
 #include "actors/edge/tool_call_record.hpp"
 
-#include <cstdio>
-#include <ctime>
-
 #include <nlohmann/json.hpp>
 
 #include "actors/edge/session.hpp"
+#include "runtime/utc.hpp"
 
 namespace sophia::actors::edge {
 
 using json = nlohmann::json;
 
 namespace {
-
-std::string utc_ms(std::chrono::system_clock::time_point t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-              t.time_since_epoch())
-              .count();
-  auto secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::snprintf(buf,
-                sizeof buf,
-                "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                tm.tm_year + 1900,
-                tm.tm_mon + 1,
-                tm.tm_mday,
-                tm.tm_hour,
-                tm.tm_min,
-                tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
 
 // The error text of a JSON-RPC error or of a tool error result.
 std::string error_text(const std::string& answer) {
@@ -71,7 +48,7 @@ std::string tool_call_record(const std::string& node,
   bool failed = !tool_call_succeeded(answer);
   json rec{
     { "at",
-      utc_ms(wall_now -
+      runtime::format_utc(wall_now -
              std::chrono::duration_cast<std::chrono::system_clock::duration>(
                took)) },
     { "node", node },

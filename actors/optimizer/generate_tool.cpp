@@ -12,6 +12,7 @@
 #include "runtime/call/call.hpp"
 #include "runtime/error.hpp"
 #include "runtime/mcp/results.hpp"
+#include "runtime/utc.hpp"
 
 namespace sophia::actors::optimizer {
 
@@ -59,6 +60,7 @@ struct job {
   std::set<std::string> failed;
   json fallbacks = json::array();
   clock_type::time_point start;
+  std::chrono::system_clock::time_point wall_start;
   std::optional<double> max_cost;
 };
 
@@ -93,7 +95,8 @@ void finish_failed(const router_ptr& st, const job_ptr& j) {
 void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
                const json& result, double latency_ms) {
   auto sc = result.value("structuredContent", json::object());
-  auto completion = sc.value("completion_tokens", int64_t{0});
+  auto completion =
+    sc.value("usage", json::object()).value("completion_tokens", int64_t{0});
   st->live.success(s.c.provider, s.c.model, latency_ms, completion);
   ++st->generated;
   interaction x;
@@ -106,9 +109,13 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
   x.provider = s.c.provider;
   if (auto c = sc.find("cost_usd"); c != sc.end() && c->is_number())
     x.cost_usd = c->get<double>();
+  auto usage = sc.value("usage", json::object());
+  auto prompt_tokens = usage.value("prompt_tokens", int64_t{0});
   x.extra = {{"source", "intelligent_generate"},
+             {"api_key", api_key_of(j->call->caller())},
+             {"at", runtime::format_utc(j->wall_start)},
              {"output", mcp::result_text(result)},
-             {"prompt_tokens", sc.value("prompt_tokens", int64_t{0})},
+             {"prompt_tokens", prompt_tokens},
              {"completion_tokens", completion},
              {"latency_ms", latency_ms}};
   store_interaction(st, x);
@@ -125,8 +132,10 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
            {"model", x.model},
            {"provider", x.provider},
            {"text", mcp::result_text(result)},
-           {"prompt_tokens", sc.value("prompt_tokens", int64_t{0})},
-           {"completion_tokens", completion},
+           {"usage",
+            {{"prompt_tokens", prompt_tokens},
+             {"completion_tokens", completion},
+             {"total_tokens", prompt_tokens + completion}}},
            {"cost_usd", x.cost_usd >= 0 ? json(x.cost_usd) : json()},
            {"latency_ms", latency_ms},
            {"decision_us", j->decision_us},
@@ -236,6 +245,7 @@ mcp::tool generate_tool(const router_ptr& st) {
         j->call = c;
         j->args = a;
         j->start = t0;
+        j->wall_start = std::chrono::system_clock::now();
         j->prompt = prompt_text(a, "messages", "prompt");
         j->task_type = a.value("task_type", "simple");
         ask q;

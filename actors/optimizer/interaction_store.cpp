@@ -14,6 +14,7 @@
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
 #include "runtime/mcp/results.hpp"
+#include "runtime/utc.hpp"
 
 namespace sophia::actors::optimizer {
 
@@ -36,12 +37,6 @@ constexpr size_t output_cap = 4096;
 constexpr int64_t skew_window_ms = 10000;
 constexpr const char* min_uuid = "00000000-0000-0000-0000-000000000000";
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 const json& catalog() {
   static const json c = [] {
     auto schema = json::parse(R"({"type":"object","properties":{
@@ -59,7 +54,9 @@ const json& catalog() {
       "session_id":{"type":["null","string"]},
       "user_id":{"type":["null","string"]},
       "tags":{"type":["null","array"],"items":{"type":"string"}},
-      "source":{"type":"string"}}})");
+      "source":{"type":"string"},
+      "api_key":{"type":["null","string"]},
+      "at":{"type":"string","format":"date-time","airbyte_type":"timestamp_with_timezone"}}})");
     return json{{"streams",
                  {{{"stream",
                     {{"name", stream_name},
@@ -92,7 +89,7 @@ json record_of(const interaction& x) {
            {{"stream", stream_name},
             {"namespace", stream_namespace},
             {"data", std::move(data)},
-            {"emitted_at", now_ms()}}}};
+            {"emitted_at", runtime::unix_ms_now()}}}};
 }
 
 void ship(caf::event_based_actor* self, const router_ptr& st) {
@@ -163,7 +160,7 @@ std::string string_of(const json& v) {
 }
 
 /// Learns one row of the table: (interaction_id, prompt, task_type, model,
-/// provider, feedback, cost_usd, extracted_at_ms, raw_id).
+/// provider, feedback, cost_usd, extracted_at_ms, raw_id, the record).
 void learn_row(router_state& st, const json& row) {
   if (!row.is_array() || row.size() < 9)
     return;
@@ -178,6 +175,16 @@ void learn_row(router_state& st, const json& row) {
   x.cost_usd = row[6].is_null() ? -1 : number_of(row[6], -1);
   if (x.id.empty() || x.model.empty())
     return;
+  // The rest of the record, so that a later feedback sends it whole again.
+  if (row.size() > 9 && row[9].is_string()) {
+    auto data = json::parse(row[9].get<std::string>(), nullptr, false);
+    if (data.is_object()) {
+      for (auto* k : {"interaction_id", "prompt", "task_type", "model", "provider",
+                      "feedback", "cost_usd"})
+        data.erase(k);
+      x.extra = std::move(data);
+    }
+  }
   if (x.feedback && *x.feedback >= 0 && *x.feedback <= 1)
     st.learn(x, *x.feedback);
   // Kept for ai.feedback unless this router knows it already.
@@ -197,7 +204,7 @@ void sync(caf::event_based_actor* self, const router_ptr& st, int64_t cursor_ms,
   std::string sql =
     "SELECT interaction_id, prompt, task_type, model, provider, feedback, cost_usd, "
     "(extract(epoch FROM _airbyte_extracted_at) * 1000)::bigint, "
-    "_airbyte_raw_id::text FROM sophia.ai_interactions "
+    "_airbyte_raw_id::text, _airbyte_data::text FROM sophia.ai_interactions "
     "WHERE (_airbyte_extracted_at, _airbyte_raw_id) > (to_timestamp("
     + std::to_string(cursor_ms) + " / 1000.0), '" + cursor_id
     + "'::uuid) ORDER BY _airbyte_extracted_at, _airbyte_raw_id LIMIT "

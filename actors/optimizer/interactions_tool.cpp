@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "actors/ai/tracer.hpp"
+#include "runtime/utc.hpp"
 
 namespace sophia::actors::optimizer {
 
@@ -142,6 +143,8 @@ mcp::tool log_tool(const router_ptr& st) {
         }
         ++st->logged;
         x.extra["source"] = "log_ai_interaction";
+        x.extra["api_key"] = api_key_of(c->caller());
+        x.extra["at"] = runtime::format_utc(std::chrono::system_clock::now());
         if (a.contains("output"))
           x.extra["output"] = a["output"];
         for (auto* k : {"prompt_tokens", "completion_tokens", "latency_ms",

@@ -203,6 +203,7 @@ caf::expected<caf::actor> spawn_router(caf::actor_system& sys,
   spec.tools.push_back(feedback_tool(st));
   spec.tools.push_back(models_tool(st));
   spec.tools.push_back(status_tool(st));
+  spec.tools.push_back(costs_tool(st));
   spec.resources = json::array({{{"uri", models_uri},
                                  {"name", "models"},
                                  {"title", "AI model catalog"},

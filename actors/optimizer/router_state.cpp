@@ -81,6 +81,13 @@ std::string capped(std::string s) {
 
 } // namespace
 
+std::string api_key_of(const std::string& caller) {
+  if (caller.rfind("mcp:", 0) != 0)
+    return "internal";
+  auto end = caller.find('/', 4);
+  return caller.substr(4, end == std::string::npos ? std::string::npos : end - 4);
+}
+
 std::string prompt_text(const nlohmann::json& args, const char* messages_key,
                         const char* prompt_key) {
   if (auto p = args.find(prompt_key); p != args.end() && p->is_string())

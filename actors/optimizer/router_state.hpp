@@ -109,12 +109,17 @@ using router_ptr = std::shared_ptr<router_state>;
 std::string prompt_text(const nlohmann::json& args, const char* messages_key,
                         const char* prompt_key);
 
+/// The API key's name in a call's caller (`mcp:KEY/SESSION`), or
+/// `internal` for a call that did not come through the edge.
+std::string api_key_of(const std::string& caller);
+
 /// The tools.
 runtime::mcp::tool generate_tool(const router_ptr& st);
 runtime::mcp::tool log_tool(const router_ptr& st);
 runtime::mcp::tool feedback_tool(const router_ptr& st);
 runtime::mcp::tool models_tool(const router_ptr& st);
 runtime::mcp::tool status_tool(const router_ptr& st);
+runtime::mcp::tool costs_tool(const router_ptr& st);
 
 /// Queues `x` for the stream `sophia.ai_interactions` (a record per
 /// version: a later feedback sends it again, replacing it).

@@ -166,6 +166,7 @@ caf::result<wire::buffer> handle(self_ptr self,
                                          std::move(params),
                                          channel,
                                          rp);
+    c->set_caller(env->caller);
     if (t != nullptr && t->output) {
       auto schema = *t->output;
       c->set_output_check(

@@ -65,6 +65,10 @@ public:
   const json& arguments() const;
   /// The request's whole `params`.
   const json& params() const { return params_; }
+  /// Who called, as the envelope names it (the edge: `mcp:KEY/SESSION`,
+  /// KEY being the API key's name or `anonymous`).
+  const std::string& caller() const { return caller_; }
+  void set_caller(std::string x) { caller_ = std::move(x); }
 
   // -- answers ---------------------------------------------------------------
 
@@ -135,6 +139,7 @@ private:
   std::string name_;
   std::string call_id_;
   json params_;
+  std::string caller_;
   caf::actor channel_;
   caf::typed_response_promise<wire::buffer> rp_;
   std::vector<std::function<void()>> cancel_hooks_;

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/utc.hpp"
+
 /// The Airbyte stream the edges' tool-call records travel in:
 /// `sophia.tool_calls`, append_dedup keyed by the record's `id` (a record
 /// the spool sends again replaces itself), one record per MCP tool call:
@@ -29,11 +31,8 @@ std::string record_message(const nlohmann::json& data, int64_t emitted_at_ms);
 std::string state_message(const std::string& spool, uint64_t segment,
                           uint64_t offset);
 
-/// Milliseconds since the epoch of an RFC 3339 UTC time
-/// (`YYYY-MM-DDTHH:MM:SS[.fff]Z`); -1 when it is not one.
-int64_t parse_utc_ms(const std::string& text);
-
-/// `ms` since the epoch as `YYYY-MM-DDTHH:MM:SS.fffZ`.
-std::string format_utc_ms(int64_t ms);
+/// The records' times (`runtime/utc.hpp`).
+using runtime::format_utc_ms;
+using runtime::parse_utc_ms;
 
 } // namespace sophia::actors::pipeline::analytics

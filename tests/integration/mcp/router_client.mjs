@@ -187,6 +187,15 @@ const learnPhase = async () => {
   const row = stored.structuredContent?.rows?.[0];
   check('every interaction is a row of sophia.ai_interactions, a later feedback replacing an earlier',
     row && Number(row[0]) >= 47 && Number(row[1]) >= 41 && Number(row[2]) === 0.25, () => j(stored));
+
+  // ai.costs: the spend by key, model and provider; the routed calls'
+  // costs are the stand-in's, the logged ones as logged (20 x $0.002 on gpt-4).
+  const costs = await call('ai.costs', { period: 'day', group_by: ['api_key', 'model', 'provider'] });
+  const gpt4Row = costs.rows.find((r) => r.model === 'openai/gpt-4' && r.provider === 'openrouter');
+  check('ai.costs sums the spend by API key, model and provider',
+    costs.total_usd > 0.04 && gpt4Row && gpt4Row.api_key === 'anonymous' && gpt4Row.calls >= 21 &&
+      gpt4Row.cost_usd >= 0.04 && /^\d{4}-\d\d-\d\dT00:00:00Z$/.test(gpt4Row.period),
+    () => j(costs));
 };
 
 // After node b's kill -9 and restart: the memory is rebuilt from PostgreSQL.
