@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
+#include <string_view>
+#include <unordered_map>
 
 namespace sophia::actors::optimizer {
 
@@ -39,17 +40,23 @@ decide(const outcome_memory& memory, std::span<const float> embedding,
        const ask& a, std::vector<candidate> candidates) {
   decision d;
   d.lambda = cost_weight(a.cost, a.performance);
+  // Each distinct model once (several providers may serve one).
   std::vector<std::string> models;
-  for (auto& c : candidates)
-    if (std::find(models.begin(), models.end(), c.model) == models.end())
-      models.push_back(c.model);
+  std::vector<size_t> model_of(candidates.size());
+  {
+    std::unordered_map<std::string_view, size_t> seen;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      auto [it, fresh] = seen.try_emplace(candidates[i].model, models.size());
+      if (fresh)
+        models.push_back(candidates[i].model);
+      model_of[i] = it->second;
+    }
+  }
   auto found = memory.estimate(embedding, a.task_type, models,
                                params_for(a.task_type));
   if (auto* err = std::get_if<std::string>(&found))
     return *err;
-  std::map<std::string, model_estimate> by_model;
-  for (auto& e : std::get<std::vector<model_estimate>>(found))
-    by_model[e.model] = e;
+  auto& estimates = std::get<std::vector<model_estimate>>(found);
   // Cold prior: with no outcome of a model, the price ranks it (0.5 for
   // the cheapest up to 0.9 for the dearest among the candidates).
   std::vector<double> prices;
@@ -71,12 +78,13 @@ decide(const outcome_memory& memory, std::span<const float> embedding,
                    / static_cast<double>(prices.size() - 1);
   };
   std::vector<scored> all;
+  all.reserve(candidates.size());
   const candidate* premium = nullptr;
-  for (auto& c : candidates) {
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    auto& c = candidates[i];
     scored s;
-    s.c = c;
-    auto& e = by_model[c.model];
-    s.from_memory = memory.knows(c.model);
+    auto& e = estimates[model_of[i]];
+    s.from_memory = e.known;
     s.quality = s.from_memory ? e.quality : cold_prior(c);
     s.neighbours = e.neighbours;
     auto completion = c.completion_tokens > 0
@@ -100,21 +108,33 @@ decide(const outcome_memory& memory, std::span<const float> embedding,
       premium = &c;
     all.push_back(std::move(s));
   }
+  // The reference is chosen: the candidates move into their scores.
+  std::optional<double> premium_mean;
+  std::string premium_model, premium_provider;
+  auto has_premium = premium != nullptr;
+  if (has_premium) {
+    premium_mean = memory.mean_cost(premium->model);
+    premium_model = premium->model;
+    premium_provider = premium->provider;
+  }
+  for (size_t i = 0; i < candidates.size(); ++i)
+    all[i].c = std::move(candidates[i]);
   // The reference: what the dearest candidate costs on a typical prompt
   // (its mean in the memory), so that one lambda fits prompts of any size.
-  if (premium != nullptr) {
-    if (auto m = memory.mean_cost(premium->model))
-      d.reference_cost = *m;
-    else
-      for (auto& s : all)
-        if (s.c.model == premium->model && s.c.provider == premium->provider)
-          d.reference_cost = s.cost_usd;
-  }
+  if (premium_mean)
+    d.reference_cost = *premium_mean;
+  else if (has_premium)
+    for (auto& s : all)
+      if (s.c.model == premium_model && s.c.provider == premium_provider)
+        d.reference_cost = s.cost_usd;
   if (d.reference_cost <= 0)
     for (auto& s : all)
       d.reference_cost = std::max(d.reference_cost, s.cost_usd);
-  std::vector<scored> open;
-  for (auto& s : all) {
+  // Eligible first, then behind an open breaker; each best first. Indices
+  // are sorted, not the scores (they hold strings).
+  std::vector<size_t> eligible, open;
+  for (size_t i = 0; i < all.size(); ++i) {
+    auto& s = all[i];
     s.utility = utility(s.quality * s.c.success_rate, s.cost_usd,
                         d.reference_cost, d.lambda);
     auto need = a.prompt_tokens + std::max<int64_t>(a.max_tokens, 1);
@@ -127,20 +147,21 @@ decide(const outcome_memory& memory, std::span<const float> embedding,
                    + usd(*a.max_cost_usd);
     if (!s.excluded.empty())
       d.excluded.push_back(std::move(s));
-    else if (s.c.breaker_open)
-      open.push_back(std::move(s));
     else
-      d.ranked.push_back(std::move(s));
+      (s.c.breaker_open ? open : eligible).push_back(i);
   }
-  auto better = [](const scored& x, const scored& y) {
-    if (x.utility != y.utility)
-      return x.utility > y.utility;
-    return x.cost_usd < y.cost_usd;
+  auto better = [&](size_t x, size_t y) {
+    if (all[x].utility != all[y].utility)
+      return all[x].utility > all[y].utility;
+    return all[x].cost_usd < all[y].cost_usd;
   };
-  std::stable_sort(d.ranked.begin(), d.ranked.end(), better);
+  std::stable_sort(eligible.begin(), eligible.end(), better);
   std::stable_sort(open.begin(), open.end(), better);
-  for (auto& s : open)
-    d.ranked.push_back(std::move(s));
+  d.ranked.reserve(eligible.size() + open.size());
+  for (auto i : eligible)
+    d.ranked.push_back(std::move(all[i]));
+  for (auto i : open)
+    d.ranked.push_back(std::move(all[i]));
   return d;
 }
 

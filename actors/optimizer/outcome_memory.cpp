@@ -3,15 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
-#include "runtime/vectors/exact_index.hpp"
+#include "runtime/vectors/dot.hpp"
 
 namespace sophia::actors::optimizer {
 
 namespace rv = runtime::vectors;
 
-outcome_memory::outcome_memory(size_t dimension,
-                               std::unique_ptr<rv::vector_index> index)
-  : dim_(dimension), index_(std::move(index)) {}
+outcome_memory::outcome_memory(size_t dimension) : dim_(dimension) {}
 
 outcome_memory::outcome_memory(outcome_memory&&) noexcept = default;
 outcome_memory& outcome_memory::operator=(outcome_memory&&) noexcept = default;
@@ -19,11 +17,9 @@ outcome_memory::~outcome_memory() = default;
 
 std::variant<outcome_memory, std::string>
 outcome_memory::make(size_t dimension) {
-  auto i = rv::exact_index::make(dimension);
-  if (auto* err = std::get_if<std::string>(&i))
-    return "outcome memory: " + *err;
-  return outcome_memory{dimension, std::make_unique<rv::exact_index>(
-                                     std::move(std::get<rv::exact_index>(i)))};
+  if (dimension == 0)
+    return std::string{"outcome memory: the dimension must be at least 1"};
+  return outcome_memory{dimension};
 }
 
 uint32_t outcome_memory::intern(std::unordered_map<std::string, uint32_t>& ids,
@@ -49,10 +45,7 @@ outcome_memory::add(uint64_t prompt, std::span<const float> embedding,
            + " of model " + o.model + " is not in [0, 1]";
   auto [at, fresh] = row_of_.try_emplace(prompt, static_cast<uint32_t>(rows_.size()));
   if (fresh) {
-    if (auto err = index_->add(at->second, embedding)) {
-      row_of_.erase(at);
-      return "outcome memory: " + *err;
-    }
+    vecs_.insert(vecs_.end(), embedding.begin(), embedding.end());
     rows_.push_back({intern(task_ids_, tasks_, task_type), {}});
   }
   auto& r = rows_[at->second];
@@ -88,6 +81,44 @@ outcome_memory::add(uint64_t prompt, std::span<const float> embedding,
       c->cost = static_cast<float>(o.cost_usd);
   }
   return std::nullopt;
+}
+
+void outcome_memory::neighbours(std::span<const float> q,
+                                const estimate_params& p,
+                                std::vector<scored_row>& near,
+                                std::vector<mean_acc>& prior) const {
+  auto by_score = [](const scored_row& a, const scored_row& b) {
+    return a.first > b.first;
+  };
+  auto n = static_cast<uint32_t>(rows_.size());
+  near.clear();
+  near.reserve(n);
+  for (uint32_t i = 0; i < n; ++i)
+    near.emplace_back(rv::dot(vec(i), q.data(), dim_), i);
+  // The `k` best of `near` first (unordered: the weights need no order).
+  auto keep_best = [&](std::vector<scored_row>& v, size_t k) {
+    if (v.size() > k) {
+      std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(k), v.end(),
+                       by_score);
+      v.resize(k);
+    }
+  };
+  auto add_prior = [&](const std::vector<scored_row>& v) {
+    for (auto& [score, row] : v)
+      for (auto& c : rows_[row].cells) {
+        prior[c.model].sum += c.quality;
+        ++prior[c.model].n;
+      }
+  };
+  keep_best(near, std::max(p.k, p.prior_k));
+  if (p.prior_k >= near.size()) {
+    add_prior(near);
+  } else if (p.prior_k > 0) {
+    auto best = near;
+    keep_best(best, p.prior_k);
+    add_prior(best);
+  }
+  keep_best(near, p.k);
 }
 
 std::optional<double> outcome_memory::task_mean(uint32_t task,
@@ -128,27 +159,15 @@ outcome_memory::estimate(std::span<const float> embedding,
   struct sums {
     double wq = 0, w = 0, wc = 0, wcw = 0;
     size_t n = 0;
-    double prior_q = 0;
-    size_t prior_n = 0;
   };
   std::vector<sums> s(models_.size());
-  auto want = std::min(std::max(p.k, p.prior_k), rows_.size());
-  if (want > 0) {
-    auto found = index_->search(embedding, want);
-    if (auto* err = std::get_if<std::string>(&found))
-      return "outcome memory: " + *err;
-    auto& hits = std::get<rv::hits>(found);
-    for (size_t i = 0; i < hits.size(); ++i) {
-      auto& r = rows_[hits[i].id];
-      if (i < p.prior_k)
-        for (auto& c : r.cells) {
-          s[c.model].prior_q += c.quality;
-          ++s[c.model].prior_n;
-        }
-      if (i >= p.k)
-        continue;
-      auto w = std::pow(std::max<double>(hits[i].score, 1e-6), p.weight_power);
-      for (auto& c : r.cells) {
+  std::vector<mean_acc> prior(models_.size());
+  if (!rows_.empty()) {
+    std::vector<scored_row> near;
+    neighbours(embedding, p, near, prior);
+    for (auto& [score, row] : near) {
+      auto w = std::pow(std::max<double>(score, 1e-6), p.weight_power);
+      for (auto& c : rows_[row].cells) {
         auto& x = s[c.model];
         x.wq += w * c.quality;
         x.w += w;
@@ -172,6 +191,7 @@ outcome_memory::estimate(std::span<const float> embedding,
       continue;
     }
     auto m = *ids[i];
+    e.known = true;
     // The task type's mean; a task type never seen: the model's mean
     // over all of them.
     std::optional<double> base;
@@ -189,11 +209,11 @@ outcome_memory::estimate(std::span<const float> embedding,
     }
     auto& x = s[m];
     // Shrinkage of 0 with nothing to shrink: the level above, as is.
-    auto prior_den = static_cast<double>(x.prior_n) + p.prior_shrink;
-    auto prior = prior_den > 0 ? (x.prior_q + p.prior_shrink * *base) / prior_den
+    auto prior_den = static_cast<double>(prior[m].n) + p.prior_shrink;
+    auto local = prior_den > 0 ? (prior[m].sum + p.prior_shrink * *base) / prior_den
                                : *base;
     auto den = x.w + p.shrink;
-    e.quality = den > 0 ? (x.wq + p.shrink * prior) / den : prior;
+    e.quality = den > 0 ? (x.wq + p.shrink * local) / den : local;
     if (x.wcw > 0)
       e.cost_usd = x.wc / x.wcw;
     e.neighbours = x.n;

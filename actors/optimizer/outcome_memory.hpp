@@ -2,18 +2,14 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <span>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <variant>
 #include <vector>
-
-namespace sophia::runtime::vectors {
-class vector_index;
-} // namespace sophia::runtime::vectors
 
 /// The router's outcome memory: what each model did on past prompts
 /// (feedback score and cost), kept by prompt embedding, and the estimate
@@ -60,12 +56,15 @@ struct model_estimate {
   std::optional<double> cost_usd;
   /// Neighbours among the `k` nearest with an outcome of this model.
   size_t neighbours = 0;
+  /// Whether the memory holds any outcome of this model.
+  bool known = false;
 };
 
 class outcome_memory {
 public:
   /// An empty memory of prompts embedded as `dimension` floats, searched
-  /// exactly; the error text for dimension 0.
+  /// exactly (every prompt scored, SIMD dot products, the nearest picked
+  /// by partial selection); the error text for dimension 0.
   static std::variant<outcome_memory, std::string> make(size_t dimension);
 
   outcome_memory(outcome_memory&&) noexcept;
@@ -123,16 +122,25 @@ private:
     double sum = 0;
     size_t n = 0;
   };
+  /// A scored prompt: (inner product, row).
+  using scored_row = std::pair<float, uint32_t>;
 
-  outcome_memory(size_t dimension,
-                 std::unique_ptr<runtime::vectors::vector_index> index);
+  explicit outcome_memory(size_t dimension);
+
+  const float* vec(uint32_t row) const { return vecs_.data() + size_t{row} * dim_; }
+  /// The `k` nearest rows (unordered) into `near`, and the per-model sums
+  /// of the `prior_k` nearest into `prior`.
+  void neighbours(std::span<const float> q, const estimate_params& p,
+                  std::vector<scored_row>& near,
+                  std::vector<mean_acc>& prior) const;
 
   uint32_t intern(std::unordered_map<std::string, uint32_t>& ids,
                   std::vector<std::string>& names, std::string_view name);
   std::optional<double> task_mean(uint32_t task, uint32_t model) const;
 
   size_t dim_ = 0;
-  std::unique_ptr<runtime::vectors::vector_index> index_;
+  /// Row i's embedding: vecs_[i * dim_, (i + 1) * dim_).
+  std::vector<float> vecs_;
   std::unordered_map<uint64_t, uint32_t> row_of_;
   std::vector<row> rows_;
   std::unordered_map<std::string, uint32_t> model_ids_, task_ids_;

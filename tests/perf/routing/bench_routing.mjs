@@ -13,7 +13,7 @@
 //
 //   node bench_routing.mjs --url URL --service NAME --dataset F --models F --out F [--quick]
 import { pathToFileURL } from 'node:url';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { homedir, cpus, loadavg, hostname } from 'node:os';
 
@@ -33,6 +33,7 @@ const datasetPath = arg('--dataset');
 const modelsPath = arg('--models');
 const outPath = arg('--out');
 const concurrency = Number(arg('--concurrency', '4'));
+const decisionJson = arg('--decision-json', '');
 
 const modules =
   process.env.SOPHIA_MCP_MODULES ||
@@ -295,6 +296,9 @@ console.log(`| (information) ${hindsight.name} | ${hindsight.met ? 'yes' : `no: 
 console.log(`\nDecision time in the router (${models.length} models, ${status.outcomes} outcomes): p50 ${decision.p50.toFixed(0)} µs, p99 ${decision.p99.toFixed(0)} µs`);
 console.log(`Through the edge, ${overhead.calls} calls each: ${service}.chat p50 ${overhead.direct_p50_us.toFixed(0)} µs; ai.intelligent_generate p50 ${overhead.routed_p50_us.toFixed(0)} µs (added ${overhead.added_p50_us.toFixed(0)} µs)`);
 if (costMismatch) console.log(`WARNING: ${costMismatch} routed calls reported a cost other than the dataset's`);
+const atScale = decisionJson && existsSync(decisionJson) ? JSON.parse(readFileSync(decisionJson, 'utf8')) : null;
+if (atScale)
+  console.log(`Decision alone at scale (sophia-bench-routing-decision: ${atScale.models} models, ${atScale.outcomes} outcomes of ${atScale.prompts} prompts): p50 ${atScale.decision_p50_us.toFixed(0)} µs, p99 ${atScale.decision_p99_us.toFixed(0)} µs (target p99 <= 200 µs: ${atScale.met ? 'met' : 'NOT met'})`);
 const report = {
   dataset: datasetPath,
   train_rows: train.length,
@@ -304,6 +308,7 @@ const report = {
   targets,
   hindsight,
   decision_us: decision,
+  decision_at_scale: atScale,
   overhead_us: overhead,
   cost_mismatches: costMismatch,
   machine: { nproc: cpus().length, cpu_model: cpus()[0]?.model, hostname: hostname(), load1_at_end: loadavg()[0] },

@@ -51,7 +51,12 @@ api_key = \"env:ROUTERBENCH_API_KEY\"
 base_url = \"$PROVIDER_URL/v1\"
 max_concurrency = 64" || finish
 mkdir -p "$(dirname "$OUT")"
+# The decision alone at the issue's scale (300 models, 100k outcomes), first,
+# on a quiet machine.
+"$SOPHIA_BIN_DIR/sophia-bench-routing-decision" --out "$WORK/decision.json" ||
+  fail "sophia-bench-routing-decision"
 "$SOPHIA_NODE22" "$SOPHIA_SOURCE_DIR/tests/perf/routing/bench_routing.mjs" --url "$URL" \
-  --service routerbench --dataset "$DATASET" --models "$MODELS" --out "$OUT" "${EXTRA[@]}" ||
+  --service routerbench --dataset "$DATASET" --models "$MODELS" --out "$OUT" \
+  --decision-json "$WORK/decision.json" "${EXTRA[@]}" ||
   fail "bench_routing.mjs"
 finish
