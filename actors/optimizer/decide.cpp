@@ -1,6 +1,7 @@
 #include "actors/optimizer/decide.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string_view>
 #include <unordered_map>
@@ -52,8 +53,27 @@ decide(const outcome_memory& memory, std::span<const float> embedding,
       model_of[i] = it->second;
     }
   }
-  auto found = memory.estimate(embedding, a.task_type, models,
-                               params_for(a.task_type));
+  // No prompt (a zero embedding): what each model does over the task type.
+  auto blank = std::all_of(embedding.begin(), embedding.end(),
+                           [](float x) { return x == 0; });
+  std::variant<std::vector<model_estimate>, std::string> found;
+  if (blank) {
+    std::vector<model_estimate> by_task;
+    for (auto& m : models) {
+      model_estimate e;
+      e.model = m;
+      if (auto q = memory.task_mean(a.task_type, m)) {
+        e.quality = *q;
+        e.known = true;
+        e.cost_usd = memory.mean_cost(m);
+      }
+      by_task.push_back(std::move(e));
+    }
+    found = std::move(by_task);
+  } else {
+    found = memory.estimate(embedding, a.task_type, models,
+                            params_for(a.task_type));
+  }
   if (auto* err = std::get_if<std::string>(&found))
     return *err;
   auto& estimates = std::get<std::vector<model_estimate>>(found);
@@ -135,8 +155,8 @@ decide(const outcome_memory& memory, std::span<const float> embedding,
   std::vector<size_t> eligible, open;
   for (size_t i = 0; i < all.size(); ++i) {
     auto& s = all[i];
-    s.utility = utility(s.quality * s.c.success_rate, s.cost_usd,
-                        d.reference_cost, d.lambda);
+    s.utility = utility(s.quality * std::pow(s.c.success_rate, a.reliability_power),
+                        s.cost_usd, d.reference_cost, d.lambda);
     auto need = a.prompt_tokens + std::max<int64_t>(a.max_tokens, 1);
     if (s.c.context_length > 0 && need > s.c.context_length)
       s.excluded = "its context of " + std::to_string(s.c.context_length)

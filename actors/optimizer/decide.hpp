@@ -48,6 +48,9 @@ struct ask {
   int64_t max_tokens = 0;
   /// Candidates whose estimate exceeds it are left out.
   std::optional<double> max_cost_usd;
+  /// The success rate counts as success_rate^reliability_power (1, 2, 4 for
+  /// a low, medium, high reliability priority).
+  double reliability_power = 1;
 };
 
 /// One candidate as judged.
@@ -89,8 +92,9 @@ estimate_params params_for(std::string_view task_type);
 /// when given and smaller, else 256.
 double default_completion_tokens(int64_t max_tokens);
 
-/// Ranks `candidates` for a prompt embedded as `embedding`. The error text
-/// when the memory refuses the embedding.
+/// Ranks `candidates` for a prompt embedded as `embedding`; for a zero
+/// embedding (no prompt), by each model's mean over the task type. The
+/// error text when the memory refuses the embedding.
 std::variant<decision, std::string>
 decide(const outcome_memory& memory, std::span<const float> embedding,
        const ask& a, std::vector<candidate> candidates);

@@ -174,7 +174,7 @@ void attempt(const router_ptr& st, const job_ptr& j) {
   runtime::call::request req;
   req.method = "tools/call";
   req.payload = payload.dump(-1, ' ', false, json::error_handler_t::replace);
-  req.deadline = st->opts.call_deadline;
+  req.deadline = st->live.of(s.c.provider, s.c.model).deadline(st->opts.call_deadline);
   req.caller = "ai.intelligent_generate";
   req.trace_id = c->id() + "/" + std::to_string(j->next);
   auto target = "mcp." + s.c.provider;
@@ -277,23 +277,7 @@ mcp::tool generate_tool(const router_ptr& st) {
           }
           return c->fail("ai.intelligent_generate: " + why);
         }
-        std::vector<candidate> cands;
-        cands.reserve(entries.size());
-        for (auto& e : entries) {
-          candidate x;
-          x.provider = e.provider;
-          x.model = e.id;
-          if (e.prompt_usd_per_mtok >= 0 && e.completion_usd_per_mtok >= 0) {
-            x.prompt_price = e.prompt_usd_per_mtok / 1e6;
-            x.completion_price = e.completion_usd_per_mtok / 1e6;
-          }
-          x.context_length = e.context_length;
-          auto& r = st->live.of(e.provider, e.id);
-          x.success_rate = r.success_rate;
-          x.completion_tokens = r.completion_tokens;
-          x.breaker_open = st->live.open(e.provider);
-          cands.push_back(std::move(x));
-        }
+        auto cands = candidates_of(*st, entries);
         auto v = st->embed(j->prompt);
         auto d = decide(st->memory, v, q, std::move(cands));
         if (auto* err = std::get_if<std::string>(&d))

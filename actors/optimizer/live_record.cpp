@@ -27,6 +27,13 @@ double model_record::p95_ms() const {
   return v[k];
 }
 
+std::chrono::milliseconds model_record::deadline(std::chrono::milliseconds longest) const {
+  if (calls - failures < 20)
+    return longest;
+  auto ms = std::chrono::milliseconds{static_cast<int64_t>(4 * p95_ms())};
+  return std::min(longest, std::max(ms, std::chrono::milliseconds{10000}));
+}
+
 live_record::live_record(size_t threshold, std::chrono::milliseconds cool_down)
   : threshold_(threshold), cool_down_(cool_down) {}
 

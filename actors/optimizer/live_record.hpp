@@ -32,6 +32,10 @@ struct model_record {
   double completion_tokens = 0;
 
   double p95_ms() const;
+
+  /// The deadline of a call to it: 4 x its p95 latency (at least 10 s)
+  /// once 20 calls succeeded, at most `longest`; `longest` before.
+  std::chrono::milliseconds deadline(std::chrono::milliseconds longest) const;
 };
 
 /// A provider's breaker.

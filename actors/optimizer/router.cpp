@@ -197,13 +197,18 @@ caf::expected<caf::actor> spawn_router(caf::actor_system& sys,
   auto st = std::make_shared<router_state>(std::move(opts),
                                            std::move(std::get<outcome_memory>(mem)));
   mcp::service_spec spec{"router", st->opts.domain};
-  spec.prefix = "ai.";
+  // Tools of two namespaces: ai.* and sophia.optimize_routing.
+  spec.prefix = "";
   spec.tools.push_back(generate_tool(st));
   spec.tools.push_back(log_tool(st));
   spec.tools.push_back(feedback_tool(st));
   spec.tools.push_back(models_tool(st));
   spec.tools.push_back(status_tool(st));
   spec.tools.push_back(costs_tool(st));
+  spec.tools.push_back(optimize_tool(st));
+  for (auto& t : spec.tools)
+    if (t.name.find('.') == std::string::npos)
+      t.name = "ai." + t.name;
   spec.resources = json::array({{{"uri", models_uri},
                                  {"name", "models"},
                                  {"title", "AI model catalog"},

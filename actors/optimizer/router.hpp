@@ -11,7 +11,7 @@
 #include <caf/fwd.hpp>
 
 /// The AI router (role ai_intelligence), the MCP service `router`
-/// (`mcp.router`) whose tools are listed as `ai.*`:
+/// (`mcp.router`) whose tools are `ai.*` and `sophia.optimize_routing`:
 ///
 /// - `ai.intelligent_generate`: ranks every chat model of the catalog for
 ///   this prompt (`decide.hpp`: the outcome memory's estimate of a good
@@ -21,7 +21,14 @@
 /// - `ai.log_ai_interaction` and `ai.feedback`: what the router learns
 ///   from (feedback scores go into the outcome memory);
 /// - `ai.models` and the resource `sophia://models`: the catalog, built
-///   from the providers' `models` tools, refreshed on a schedule.
+///   from the providers' `models` tools, refreshed on a schedule;
+/// - `ai.costs`: spend by API key, model, provider and period;
+/// - `ai.router_status`: the memory, the live record, the store;
+/// - `sophia.optimize_routing`: the decision as a plan (order, deadlines,
+///   reasons) for chat or embed, calling nothing.
+///
+/// Interactions are stored in the pipeline (`interaction_store.cpp`), from
+/// which the memory is rebuilt at start-up.
 namespace sophia::actors::optimizer {
 
 /// An AI provider the router may use.

@@ -81,6 +81,28 @@ std::string capped(std::string s) {
 
 } // namespace
 
+std::vector<candidate> candidates_of(const router_state& st,
+                                     const std::vector<model_entry>& entries) {
+  std::vector<candidate> out;
+  out.reserve(entries.size());
+  for (auto& e : entries) {
+    candidate x;
+    x.provider = e.provider;
+    x.model = e.id;
+    if (e.prompt_usd_per_mtok >= 0 && e.completion_usd_per_mtok >= 0) {
+      x.prompt_price = e.prompt_usd_per_mtok / 1e6;
+      x.completion_price = e.completion_usd_per_mtok / 1e6;
+    }
+    x.context_length = e.context_length;
+    auto& r = st.live.of(e.provider, e.id);
+    x.success_rate = r.success_rate;
+    x.completion_tokens = r.completion_tokens;
+    x.breaker_open = st.live.open(e.provider);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
 std::string api_key_of(const std::string& caller) {
   if (caller.rfind("mcp:", 0) != 0)
     return "internal";

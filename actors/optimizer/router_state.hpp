@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/optimizer/catalog.hpp"
+#include "actors/optimizer/decide.hpp"
 #include "actors/optimizer/live_record.hpp"
 #include "actors/optimizer/outcome_memory.hpp"
 #include "actors/optimizer/router.hpp"
@@ -109,6 +110,11 @@ using router_ptr = std::shared_ptr<router_state>;
 std::string prompt_text(const nlohmann::json& args, const char* messages_key,
                         const char* prompt_key);
 
+/// The catalog's `entries` as the decision's candidates, with their live
+/// record (success rate, completion tokens, breaker).
+std::vector<candidate> candidates_of(const router_state& st,
+                                     const std::vector<model_entry>& entries);
+
 /// The API key's name in a call's caller (`mcp:KEY/SESSION`), or
 /// `internal` for a call that did not come through the edge.
 std::string api_key_of(const std::string& caller);
@@ -120,6 +126,7 @@ runtime::mcp::tool feedback_tool(const router_ptr& st);
 runtime::mcp::tool models_tool(const router_ptr& st);
 runtime::mcp::tool status_tool(const router_ptr& st);
 runtime::mcp::tool costs_tool(const router_ptr& st);
+runtime::mcp::tool optimize_tool(const router_ptr& st);
 
 /// Queues `x` for the stream `sophia.ai_interactions` (a record per
 /// version: a later feedback sends it again, replacing it).

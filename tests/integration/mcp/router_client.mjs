@@ -160,6 +160,32 @@ const learnPhase = async () => {
     () => j({ skipped, quiet, still }));
   await control('DELETE', '/_standin/scenario');
 
+  // sophia.optimize_routing: the same decision as a plan, calling nothing.
+  const careful = await call('sophia.optimize_routing', {
+    request_type: 'chat', models: mixed,
+    requirements: { cost_priority: 'low', performance_priority: 'high', reliability_priority: 'high' },
+  });
+  check('optimize_routing at high reliability leaves out the provider behind an open breaker',
+    careful.steps.length === 1 && careful.steps[0].model === 'deepseek-ai/DeepSeek-V3' &&
+      careful.steps[0].timeout_ms > 0 && /breaker closed/.test(careful.steps[0].reason),
+    () => j(careful));
+  const relaxed = await call('sophia.optimize_routing', {
+    request_type: 'chat', models: mixed, requirements: { reliability_priority: 'low' },
+  });
+  check('optimize_routing at low reliability keeps it, last',
+    relaxed.steps.length === 2 && relaxed.steps[1].provider === 'openrouter' && relaxed.steps[1].breaker === 'open',
+    () => j(relaxed));
+  const forPrompt = await call('sophia.optimize_routing', {
+    request_type: 'chat', models: pair, prompt: translate('house'),
+    requirements: { cost_priority: 'low', performance_priority: 'high' },
+  });
+  check('optimize_routing for a prompt plans from the outcomes of similar prompts',
+    forPrompt.steps[0].model === 'openai/gpt-4o-mini' && /similar prompts/.test(forPrompt.steps[0].reason),
+    () => j(forPrompt));
+  const embed = await call('sophia.optimize_routing', { request_type: 'embed' });
+  check('optimize_routing plans embeddings too',
+    embed.steps.some((x) => x.model === 'BAAI/bge-base-en-v1.5' && x.provider === 'together_ai'), () => j(embed));
+
   // Spans of logged interactions reach Arize (the OTLP receiver).
   let span;
   for (let i = 0; i < 100 && !span; i++) {
