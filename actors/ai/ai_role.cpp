@@ -223,6 +223,16 @@ sup::child_spec ai_supervisor(const cfg::cluster_config& cluster,
       o.domain = ctx.role;
       o.providers = [h = ctx.config] { return router_providers(h->get()); };
       o.tracer = [t = ctx.tracer] { return *t; };
+      o.limits = [h = ctx.config] {
+        std::map<std::string, optimizer::key_limits> out;
+        for (auto& [name, k] : h->get().api_keys)
+          if (k.daily_budget_cents > 0 || k.monthly_budget_cents > 0 ||
+              k.ai_calls_per_minute > 0)
+            out[name] = { static_cast<double>(k.daily_budget_cents) / 100.0,
+                          static_cast<double>(k.monthly_budget_cents) / 100.0,
+                          k.ai_calls_per_minute };
+        return out;
+      };
       return optimizer::spawn_router(sys, std::move(o));
     };
     router.shutdown = sup::shutdown_spec::timeout(std::chrono::milliseconds{ 1000 });

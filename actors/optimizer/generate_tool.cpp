@@ -62,6 +62,8 @@ struct job {
   clock_type::time_point start;
   std::chrono::system_clock::time_point wall_start;
   std::optional<double> max_cost;
+  /// The caller's API key, whose budget the calls count against.
+  std::string api_key;
 };
 
 using job_ptr = std::shared_ptr<job>;
@@ -95,6 +97,12 @@ void finish_failed(const router_ptr& st, const job_ptr& j) {
 void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
                const json& result, double latency_ms) {
   auto sc = result.value("structuredContent", json::object());
+  // The actual cost replaces the estimate (which stands in when the
+  // provider reported none).
+  auto actual = sc.value("cost_usd", json());
+  st->budgets.settle(j->api_key, s.cost_usd,
+                     actual.is_number() ? actual.get<double>() : s.cost_usd,
+                     runtime::unix_ms_now());
   auto completion =
     sc.value("usage", json::object()).value("completion_tokens", int64_t{0});
   st->live.success(s.c.provider, s.c.model, latency_ms, completion);
@@ -145,6 +153,7 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
            {"excluded", std::move(excluded)},
            {"fallbacks", j->fallbacks},
            {"reference_cost_usd", j->d.reference_cost},
+           {"api_key", j->api_key},
            {"lambda", j->d.lambda}};
   if (j->max_cost && x.cost_usd > *j->max_cost)
     out["over_max_cost"] = true;
@@ -179,7 +188,9 @@ void attempt(const router_ptr& st, const job_ptr& j) {
   req.trace_id = c->id() + "/" + std::to_string(j->next);
   auto target = "mcp." + s.c.provider;
   auto started = clock_type::now();
+  st->budgets.reserve(j->api_key, s.cost_usd, runtime::unix_ms_now());
   auto on_failure = [st, j, s](std::string error) {
+    st->budgets.settle(j->api_key, s.cost_usd, 0, runtime::unix_ms_now());
     st->live.failure(s.c.provider, s.c.model, error);
     j->failed.insert(s.c.provider);
     j->fallbacks.push_back(
@@ -241,7 +252,20 @@ mcp::tool generate_tool(const router_ptr& st) {
                            "Invalid arguments for tool ai.intelligent_generate: "
                            "give exactly one of `prompt` and `messages`");
         auto t0 = clock_type::now();
+        auto key = api_key_of(c->caller());
+        auto admitted = st->budgets.admit(key, runtime::unix_ms_now());
+        if (auto* why = std::get_if<std::string>(&admitted))
+          return c->fail("ai.intelligent_generate refused: " + *why);
+        auto headroom = std::get<double>(admitted);
+        // Fail closed: a budget is enforced only once the spend before
+        // this start is known (read from sophia.ai_interactions).
+        if (headroom < budget_book::unlimited && !st->budgets_seeded)
+          return c->fail("ai.intelligent_generate refused: API key " + key
+                         + " has an AI budget and the router is still reading its "
+                           "spend from sophia.ai_interactions (the pipeline); retry "
+                           "in a few seconds");
         auto j = std::make_shared<job>();
+        j->api_key = key;
         j->call = c;
         j->args = a;
         j->start = t0;
@@ -288,6 +312,21 @@ mcp::tool generate_tool(const router_ptr& st) {
         st->decision_us.push_back(j->decision_us);
         if (st->decision_us.size() > 1000)
           st->decision_us.pop_front();
+        // The key's budget: only candidates whose estimate fits what is left.
+        if (headroom < budget_book::unlimited && !j->d.ranked.empty()) {
+          std::vector<scored> fit;
+          double cheapest = -1;
+          for (auto& s : j->d.ranked) {
+            if (s.cost_usd <= headroom)
+              fit.push_back(std::move(s));
+            else if (cheapest < 0 || s.cost_usd < cheapest)
+              cheapest = s.cost_usd;
+          }
+          if (fit.empty())
+            return c->fail("ai.intelligent_generate refused: "
+                           + st->budgets.refusal(key, cheapest, runtime::unix_ms_now()));
+          j->d.ranked = std::move(fit);
+        }
         if (j->d.ranked.empty()) {
           std::string why = "ai.intelligent_generate: no candidate fits";
           for (size_t i = 0; i < j->d.excluded.size() && i < 5; ++i)

@@ -192,6 +192,58 @@ void learn_row(router_state& st, const json& row) {
     st.remember(std::move(x));
 }
 
+/// Reads this day's and month's spend per API key of the calls the router
+/// made (before this process), so that a restart does not reset budgets.
+void seed_budgets(caf::event_based_actor* self, const router_ptr& st) {
+  auto month = "date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'";
+  auto day = "date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'";
+  std::string sql = std::string{"SELECT api_key, coalesce(sum(cost_usd) FILTER (WHERE at >= "}
+                    + day + "), 0), coalesce(sum(cost_usd), 0) FROM sophia.ai_interactions "
+                    "WHERE source = 'intelligent_generate' AND api_key IS NOT NULL AND at >= "
+                    + month + " GROUP BY api_key";
+  runtime::call::request req;
+  req.method = "tools/call";
+  req.payload = json{{"name", "query"}, {"arguments", {{"sql", sql}, {"max_rows", 100000}}}}.dump();
+  req.deadline = std::chrono::seconds{30};
+  req.caller = "ai.router";
+  runtime::call::async_call(self, st->opts.registry, std::string{"mcp.pipeline"}, req)
+    .then(
+      [st](runtime::wire::buffer& reply) {
+        auto payload = runtime::call::reply_payload(reply);
+        auto doc = payload ? json::parse(*payload, nullptr, false) : json();
+        if (!doc.is_object())
+          return;
+        if (doc.value("isError", false)) {
+          // No table: nothing was spent before.
+          if (runtime::mcp::result_text(doc).find("does not exist") != std::string::npos)
+            st->budgets_seeded = true;
+          return;
+        }
+        auto now = runtime::unix_ms_now();
+        for (auto& row : doc.value("structuredContent", json::object()).value("rows", json::array()))
+          if (row.is_array() && row.size() >= 3 && row[0].is_string())
+            st->budgets.seed(row[0].get<std::string>(), number_of(row[1], 0),
+                             number_of(row[2], 0), now);
+        st->budgets_seeded = true;
+      },
+      [st](caf::error& err) {
+        // No pipeline for 30 s (it may be starting on this node too): the
+        // cluster has none, no spend was ever stored, budgets count from
+        // now (documented). Else tried again at the next poll.
+        if (runtime::code_of(err) != runtime::errc::not_found)
+          return;
+        auto now = runtime::unix_ms_now();
+        if (st->no_pipeline_since == 0)
+          st->no_pipeline_since = now;
+        if (now - st->no_pipeline_since < 30000 || st->budgets_seeded)
+          return;
+        runtime::log::get("ai")->warn(
+          "router: no pipeline (mcp.pipeline) to read the API keys' spend from; "
+          "AI budgets count from this start");
+        st->budgets_seeded = true;
+      });
+}
+
 void schedule_sync(caf::event_based_actor* self, const router_ptr& st) {
   self->delayed_send(self, st->opts.store_poll, sync_atom::value);
 }
@@ -291,6 +343,10 @@ caf::message_handler store_handlers(caf::event_based_actor* self,
       self->delayed_send(self, std::chrono::seconds{1}, ship_atom::value);
     },
     [self, st](sync_atom) {
+      if (st->opts.limits)
+        st->budgets.set_limits(st->opts.limits());
+      if (!st->budgets_seeded)
+        seed_budgets(self, st);
       if (st->store.syncing)
         return;
       auto& s = st->store;

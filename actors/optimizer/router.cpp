@@ -8,6 +8,7 @@
 #include "runtime/call/call.hpp"
 #include "runtime/error.hpp"
 #include "runtime/mcp/results.hpp"
+#include "runtime/utc.hpp"
 #include "runtime/log.hpp"
 
 namespace sophia::actors::optimizer {
@@ -179,6 +180,7 @@ mcp::tool status_tool(const router_ptr& st) {
                  {"decision_us_p50", q(0.5)},
                  {"decision_us_p99", q(0.99)},
                  {"store", store_status(*st)},
+                 {"budgets", st->budgets.to_json(runtime::unix_ms_now())},
                  {"live", st->live.to_json()}};
         auto text = std::to_string(st->memory.outcomes()) + " outcomes of "
                     + std::to_string(st->memory.prompts()) + " prompts; "

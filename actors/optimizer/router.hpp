@@ -3,12 +3,15 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
+
+#include "actors/optimizer/budget_book.hpp"
 
 /// The AI router (role ai_intelligence), the MCP service `router`
 /// (`mcp.router`) whose tools are `ai.*` and `sophia.optimize_routing`:
@@ -46,6 +49,9 @@ struct router_options {
   /// The configured providers, asked at each catalog refresh (the file
   /// may have been reloaded).
   std::function<std::vector<provider_ref>()> providers;
+  /// Each API key's AI limits (`[api_keys.NAME]`), read again every few
+  /// seconds (the file may have been reloaded).
+  std::function<std::map<std::string, key_limits>()> limits;
   /// Arize's exporter (`actors/ai/tracer.hpp`) for the spans of logged
   /// interactions; null when tracing is off.
   std::function<caf::actor()> tracer;

@@ -13,6 +13,7 @@
 #include <caf/message_handler.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/optimizer/budget_book.hpp"
 #include "actors/optimizer/catalog.hpp"
 #include "actors/optimizer/decide.hpp"
 #include "actors/optimizer/live_record.hpp"
@@ -87,6 +88,13 @@ struct router_state {
   /// Decision times of the last calls, µs.
   std::deque<double> decision_us;
   store_state store;
+  /// Spend and limits per API key; `seeded` once the spend before this
+  /// process was read from the table.
+  budget_book budgets;
+  bool budgets_seeded = false;
+  /// When the pipeline was first found missing (ms since the epoch; 0:
+  /// it was not).
+  int64_t no_pipeline_since = 0;
 
   /// A new interaction id ("ai-" and 16 hex digits, unique per router).
   std::string new_id();

@@ -235,7 +235,18 @@
       "key's SHA-256); a literal key is an error",                            \
       .required = true, .secret = true)                                       \
   KEY(std::vector<std::string>, tools, { "*" },                               \
-      "glob patterns of the tools the key may list and call")
+      "glob patterns of the tools the key may list and call")                 \
+  KEY(int64_t, daily_budget_cents, 0,                                          \
+      "AI spend through ai.intelligent_generate the key may make in a UTC "   \
+      "day, in US cents: a call is refused when its estimate exceeds what is " \
+      "left, and counted at its actual cost; 0: no limit",                    \
+      .min = 0, .max = 1000000000000)                                         \
+  KEY(int64_t, monthly_budget_cents, 0,                                        \
+      "as daily_budget_cents, for a UTC calendar month", .min = 0,            \
+      .max = 1000000000000)                                                   \
+  KEY(int64_t, ai_calls_per_minute, 0,                                         \
+      "ai.intelligent_generate calls the key may make in any 60 s; 0: no "    \
+      "limit", .min = 0, .max = 1000000000)
 
 /// `[conformance]`: the MCP conformance-suite fixtures, off by default
 /// (`conformance_config`).

@@ -27,6 +27,8 @@ const url = arg('--http');
 const standin = arg('--standin');
 const otlp = arg('--otlp');
 const phase = arg('--phase');
+const key = arg('--key');
+const teamKey = arg('--team-key');
 const modules =
   process.env.SOPHIA_MCP_MODULES ||
   `${process.env.SOPHIA_NPM_CACHE || `${homedir()}/.cache/sophia/npm`}/mcp/node_modules`;
@@ -44,9 +46,17 @@ const check = (name, cond, why) => (cond ? ok(name) : fail(name, why()));
 const j = (v) => JSON.stringify(v)?.slice(0, 600);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const client = new Client({ name: 'router-test', version: '1' });
-await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-const raw = (name, args) => client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 });
+const connect = async (bearer) => {
+  const c = new Client({ name: 'router-test', version: '1' });
+  await c.connect(new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${bearer}` } },
+  }));
+  return c;
+};
+const client = await connect(key);
+const team = await connect(teamKey);
+const rawWith = (c, name, args) => c.callTool({ name, arguments: args }, undefined, { timeout: 60_000 });
+const raw = (name, args) => rawWith(client, name, args);
 async function call(name, args) {
   const r = await raw(name, args);
   if (r.isError) throw new Error(`${name} failed: ${r.content?.map((c) => c.text).join(' ')}`);
@@ -132,6 +142,26 @@ const learnPhase = async () => {
   check('max_cost_usd refuses a call whose estimate exceeds it, without calling',
     refused.isError && refused.content[0].text.includes('exceeds max_cost_usd') && after === before, () => j(refused));
 
+  // API key `team` may spend one cent a day: its calls go through until
+  // what is left no longer covers the estimate, then are refused before any
+  // request; the spend stays within the budget plus one call's error.
+  const spendArgs = { prompt: 'Summarise the plot of Hamlet in one line.', models: ['openai/gpt-4'], max_tokens: 20 };
+  let spent = 0;
+  let refusal;
+  for (let i = 0; i < 40 && !refusal; i++) {
+    const r = await rawWith(team, 'ai.intelligent_generate', spendArgs);
+    if (r.isError) refusal = r.content[0].text;
+    else spent += r.structuredContent.cost_usd;
+  }
+  const reqsBefore = (await control('GET', '/_standin/requests?service=openrouter')).requests.length;
+  const again = await rawWith(team, 'ai.intelligent_generate', spendArgs);
+  const reqsAfter = (await control('GET', '/_standin/requests?service=openrouter')).requests.length;
+  check('a key\'s daily budget refuses calls once spent, before any request, naming the limit',
+    refusal && /\[api_keys\.team\] daily_budget_cents/.test(refusal) && spent > 0.005 && spent <= 0.01 + 0.003 &&
+      again.isError && reqsAfter === reqsBefore,
+    () => j({ refusal, spent, again, reqsBefore, reqsAfter }));
+  const opsStill = await call('ai.intelligent_generate', spendArgs);
+  check('another key is not limited by it', opsStill.model === 'openai/gpt-4', () => j(opsStill));
   // A failing provider: the next candidate on another provider answers, and
   // after 3 failures in a row the provider's breaker opens.
   await control('POST', '/_standin/scenario', {
@@ -219,9 +249,16 @@ const learnPhase = async () => {
   const costs = await call('ai.costs', { period: 'day', group_by: ['api_key', 'model', 'provider'] });
   const gpt4Row = costs.rows.find((r) => r.model === 'openai/gpt-4' && r.provider === 'openrouter');
   check('ai.costs sums the spend by API key, model and provider',
-    costs.total_usd > 0.04 && gpt4Row && gpt4Row.api_key === 'anonymous' && gpt4Row.calls >= 21 &&
+    costs.total_usd > 0.04 && gpt4Row && gpt4Row.api_key === 'ops' && gpt4Row.calls >= 21 &&
       gpt4Row.cost_usd >= 0.04 && /^\d{4}-\d\d-\d\dT00:00:00Z$/.test(gpt4Row.period),
     () => j(costs));
+
+  // Wait until the team's calls are stored, for the restart.
+  for (let i = 0; i < 100; i++) {
+    const r = await raw('pipeline.query', { sql: "SELECT coalesce(sum(cost_usd), 0) FROM sophia.ai_interactions WHERE api_key = 'team'" });
+    if (!r.isError && Number(r.structuredContent.rows[0][0]) >= spent - 1e-9) break;
+    await sleep(200);
+  }
 };
 
 // After node b's kill -9 and restart: the memory is rebuilt from PostgreSQL.
@@ -245,6 +282,14 @@ const restartedPhase = async () => {
   });
   check('after the restart the router decides as it learned before',
     again.model === 'openai/gpt-4o-mini' && again.candidates[0].quality_from === 'memory', () => j(again));
+  let refused;
+  for (let i = 0; i < 50; i++) {
+    refused = await rawWith(team, 'ai.intelligent_generate', { prompt: 'Hello', models: ['openai/gpt-4'], max_tokens: 20 });
+    if (refused.isError) break;
+    await sleep(200);
+  }
+  check('after the restart the key\'s spend is still counted (seeded from PostgreSQL)',
+    refused.isError && /daily/.test(refused.content[0].text), () => j(refused));
 };
 
 try {
@@ -255,5 +300,6 @@ try {
   fail('router scenarios', err.stack || String(err));
 }
 await client.close();
+await team.close();
 clearTimeout(watchdog);
 process.exit(failures ? 1 : 0);

@@ -6,7 +6,8 @@
 # catalog, the documented cold choice, feedback that changes later decisions,
 # max_cost_usd, fallback to another provider with the breaker opening, spans
 # of logged interactions at Arize; then node b is killed (-9) and restarted:
-# the memory is rebuilt from sophia.ai_interactions.
+# the memory is rebuilt from sophia.ai_interactions. API key `team` has a
+# daily budget of one cent: spent, refused, and still spent after the restart.
 . "$(dirname "$0")/lib.sh"
 . "$SOPHIA_SOURCE_DIR/tests/integration/mcp/standins.sh"
 . "$SOPHIA_SOURCE_DIR/tests/integration/mcp/postgres.sh"
@@ -24,8 +25,18 @@ export OPENROUTER_API_KEY=sk-or-v1-router-test
 export TOGETHER_API_KEY=together-router-test
 export ARIZE_API_KEY=arize-router-test
 export ARIZE_SPACE_ID=space-router-test
+export ROUTER_OPS_KEY=ops-router-test-key
+export ROUTER_TEAM_KEY=team-router-test-key
+AUTH=(-H "Authorization: Bearer $ROUTER_OPS_KEY")
 export TWO_NODES_B_ROLES='["data_intelligence", "ai_intelligence", "pipeline"]'
 start_cluster "
+[api_keys.ops]
+key = \"env:ROUTER_OPS_KEY\"
+
+[api_keys.team]
+key = \"env:ROUTER_TEAM_KEY\"
+daily_budget_cents = 1
+
 [pipeline]
 postgres = \"$PG_URL\"
 
@@ -43,7 +54,8 @@ space_id = \"env:ARIZE_SPACE_ID\"
 base_url = \"$OTLP_URL\"" || finish
 client() { # PHASE
   if "$SOPHIA_NODE22" "$SOPHIA_SOURCE_DIR/tests/integration/mcp/router_client.mjs" --phase "$1" \
-      --http "$URL" --standin "$STANDIN_URL" --otlp "$OTLP_URL" >"$WORK/router-$1.out" 2>&1; then
+      --http "$URL" --standin "$STANDIN_URL" --otlp "$OTLP_URL" --key "$ROUTER_OPS_KEY" \
+      --team-key "$ROUTER_TEAM_KEY" >"$WORK/router-$1.out" 2>&1; then
     ok "SDK client: the router's $1 scenarios"
   else
     fail "SDK client: the router's $1 scenarios"
