@@ -29,7 +29,9 @@ const char* models_schema = R"({
     "provider": {"type": "string"},
     "search": {"type": "string", "description": "A part of the id or name, any case."},
     "max_prompt_usd_per_mtok": {"type": "number", "minimum": 0},
-    "limit": {"type": "integer", "minimum": 1, "maximum": 5000, "default": 200}
+    "limit": {"type": "integer", "minimum": 1, "maximum": 5000, "default": 200},
+    "refresh": {"type": "boolean", "default": false,
+                "description": "Ask the providers for their model lists now, then answer."}
   },
   "additionalProperties": false
 })";
@@ -64,6 +66,10 @@ void refresh(caf::event_based_actor* self, const router_ptr& st) {
       st->models.set_provider(name, json::array());
   if (*pending == 0) {
     self->delayed_send(self, st->opts.refresh, refresh_atom::value);
+    auto waiters = std::move(st->refresh_waiters);
+    st->refresh_waiters.clear();
+    for (auto& w : waiters)
+      w();
     return;
   }
   st->refreshing = true;
@@ -73,6 +79,10 @@ void refresh(caf::event_based_actor* self, const router_ptr& st) {
     st->refreshing = false;
     auto again = st->refresh_errors.empty() ? st->opts.refresh : st->opts.retry;
     self->delayed_send(self, again, refresh_atom::value);
+    auto waiters = std::move(st->refresh_waiters);
+    st->refresh_waiters.clear();
+    for (auto& w : waiters)
+      w();
   };
   for (auto& p : providers) {
     if (!p.lists_models)
@@ -107,6 +117,26 @@ void refresh(caf::event_based_actor* self, const router_ptr& st) {
   }
 }
 
+void answer_models(const router_ptr& st, const mcp::call_ptr& c, const json& a) {
+  model_filter f;
+  f.capability = a.value("capability", "");
+  f.provider = a.value("provider", "");
+  f.search = a.value("search", "");
+  if (a.contains("max_prompt_usd_per_mtok"))
+    f.max_prompt_usd_per_mtok = a["max_prompt_usd_per_mtok"].get<double>();
+  auto out = catalog_json(*st, f, a.value("limit", size_t{200}));
+  std::string text = std::to_string(out["models"].size()) + " of "
+                     + std::to_string(out["total"].get<size_t>())
+                     + " models (provider, id, USD per million prompt / "
+                       "completion tokens):";
+  auto price = [](const json& x) { return x.is_null() ? std::string{"?"} : x.dump(); };
+  for (auto& m : out["models"])
+    text += "\n" + m["provider"].get<std::string>() + " " + m["id"].get<std::string>()
+            + ": " + price(m["prompt_usd_per_mtok"]) + " / "
+            + price(m["completion_usd_per_mtok"]);
+  c->reply(std::move(text), std::move(out));
+}
+
 } // namespace
 
 mcp::tool models_tool(const router_ptr& st) {
@@ -125,26 +155,18 @@ mcp::tool models_tool(const router_ptr& st) {
     .run =
       [st](const mcp::call_ptr& c) {
         auto& a = c->arguments();
-        model_filter f;
-        f.capability = a.value("capability", "");
-        f.provider = a.value("provider", "");
-        f.search = a.value("search", "");
-        if (a.contains("max_prompt_usd_per_mtok"))
-          f.max_prompt_usd_per_mtok = a["max_prompt_usd_per_mtok"].get<double>();
-        auto out = catalog_json(*st, f, a.value("limit", size_t{200}));
-        std::string text = std::to_string(out["models"].size()) + " of "
-                           + std::to_string(out["total"].get<size_t>())
-                           + " models (provider, id, USD per million prompt / "
-                             "completion tokens):";
-        for (auto& m : out["models"])
-          text += "\n" + m["provider"].get<std::string>() + " "
-                  + m["id"].get<std::string>() + ": "
-                  + (m["prompt_usd_per_mtok"].is_null() ? "?" : m["prompt_usd_per_mtok"].dump())
-                  + " / "
-                  + (m["completion_usd_per_mtok"].is_null()
-                       ? "?"
-                       : m["completion_usd_per_mtok"].dump());
-        c->reply(std::move(text), std::move(out));
+        if (a.value("refresh", false)) {
+          // Answer once every provider answered (or failed): a failure
+          // keeps that provider's last good rows.
+          st->refresh_waiters.push_back([st, c] {
+            auto args = c->arguments();
+            args.erase("refresh");
+            answer_models(st, c, args);
+          });
+          refresh(c->self(), st);
+          return;
+        }
+        answer_models(st, c, a);
       },
   };
 }

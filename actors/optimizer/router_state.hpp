@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -77,6 +78,8 @@ struct router_state {
   /// A provider's last refresh failure (none once it answered).
   std::map<std::string, std::string> refresh_errors;
   bool refreshing = false;
+  /// Run when the refresh in progress ends (`ai.models` with refresh).
+  std::vector<std::function<void()>> refresh_waiters;
   uint64_t id_seed = 0;
   uint64_t next_id = 0;
   /// Counters, for `ai.router_status`.

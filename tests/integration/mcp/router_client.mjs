@@ -87,6 +87,14 @@ const learnPhase = async () => {
       catalog.models.some((m) => m.id === 'deepseek-ai/DeepSeek-V3' && m.completion_usd_per_mtok === 1.25) &&
       !catalog.models.some((m) => m.id === 'BAAI/bge-base-en-v1.5'),
     () => j(catalog));
+  // A refresh that fails keeps the provider's last good catalog.
+  await control('POST', '/_standin/scenario', { service: 'openrouter', path: '/api/v1/models', preset: 'server_errors' });
+  const kept = await call('ai.models', { capability: 'chat', refresh: true });
+  await control('DELETE', '/_standin/scenario');
+  check('a catalog refresh that fails keeps the last catalog, saying why',
+    kept.models.some((m) => m.id === 'openai/gpt-4' && m.provider === 'openrouter') &&
+      /503|server|breaker/i.test(kept.refresh_errors.openrouter || ''),
+    () => j({ errors: kept.refresh_errors, n: kept.models.length }));
   const res = await client.readResource({ uri: 'sophia://models' });
   check('the resource sophia://models holds the catalog',
     res.contents[0].text.includes('"openai/gpt-4o-mini"'), () => j(res));
