@@ -94,7 +94,8 @@ json record_of(const interaction& x) {
 
 void ship(caf::event_based_actor* self, const router_ptr& st) {
   auto& s = st->store;
-  if (s.shipping || s.outbox.empty() || !st->opts.registry)
+  if (s.shipping || s.outbox.empty() || !st->opts.registry
+      || runtime::unix_ms_now() < s.next_ship_ms)
     return;
   auto n = std::min(batch, s.outbox.size());
   json messages = json::array();
@@ -113,6 +114,10 @@ void ship(caf::event_based_actor* self, const router_ptr& st) {
   auto failed = [st](std::string why) {
     st->store.shipping = false;
     ++st->store.ship_failures;
+    // Not every second while the pipeline is away: a batch is serialised
+    // for each try.
+    st->store.backoff = std::min(st->store.backoff + 1, 5u);
+    st->store.next_ship_ms = runtime::unix_ms_now() + (int64_t{1000} << st->store.backoff);
     if (why != st->store.last_error)
       runtime::log::get("ai")->warn(
         "router: interactions not stored yet ({} waiting): {}; retrying",
@@ -130,6 +135,8 @@ void ship(caf::event_based_actor* self, const router_ptr& st) {
                                            : std::string{"malformed reply"}));
         auto& s = st->store;
         s.shipping = false;
+        s.backoff = 0;
+        s.next_ship_ms = 0;
         auto done = std::min(n, s.outbox.size());
         s.outbox.erase(s.outbox.begin(), s.outbox.begin() + static_cast<ptrdiff_t>(done));
         s.shipped += done;

@@ -50,6 +50,9 @@ struct store_state {
   /// Records waiting to be shipped (RECORD messages).
   std::vector<nlohmann::json> outbox;
   bool shipping = false;
+  /// Failed shipments in a row: the next waits 2^n seconds (at most 32).
+  unsigned backoff = 0;
+  int64_t next_ship_ms = 0;
   uint64_t shipped = 0;
   uint64_t ship_failures = 0;
   /// Records dropped because the outbox was full (the pipeline was away).
