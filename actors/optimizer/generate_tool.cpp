@@ -111,18 +111,20 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
   x.id = st->new_id();
   x.prompt = j->prompt;
   x.task_type = j->task_type;
-  x.model = sc.value("model", s.c.model);
-  // The catalog's id is what the memory knows the model by.
+  // The catalog's id is what the memory knows the model by; the provider
+  // may name the model it served more precisely (a dated version).
   x.model = s.c.model;
   x.provider = s.c.provider;
   if (auto c = sc.find("cost_usd"); c != sc.end() && c->is_number())
     x.cost_usd = c->get<double>();
   auto usage = sc.value("usage", json::object());
   auto prompt_tokens = usage.value("prompt_tokens", int64_t{0});
+  auto text = mcp::result_text(result);
   x.extra = {{"source", "intelligent_generate"},
-             {"api_key", api_key_of(j->call->caller())},
+             {"api_key", j->api_key},
              {"at", runtime::format_utc(j->wall_start)},
-             {"output", mcp::result_text(result)},
+             {"served_model", sc.value("model", s.c.model)},
+             {"output", text},
              {"prompt_tokens", prompt_tokens},
              {"completion_tokens", completion},
              {"latency_ms", latency_ms}};
@@ -139,7 +141,7 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
   json out{{"interaction_id", x.id},
            {"model", x.model},
            {"provider", x.provider},
-           {"text", mcp::result_text(result)},
+           {"text", text},
            {"usage",
             {{"prompt_tokens", prompt_tokens},
              {"completion_tokens", completion},
@@ -157,7 +159,6 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
            {"lambda", j->d.lambda}};
   if (j->max_cost && x.cost_usd > *j->max_cost)
     out["over_max_cost"] = true;
-  auto text = mcp::result_text(result);
   j->call->reply(std::move(text), std::move(out));
 }
 

@@ -56,6 +56,7 @@ const json& catalog() {
       "tags":{"type":["null","array"],"items":{"type":"string"}},
       "source":{"type":"string"},
       "api_key":{"type":["null","string"]},
+      "served_model":{"type":["null","string"]},
       "at":{"type":"string","format":"date-time","airbyte_type":"timestamp_with_timezone"}}})");
     return json{{"streams",
                  {{{"stream",
