@@ -5,7 +5,7 @@
 
 #include <caf/all.hpp>
 
-#include "runtime/call/call.hpp"
+#include "runtime/mcp/call_tool.hpp"
 #include "runtime/error.hpp"
 #include "runtime/mcp/results.hpp"
 #include "runtime/utc.hpp"
@@ -91,28 +91,11 @@ mcp::tool costs_tool(const router_ptr& st) {
                         : std::string{})
                    + " GROUP BY " + by + " ORDER BY 1 DESC, " + std::to_string(n + 2)
                    + " DESC";
-        runtime::call::request req;
-        req.method = "tools/call";
-        req.payload = json{{"name", "query"},
-                           {"arguments", {{"sql", sql}, {"max_rows", 10000}}}}
-                        .dump();
-        req.deadline = std::chrono::seconds{30};
-        req.caller = "ai.costs";
-        runtime::call::async_call(c->self(), st->opts.registry,
-                                  std::string{"mcp.pipeline"}, req)
-          .then(
-            [c, names](runtime::wire::buffer& reply) {
-              auto payload = runtime::call::reply_payload(reply);
-              auto doc = payload ? json::parse(*payload, nullptr, false) : json();
-              if (!doc.is_object())
-                return c->fail("ai.costs: the pipeline's reply is malformed");
-              if (doc.value("isError", false)) {
-                auto why = mcp::result_text(doc);
-                if (why.find("does not exist") != std::string::npos)
-                  return c->reply("no AI interactions recorded yet",
-                                  {{"rows", json::array()}, {"total_usd", 0}});
-                return c->fail("ai.costs: " + why);
-              }
+        mcp::call_tool(
+          c->self(), st->opts.registry, "mcp.pipeline",
+          {.tool = "query", .arguments = {{"sql", sql}, {"max_rows", 10000}},
+           .deadline = std::chrono::seconds{30}, .caller = "ai.costs"},
+            [c, names](json& doc) {
               json rows = json::array();
               double total = 0;
               std::string text;
@@ -150,9 +133,18 @@ mcp::tool costs_tool(const router_ptr& st) {
               c->reply(head + text, {{"rows", std::move(rows)}, {"total_usd", total}});
             },
             [c](caf::error& err) {
-              c->fail("ai.costs: the pipeline is unreachable ("
-                      + runtime::detail_of(err) + "); costs are read from its "
-                      "PostgreSQL (configure [pipeline] and the pipeline role)");
+              auto why = runtime::detail_of(err);
+              if (runtime::code_of(err) == runtime::errc::call_failed) {
+                // The query ran and failed: before the first interaction
+                // the table does not exist yet.
+                if (why.find("does not exist") != std::string::npos)
+                  return c->reply("no AI interactions recorded yet",
+                                  {{"rows", json::array()}, {"total_usd", 0}});
+                return c->fail("ai.costs: " + why);
+              }
+              c->fail("ai.costs: the pipeline is unreachable (" + why
+                      + "); costs are read from its PostgreSQL (configure "
+                        "[pipeline] and the pipeline role)");
             });
       },
   };

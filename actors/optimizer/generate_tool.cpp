@@ -9,7 +9,7 @@
 #include <chrono>
 #include <set>
 
-#include "runtime/call/call.hpp"
+#include "runtime/mcp/call_tool.hpp"
 #include "runtime/error.hpp"
 #include "runtime/mcp/results.hpp"
 #include "runtime/utc.hpp"
@@ -176,18 +176,16 @@ void attempt(const router_ptr& st, const job_ptr& j) {
   for (auto* k : {"prompt", "messages", "max_tokens", "temperature"})
     if (j->args.contains(k))
       args[k] = j->args[k];
-  json payload{{"name", "chat"}, {"arguments", std::move(args)}};
+  mcp::tool_request req{
+    .tool = "chat",
+    .arguments = std::move(args),
+    .deadline = st->live.of(s.c.provider, s.c.model).deadline(st->opts.call_deadline),
+    .caller = "ai.intelligent_generate",
+    .trace_id = c->id() + "/" + std::to_string(j->next)};
   // The client's progress token travels on: the provider streams the
   // answer as progress notifications straight to the client's channel.
   if (auto meta = c->params().find("_meta"); meta != c->params().end())
-    payload["_meta"] = *meta;
-  runtime::call::request req;
-  req.method = "tools/call";
-  req.payload = payload.dump(-1, ' ', false, json::error_handler_t::replace);
-  req.deadline = st->live.of(s.c.provider, s.c.model).deadline(st->opts.call_deadline);
-  req.caller = "ai.intelligent_generate";
-  req.trace_id = c->id() + "/" + std::to_string(j->next);
-  auto target = "mcp." + s.c.provider;
+    req.meta = *meta;
   auto started = clock_type::now();
   st->budgets.reserve(j->api_key, s.cost_usd, runtime::unix_ms_now());
   auto on_failure = [st, j, s](std::string error) {
@@ -199,30 +197,15 @@ void attempt(const router_ptr& st, const job_ptr& j) {
     ++st->fallbacks;
     attempt(st, j);
   };
-  auto on_reply = [st, j, s, started, on_failure](runtime::wire::buffer& reply) {
-    auto payload = runtime::call::reply_payload(reply);
-    if (!payload)
-      return on_failure(runtime::detail_of(payload.error()));
-    auto doc = json::parse(*payload, nullptr, false);
-    if (!doc.is_object())
-      return on_failure("the provider's reply is not a JSON object");
-    if (doc.value("isError", false)) {
-      auto text = mcp::result_text(doc);
-      return on_failure(text.empty() ? "the call failed without a message" : text);
-    }
-    auto ms = std::chrono::duration<double, std::milli>(clock_type::now() - started)
-                .count();
-    succeeded(st, j, s, doc, ms);
-  };
-  auto on_error = [on_failure](caf::error& err) {
-    on_failure(runtime::detail_of(err));
-  };
-  if (c->can_ask())
-    runtime::call::async_call(c->self(), st->opts.registry, target, req, c->channel())
-      .then(on_reply, on_error);
-  else
-    runtime::call::async_call(c->self(), st->opts.registry, target, req)
-      .then(on_reply, on_error);
+  mcp::call_tool(
+    c->self(), st->opts.registry, "mcp." + s.c.provider, req,
+    [st, j, s, started](json& doc) {
+      auto ms = std::chrono::duration<double, std::milli>(clock_type::now() - started)
+                  .count();
+      succeeded(st, j, s, doc, ms);
+    },
+    [on_failure](caf::error& err) { on_failure(runtime::detail_of(err)); },
+    c->can_ask() ? c->channel() : caf::actor{});
 }
 
 } // namespace

@@ -10,14 +10,15 @@
 
 #include <chrono>
 
-#include "runtime/call/call.hpp"
+#include "actors/pipeline/airbyte/own_stream.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
-#include "runtime/mcp/results.hpp"
+#include "runtime/mcp/call_tool.hpp"
 #include "runtime/utc.hpp"
 
 namespace sophia::actors::optimizer {
 
+namespace mcp = runtime::mcp;
 using nlohmann::json;
 
 namespace {
@@ -37,9 +38,10 @@ constexpr size_t output_cap = 4096;
 constexpr int64_t skew_window_ms = 10000;
 constexpr const char* min_uuid = "00000000-0000-0000-0000-000000000000";
 
-const json& catalog() {
-  static const json c = [] {
-    auto schema = json::parse(R"({"type":"object","properties":{
+const pipeline::airbyte::own_stream& stream() {
+  static const pipeline::airbyte::own_stream s{
+    stream_name, stream_namespace,
+    json::parse(R"({"type":"object","properties":{
       "interaction_id":{"type":"string"},
       "model":{"type":"string"},
       "provider":{"type":["null","string"]},
@@ -57,18 +59,13 @@ const json& catalog() {
       "source":{"type":"string"},
       "api_key":{"type":["null","string"]},
       "served_model":{"type":["null","string"]},
-      "at":{"type":"string","format":"date-time","airbyte_type":"timestamp_with_timezone"}}})");
-    return json{{"streams",
-                 {{{"stream",
-                    {{"name", stream_name},
-                     {"namespace", stream_namespace},
-                     {"json_schema", schema},
-                     {"supported_sync_modes", {"incremental"}}}},
-                   {"sync_mode", "incremental"},
-                   {"destination_sync_mode", "append_dedup"},
-                   {"primary_key", {{"interaction_id"}}},
-                   {"cursor_field", json::array()}}}}};
-  }();
+      "at":{"type":"string","format":"date-time","airbyte_type":"timestamp_with_timezone"}}})"),
+    "interaction_id"};
+  return s;
+}
+
+const json& catalog() {
+  static const json c = pipeline::airbyte::own_catalog(stream());
   return c;
 }
 
@@ -85,12 +82,8 @@ json record_of(const interaction& x) {
   if (auto o = data.find("output"); o != data.end() && o->is_string()
                                     && o->get_ref<const std::string&>().size() > output_cap)
     *o = o->get<std::string>().substr(0, output_cap);
-  return {{"type", "RECORD"},
-          {"record",
-           {{"stream", stream_name},
-            {"namespace", stream_namespace},
-            {"data", std::move(data)},
-            {"emitted_at", runtime::unix_ms_now()}}}};
+  return pipeline::airbyte::own_record(stream(), std::move(data),
+                                       runtime::unix_ms_now());
 }
 
 void ship(caf::event_based_actor* self, const router_ptr& st) {
@@ -102,15 +95,12 @@ void ship(caf::event_based_actor* self, const router_ptr& st) {
   json messages = json::array();
   for (size_t i = 0; i < n; ++i)
     messages.push_back(s.outbox[i]);
-  runtime::call::request req;
-  req.method = "tools/call";
-  req.payload = runtime::mcp::dump_json(
-    json{{"name", "ingest"},
-         {"arguments",
-          {{"messages", std::move(messages)}, {"catalog", catalog()},
-           {"source", "ai-router"}}}});
-  req.deadline = std::chrono::minutes{1};
-  req.caller = "ai.router";
+  mcp::tool_request req{
+    .tool = "ingest",
+    .arguments = {{"messages", std::move(messages)}, {"catalog", catalog()},
+                  {"source", "ai-router"}},
+    .deadline = std::chrono::minutes{1},
+    .caller = "ai.router"};
   s.shipping = true;
   auto failed = [st](std::string why) {
     st->store.shipping = false;
@@ -125,15 +115,9 @@ void ship(caf::event_based_actor* self, const router_ptr& st) {
         st->store.outbox.size(), why);
     st->store.last_error = std::move(why);
   };
-  runtime::call::async_call(self, st->opts.registry, std::string{"mcp.pipeline"}, req)
-    .then(
-      [self, st, n, failed](runtime::wire::buffer& reply) {
-        auto payload = runtime::call::reply_payload(reply);
-        auto doc = payload ? json::parse(*payload, nullptr, false) : json();
-        if (!doc.is_object() || doc.value("isError", false))
-          return failed("pipeline.ingest: "
-                        + (doc.is_object() ? runtime::mcp::result_text(doc)
-                                           : std::string{"malformed reply"}));
+  mcp::call_tool(
+    self, st->opts.registry, "mcp.pipeline", req,
+      [self, st, n](json&) {
         auto& s = st->store;
         s.shipping = false;
         s.backoff = 0;
@@ -146,7 +130,9 @@ void ship(caf::event_based_actor* self, const router_ptr& st) {
           ship(self, st);
       },
       [failed](caf::error& err) {
-        failed("the pipeline is unreachable (" + runtime::detail_of(err) + ")");
+        failed(runtime::code_of(err) == runtime::errc::call_failed
+                 ? "pipeline.ingest: " + runtime::detail_of(err)
+                 : "the pipeline is unreachable (" + runtime::detail_of(err) + ")");
       });
 }
 
@@ -209,24 +195,11 @@ void seed_budgets(caf::event_based_actor* self, const router_ptr& st) {
                     + day + "), 0), coalesce(sum(cost_usd), 0) FROM sophia.ai_interactions "
                     "WHERE source = 'intelligent_generate' AND api_key IS NOT NULL AND at >= "
                     + month + " GROUP BY api_key";
-  runtime::call::request req;
-  req.method = "tools/call";
-  req.payload = json{{"name", "query"}, {"arguments", {{"sql", sql}, {"max_rows", 100000}}}}.dump();
-  req.deadline = std::chrono::seconds{30};
-  req.caller = "ai.router";
-  runtime::call::async_call(self, st->opts.registry, std::string{"mcp.pipeline"}, req)
-    .then(
-      [st](runtime::wire::buffer& reply) {
-        auto payload = runtime::call::reply_payload(reply);
-        auto doc = payload ? json::parse(*payload, nullptr, false) : json();
-        if (!doc.is_object())
-          return;
-        if (doc.value("isError", false)) {
-          // No table: nothing was spent before.
-          if (runtime::mcp::result_text(doc).find("does not exist") != std::string::npos)
-            st->budgets_seeded = true;
-          return;
-        }
+  mcp::call_tool(
+    self, st->opts.registry, "mcp.pipeline",
+    {.tool = "query", .arguments = {{"sql", sql}, {"max_rows", 100000}},
+     .deadline = std::chrono::seconds{30}, .caller = "ai.router"},
+      [st](json& doc) {
         auto now = runtime::unix_ms_now();
         for (auto& row : doc.value("structuredContent", json::object()).value("rows", json::array()))
           if (row.is_array() && row.size() >= 3 && row[0].is_string())
@@ -235,6 +208,12 @@ void seed_budgets(caf::event_based_actor* self, const router_ptr& st) {
         st->budgets_seeded = true;
       },
       [st](caf::error& err) {
+        if (runtime::code_of(err) == runtime::errc::call_failed) {
+          // No table: nothing was spent before.
+          if (runtime::detail_of(err).find("does not exist") != std::string::npos)
+            st->budgets_seeded = true;
+          return;
+        }
         // No pipeline for 30 s (it may be starting on this node too): the
         // cluster has none, no spend was ever stored, budgets count from
         // now (documented). Else tried again at the next poll.
@@ -269,13 +248,6 @@ void sync(caf::event_based_actor* self, const router_ptr& st, int64_t cursor_ms,
     + std::to_string(cursor_ms) + " / 1000.0), '" + cursor_id
     + "'::uuid) ORDER BY _airbyte_extracted_at, _airbyte_raw_id LIMIT "
     + std::to_string(batch);
-  runtime::call::request req;
-  req.method = "tools/call";
-  req.payload = json{{"name", "query"},
-                     {"arguments", {{"sql", sql}, {"max_rows", batch}}}}
-                  .dump();
-  req.deadline = std::chrono::seconds{30};
-  req.caller = "ai.router";
   auto failed = [self, st](std::string why) {
     auto& s = st->store;
     s.syncing = false;
@@ -288,14 +260,11 @@ void sync(caf::event_based_actor* self, const router_ptr& st, int64_t cursor_ms,
     }
     schedule_sync(self, st);
   };
-  runtime::call::async_call(self, st->opts.registry, std::string{"mcp.pipeline"}, req)
-    .then(
-      [self, st, failed](runtime::wire::buffer& reply) {
-        auto payload = runtime::call::reply_payload(reply);
-        auto doc = payload ? json::parse(*payload, nullptr, false) : json();
-        if (!doc.is_object() || doc.value("isError", false))
-          return failed(doc.is_object() ? runtime::mcp::result_text(doc)
-                                        : std::string{"malformed reply"});
+  mcp::call_tool(
+    self, st->opts.registry, "mcp.pipeline",
+    {.tool = "query", .arguments = {{"sql", sql}, {"max_rows", batch}},
+     .deadline = std::chrono::seconds{30}, .caller = "ai.router"},
+      [self, st](json& doc) {
         auto rows = doc.value("structuredContent", json::object())
                       .value("rows", json::array());
         auto& s = st->store;

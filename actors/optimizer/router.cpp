@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "actors/optimizer/router_state.hpp"
-#include "runtime/call/call.hpp"
+#include "runtime/mcp/call_tool.hpp"
 #include "runtime/error.hpp"
 #include "runtime/mcp/results.hpp"
 #include "runtime/utc.hpp"
@@ -87,33 +87,27 @@ void refresh(caf::event_based_actor* self, const router_ptr& st) {
   for (auto& p : providers) {
     if (!p.lists_models)
       continue;
-    runtime::call::request req;
-    req.method = "tools/call";
-    req.payload = json{{"name", "models"}, {"arguments", {{"limit", 1000}}}}.dump();
-    req.deadline = std::chrono::seconds{30};
-    req.caller = "ai.router";
     auto name = p.service;
-    runtime::call::async_call(self, st->opts.registry, "mcp." + name, req)
-      .then(
-        [st, name, done](runtime::wire::buffer& reply) {
-          auto payload = runtime::call::reply_payload(reply);
-          auto doc = payload ? json::parse(*payload, nullptr, false) : json();
-          auto sc = doc.is_object() ? doc.value("structuredContent", json()) : json();
-          if (!doc.is_object() || doc.value("isError", false) || !sc.is_object()) {
-            st->refresh_errors[name] = doc.is_object() ? mcp::result_text(doc)
-                                                       : std::string{"malformed reply"};
-          } else {
-            auto n = st->models.set_provider(name, sc.value("models", json::array()));
-            if (st->refresh_errors.erase(name) > 0 || n > 0)
-              runtime::log::get("ai")->debug("router: {} lists {} models", name, n);
-          }
-          done();
-        },
-        [st, name, done](caf::error& err) {
-          // The last good rows stay.
-          st->refresh_errors[name] = runtime::detail_of(err);
-          done();
-        });
+    mcp::call_tool(
+      self, st->opts.registry, "mcp." + name,
+      {.tool = "models", .arguments = {{"limit", 1000}},
+       .deadline = std::chrono::seconds{30}, .caller = "ai.router"},
+      [st, name, done](json& doc) {
+        auto sc = doc.value("structuredContent", json());
+        if (!sc.is_object()) {
+          st->refresh_errors[name] = "the reply has no structuredContent";
+        } else {
+          auto n = st->models.set_provider(name, sc.value("models", json::array()));
+          if (st->refresh_errors.erase(name) > 0 || n > 0)
+            runtime::log::get("ai")->debug("router: {} lists {} models", name, n);
+        }
+        done();
+      },
+      [st, name, done](caf::error& err) {
+        // The last good rows stay.
+        st->refresh_errors[name] = runtime::detail_of(err);
+        done();
+      });
   }
 }
 

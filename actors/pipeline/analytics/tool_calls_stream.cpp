@@ -1,12 +1,17 @@
 #include "actors/pipeline/analytics/tool_calls_stream.hpp"
 
+#include "actors/pipeline/airbyte/own_stream.hpp"
+
 namespace sophia::actors::pipeline::analytics {
 
 using nlohmann::json;
 
-const json& tool_calls_catalog() {
-  static const json catalog = [] {
-    auto schema = json::parse(R"({"type":"object","properties":{
+namespace {
+
+const airbyte::own_stream& stream() {
+  static const airbyte::own_stream s{
+    stream_name, stream_namespace,
+    json::parse(R"({"type":"object","properties":{
       "id":{"type":"string"},
       "at":{"type":"string","format":"date-time","airbyte_type":"timestamp_with_timezone"},
       "node":{"type":"string"},
@@ -20,29 +25,20 @@ const json& tool_calls_catalog() {
       "model":{"type":["null","string"]},
       "tokens_in":{"type":["null","integer"]},
       "tokens_out":{"type":["null","integer"]},
-      "cost_usd":{"type":["null","number"]}}})");
-    return json{{"streams",
-                 {{{"stream",
-                    {{"name", stream_name},
-                     {"namespace", stream_namespace},
-                     {"json_schema", schema},
-                     {"supported_sync_modes", {"incremental"}}}},
-                   {"sync_mode", "incremental"},
-                   {"destination_sync_mode", "append_dedup"},
-                   {"primary_key", {{"id"}}},
-                   {"cursor_field", json::array()}}}}};
-  }();
+      "cost_usd":{"type":["null","number"]}}})"),
+    "id"};
+  return s;
+}
+
+} // namespace
+
+const json& tool_calls_catalog() {
+  static const json catalog = airbyte::own_catalog(stream());
   return catalog;
 }
 
 std::string record_message(const json& data, int64_t emitted_at_ms) {
-  return json{{"type", "RECORD"},
-              {"record",
-               {{"stream", stream_name},
-                {"namespace", stream_namespace},
-                {"data", data},
-                {"emitted_at", emitted_at_ms}}}}
-    .dump();
+  return airbyte::own_record(stream(), data, emitted_at_ms).dump();
 }
 
 std::string state_message(const std::string& spool, uint64_t segment,

@@ -12,8 +12,7 @@
 #include "actors/pipeline/analytics/tool_calls_stream.hpp"
 #include "actors/pipeline/spool/results.hpp"
 #include "actors/pipeline/spool/spool_file.hpp"
-#include "runtime/mcp/results.hpp"
-#include "runtime/call/call.hpp"
+#include "runtime/mcp/call_tool.hpp"
 #include "runtime/config/cluster_config.hpp"
 #include "runtime/error.hpp"
 #include "runtime/log.hpp"
@@ -141,32 +140,17 @@ void ship(caf::event_based_actor* self, const state_ptr& st) {
   }
   messages.push_back(
     analytics::state_message(st->opts.node, end.segment, end.offset));
-  runtime::call::request req;
-  req.method = "tools/call";
-  req.payload = json{{"name", "ingest"},
-                     {"arguments",
-                      {{"messages", std::move(messages)},
-                       {"catalog", std::move(catalog)},
-                       {"source", "spool-" + st->opts.node}}}}
-                  .dump();
-  req.deadline = std::chrono::minutes{2};
-  req.caller = "spool:" + st->opts.node;
   st->shipping = true;
-  runtime::call::async_call(self, st->opts.registry, std::string{"mcp.pipeline"},
-                            req)
-    .then(
-      [self, st, end, n](runtime::wire::buffer& reply) {
+  runtime::mcp::call_tool(
+    self, st->opts.registry, "mcp.pipeline",
+    {.tool = "ingest",
+     .arguments = {{"messages", std::move(messages)},
+                   {"catalog", std::move(catalog)},
+                   {"source", "spool-" + st->opts.node}},
+     .deadline = std::chrono::minutes{2},
+     .caller = "spool:" + st->opts.node},
+      [self, st, end, n](json&) {
         st->shipping = false;
-        auto payload = runtime::call::reply_payload(reply);
-        auto doc = payload ? json::parse(*payload, nullptr, false) : json();
-        if (!doc.is_object() || doc.value("isError", false)) {
-          ++st->ship_failures;
-          st->problem("pipeline.ingest failed: "
-                      + (doc.is_object() ? runtime::mcp::result_text(doc)
-                         : payload       ? std::string{"malformed reply"}
-                                         : runtime::detail_of(payload.error())));
-          return;
-        }
         // Acknowledged: committed by the pipeline with its STATE.
         if (auto err = st->file.commit(end)) {
           st->problem(*err);
@@ -181,9 +165,11 @@ void ship(caf::event_based_actor* self, const state_ptr& st) {
       [st](caf::error& err) {
         st->shipping = false;
         ++st->ship_failures;
-        st->problem("the pipeline is unreachable ("
-                    + runtime::detail_of(err)
-                    + "); the spool keeps the records and retries");
+        if (runtime::code_of(err) == runtime::errc::call_failed)
+          st->problem("pipeline.ingest failed: " + runtime::detail_of(err));
+        else
+          st->problem("the pipeline is unreachable (" + runtime::detail_of(err)
+                      + "); the spool keeps the records and retries");
       });
 }
 
