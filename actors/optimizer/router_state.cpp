@@ -2,21 +2,9 @@
 
 #include <random>
 
+#include "runtime/fnv1a.hpp"
+
 namespace sophia::actors::optimizer {
-
-namespace {
-
-/// FNV-1a: the prompt's id in the memory (one row per distinct text).
-uint64_t hash_text(const std::string& text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char ch : text) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-} // namespace
 
 router_state::router_state(router_options o, outcome_memory m)
   : opts(std::move(o)), memory(std::move(m)) {
@@ -52,7 +40,7 @@ std::vector<float> router_state::embed(const std::string& text) {
 std::optional<std::string> router_state::learn(const interaction& x,
                                                double score) {
   auto v = embed(x.prompt);
-  return memory.add(hash_text(x.prompt), v, x.task_type,
+  return memory.add(runtime::fnv1a(x.prompt), v, x.task_type,
                     {x.model, score, x.cost_usd});
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "runtime/fnv1a.hpp"
+
 namespace sophia::runtime::vectors {
 
 namespace {
@@ -16,11 +18,7 @@ constexpr uint64_t ngram_seed = 0xc2b2ae3d27d4eb4full;
 /// FNV-1a alone mixes its last bytes poorly into the high bits, which pick
 /// the bucket. Fixed by specification, unlike std::hash.
 uint64_t hash_bytes(std::string_view bytes, uint64_t seed) {
-  uint64_t h = 14695981039346656037ull ^ seed;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  uint64_t h = fnv1a(bytes, fnv1a_basis ^ seed);
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
   h ^= h >> 33;

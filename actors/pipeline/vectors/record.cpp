@@ -1,20 +1,18 @@
 #include "actors/pipeline/vectors/record.hpp"
 
 #include "actors/pipeline/vectors/text.hpp"
+#include "runtime/fnv1a.hpp"
 
 namespace sophia::actors::pipeline::vectors {
 
 namespace {
 
-// FNV-1a: an append record's identity digests its data (collisions would
-// merge two records with equal emitted_at: 2^-64 per pair).
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
+// An append record's identity digests its data with FNV-1a (collisions
+// would merge two records with equal emitted_at: 2^-64 per pair). Its
+// basis is the one these identities were first made with, a digit short of
+// FNV's own: they name chunks in the vector stores, so it stays.
+uint64_t digest(const std::string& s) {
+  return runtime::fnv1a(s, 1469598103934665603ull);
 }
 
 } // namespace
@@ -25,7 +23,7 @@ std::string identity_of(const std::string& table, bool dedup,
   if (dedup)
     return table + "\nk" + key.dump();
   return table + "\na" + std::to_string(emitted_at_ms) + ":"
-         + std::to_string(fnv1a(data.dump()));
+         + std::to_string(digest(data.dump()));
 }
 
 nlohmann::json key_of(const nlohmann::json& data,
