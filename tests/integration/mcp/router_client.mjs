@@ -8,31 +8,20 @@
 // and restarted, and checks what the router remembers.
 // Prints `ok NAME` or `FAIL NAME: reason` per check; exits 1 when one failed,
 // 2 on bad usage or after the 120 s watchdog.
-import { pathToFileURL } from 'node:url';
-import { homedir } from 'node:os';
+import { argReader, importSdk } from './node_support.mjs';
 
 const watchdog = setTimeout(() => {
   console.log('FAIL watchdog: not done after 120 s');
   process.exit(2);
 }, 120_000);
-function arg(name) {
-  const i = process.argv.indexOf(name);
-  if (i < 0 || i + 1 >= process.argv.length) {
-    console.error(`router_client: ${name} is required`);
-    process.exit(2);
-  }
-  return process.argv[i + 1];
-}
+const arg = argReader('router_client');
 const url = arg('--http');
 const standin = arg('--standin');
 const otlp = arg('--otlp');
 const phase = arg('--phase');
 const key = arg('--key');
 const teamKey = arg('--team-key');
-const modules =
-  process.env.SOPHIA_MCP_MODULES ||
-  `${process.env.SOPHIA_NPM_CACHE || `${homedir()}/.cache/sophia/npm`}/mcp/node_modules`;
-const sdk = (p) => import(pathToFileURL(`${modules}/@modelcontextprotocol/sdk/dist/esm/${p}`).href);
+const sdk = (p) => importSdk('router_client', p);
 const { Client } = await sdk('client/index.js');
 const { StreamableHTTPClientTransport } = await sdk('client/streamableHttp.js');
 

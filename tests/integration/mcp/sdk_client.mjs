@@ -13,9 +13,7 @@
 // The SDK is imported by absolute path from $SOPHIA_MCP_MODULES (see
 // tools/npm-env), since NODE_PATH does not apply to ES modules.
 
-import { pathToFileURL } from 'node:url';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { importSdk } from './node_support.mjs';
 
 const WATCHDOG_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 15_000; // per request, so a hang names its scenario
@@ -53,15 +51,7 @@ function usage(msg) {
 
 // ---- the SDK ---------------------------------------------------------------
 
-const modules =
-  process.env.SOPHIA_MCP_MODULES ||
-  `${process.env.SOPHIA_NPM_CACHE || `${homedir()}/.cache/sophia/npm`}/mcp/node_modules`;
-const sdkDir = `${modules}/@modelcontextprotocol/sdk/dist/esm`;
-if (!existsSync(`${sdkDir}/client/index.js`)) {
-  console.error(`sdk_client: no MCP SDK in ${modules}; run tools/setup and source tools/npm-env`);
-  process.exit(2);
-}
-const sdk = (p) => import(pathToFileURL(`${sdkDir}/${p}`).href);
+const sdk = (p) => importSdk('sdk_client', p);
 const { Client } = await sdk('client/index.js');
 const { StreamableHTTPClientTransport } = await sdk('client/streamableHttp.js');
 const { StdioClientTransport, getDefaultEnvironment } = await sdk('client/stdio.js');

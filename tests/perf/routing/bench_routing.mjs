@@ -12,20 +12,12 @@
 //      a direct call of the provider's chat tool (same stand-in, same model).
 //
 //   node bench_routing.mjs --url URL --service NAME --dataset F --models F --out F [--quick]
-import { pathToFileURL } from 'node:url';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { homedir, cpus, loadavg, hostname } from 'node:os';
+import { cpus, loadavg, hostname } from 'node:os';
+import { argReader, importSdk } from '../../integration/mcp/node_support.mjs';
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(name);
-  if (i < 0 || i + 1 >= process.argv.length) {
-    if (fallback !== undefined) return fallback;
-    console.error(`bench_routing: ${name} is required`);
-    process.exit(2);
-  }
-  return process.argv[i + 1];
-}
+const arg = argReader('bench_routing');
 const quick = process.argv.includes('--quick');
 const url = arg('--url');
 const service = arg('--service');
@@ -35,10 +27,7 @@ const outPath = arg('--out');
 const concurrency = Number(arg('--concurrency', '4'));
 const decisionJson = arg('--decision-json', '');
 
-const modules =
-  process.env.SOPHIA_MCP_MODULES ||
-  `${process.env.SOPHIA_NPM_CACHE || `${homedir()}/.cache/sophia/npm`}/mcp/node_modules`;
-const sdk = (p) => import(pathToFileURL(`${modules}/@modelcontextprotocol/sdk/dist/esm/${p}`).href);
+const sdk = (p) => importSdk('bench_routing', p);
 const { Client } = await sdk('client/index.js');
 const { StreamableHTTPClientTransport } = await sdk('client/streamableHttp.js');
 

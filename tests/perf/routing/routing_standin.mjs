@@ -18,16 +18,9 @@
 // row's quality: the router must learn it from feedback.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { argReader } from '../../integration/mcp/node_support.mjs';
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(name);
-  if (i < 0 || i + 1 >= process.argv.length) {
-    if (fallback !== undefined) return fallback;
-    console.error(`routing_standin: ${name} is required`);
-    process.exit(2);
-  }
-  return process.argv[i + 1];
-}
+const arg = argReader('routing_standin');
 
 const prices = JSON.parse(readFileSync(arg('--models'), 'utf8')).usd_per_1M_tokens_in_out;
 const byPrompt = new Map();
