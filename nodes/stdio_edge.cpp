@@ -113,7 +113,8 @@ int run_stdio_edge(const config::cluster_config& cluster,
     actors::edge::edge_options{ "stdio-" + std::to_string(getpid()),
                                 cluster.edge,
                                 [slot] { return slot->get(); },
-                                nullptr });
+                                nullptr,
+                                {} });
   // Answer the client's first tools/list with the cluster's tools: wait
   // (bounded) until a node is reached and the catalog loaded.
   {

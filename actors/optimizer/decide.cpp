@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <limits>
 #include <string_view>
-#include <unordered_map>
 
 namespace sophia::actors::optimizer {
 
@@ -41,16 +42,28 @@ decide(const outcome_memory& memory, std::span<const float> embedding,
        const ask& a, std::vector<candidate> candidates) {
   decision d;
   d.lambda = cost_weight(a.cost, a.performance);
-  // Each distinct model once (several providers may serve one).
+  // Each distinct model once (several providers may serve one), through
+  // a flat table of model indices with linear probing: a node-based map's
+  // allocation per candidate cost a tenth of the whole decision.
   std::vector<std::string> models;
   std::vector<size_t> model_of(candidates.size());
   {
-    std::unordered_map<std::string_view, size_t> seen;
+    size_t slots = 16;
+    while (slots < 2 * candidates.size())
+      slots *= 2;
+    constexpr auto empty = static_cast<uint32_t>(-1);
+    std::vector<uint32_t> table(slots, empty);
+    std::hash<std::string_view> hash;
     for (size_t i = 0; i < candidates.size(); ++i) {
-      auto [it, fresh] = seen.try_emplace(candidates[i].model, models.size());
-      if (fresh)
+      std::string_view name = candidates[i].model;
+      auto at = hash(name) & (slots - 1);
+      while (table[at] != empty && models[table[at]] != name)
+        at = (at + 1) & (slots - 1);
+      if (table[at] == empty) {
+        table[at] = static_cast<uint32_t>(models.size());
         models.push_back(candidates[i].model);
-      model_of[i] = it->second;
+      }
+      model_of[i] = table[at];
     }
   }
   // No prompt (a zero embedding): what each model does over the task type.
@@ -150,12 +163,24 @@ decide(const outcome_memory& memory, std::span<const float> embedding,
   if (d.reference_cost <= 0)
     for (auto& s : all)
       d.reference_cost = std::max(d.reference_cost, s.cost_usd);
-  // Eligible first, then behind an open breaker; each best first. Indices
-  // are sorted, not the scores (they hold strings).
-  std::vector<size_t> eligible, open;
+  // Eligible first, then behind an open breaker; each best first, ties
+  // by cost, then in the candidates' order. Small keys are sorted, not
+  // the scores (they hold strings: a stable sort of them was a tenth of
+  // the decision).
+  struct rank_key {
+    bool open;
+    double utility, cost;
+    uint32_t i;
+  };
+  std::vector<rank_key> keys;
+  keys.reserve(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
     auto& s = all[i];
-    s.utility = utility(s.quality * std::pow(s.c.success_rate, a.reliability_power),
+    auto rate = s.c.success_rate;
+    auto reliability = rate == 1 || a.reliability_power == 1
+                         ? rate
+                         : std::pow(rate, a.reliability_power);
+    s.utility = utility(s.quality * reliability,
                         s.cost_usd, d.reference_cost, d.lambda);
     auto need = a.prompt_tokens + std::max<int64_t>(a.max_tokens, 1);
     if (s.c.context_length > 0 && need > s.c.context_length)
@@ -165,23 +190,29 @@ decide(const outcome_memory& memory, std::span<const float> embedding,
     else if (a.max_cost_usd && s.cost_usd > *a.max_cost_usd)
       s.excluded = "its estimate " + usd(s.cost_usd) + " exceeds max_cost_usd "
                    + usd(*a.max_cost_usd);
-    if (!s.excluded.empty())
+    if (!s.excluded.empty()) {
       d.excluded.push_back(std::move(s));
-    else
-      (s.c.breaker_open ? open : eligible).push_back(i);
+      continue;
+    }
+    // NaN (an estimate without basis) ranks last rather than breaking
+    // the sort's ordering.
+    auto lowest = -std::numeric_limits<double>::infinity();
+    keys.push_back({s.c.breaker_open, std::isnan(s.utility) ? lowest : s.utility,
+                    std::isnan(s.cost_usd) ? -lowest : s.cost_usd,
+                    static_cast<uint32_t>(i)});
   }
-  auto better = [&](size_t x, size_t y) {
-    if (all[x].utility != all[y].utility)
-      return all[x].utility > all[y].utility;
-    return all[x].cost_usd < all[y].cost_usd;
-  };
-  std::stable_sort(eligible.begin(), eligible.end(), better);
-  std::stable_sort(open.begin(), open.end(), better);
-  d.ranked.reserve(eligible.size() + open.size());
-  for (auto i : eligible)
-    d.ranked.push_back(std::move(all[i]));
-  for (auto i : open)
-    d.ranked.push_back(std::move(all[i]));
+  std::sort(keys.begin(), keys.end(), [](const rank_key& x, const rank_key& y) {
+    if (x.open != y.open)
+      return !x.open;
+    if (x.utility != y.utility)
+      return x.utility > y.utility;
+    if (x.cost != y.cost)
+      return x.cost < y.cost;
+    return x.i < y.i;
+  });
+  d.ranked.reserve(keys.size());
+  for (auto& k : keys)
+    d.ranked.push_back(std::move(all[k.i]));
   return d;
 }
 

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "runtime/vectors/int4_rows.hpp"
+
 /// The router's outcome memory: what each model did on past prompts
 /// (feedback score and cost), kept by prompt embedding, and the estimate
 /// for a new prompt from its nearest neighbours.
@@ -63,8 +65,13 @@ struct model_estimate {
 class outcome_memory {
 public:
   /// An empty memory of prompts embedded as `dimension` floats, searched
-  /// exactly (every prompt scored, SIMD dot products, the nearest picked
-  /// by partial selection); the error text for dimension 0.
+  /// by brute force: every prompt scored from 4-bit codes of its embedding
+  /// (SIMD, an eighth of the memory traffic of floats: the scan is bound by
+  /// it), the nearest picked by partial selection, and the `2k + 8`
+  /// nearest scored again exactly from the floats before the `k` are kept,
+  /// so that code error (about 0.01 for unit vectors of 384 dimensions)
+  /// decides nothing but the edge of the `prior_k` set; the error text for
+  /// dimension 0.
   static std::variant<outcome_memory, std::string> make(size_t dimension);
 
   outcome_memory(outcome_memory&&) noexcept;
@@ -112,10 +119,13 @@ private:
     float quality = 0;
     float cost = -1;
   };
-  /// A prompt: its task type and its models' outcomes.
+  /// A prompt: its task type and its models' outcomes, cells_[first,
+  /// first + size) with room up to first + capacity.
   struct row {
     uint32_t task = 0;
-    std::vector<cell> cells;
+    uint32_t first = 0;
+    uint32_t size = 0;
+    uint32_t capacity = 0;
   };
   /// Sums of one model's quality over one task type.
   struct mean_acc {
@@ -128,6 +138,12 @@ private:
   explicit outcome_memory(size_t dimension);
 
   const float* vec(uint32_t row) const { return vecs_.data() + size_t{row} * dim_; }
+  std::span<const cell> cells(const row& r) const {
+    return {cells_.data() + r.first, r.size};
+  }
+  std::span<cell> cells(const row& r) { return {cells_.data() + r.first, r.size}; }
+  /// Appends `c` to row `r`'s cells (moving them to the end when full).
+  void append(row& r, const cell& c);
   /// The `k` nearest rows (unordered) into `near`, and the per-model sums
   /// of the `prior_k` nearest into `prior`.
   void neighbours(std::span<const float> q, const estimate_params& p,
@@ -141,8 +157,20 @@ private:
   size_t dim_ = 0;
   /// Row i's embedding: vecs_[i * dim_, (i + 1) * dim_).
   std::vector<float> vecs_;
+  /// The same embeddings as 4-bit codes: the scan of every row reads
+  /// these (an eighth of the bytes); the nearest are scored again from
+  /// `vecs_`.
+  runtime::vectors::int4_rows codes_;
   std::unordered_map<uint64_t, uint32_t> row_of_;
   std::vector<row> rows_;
+  /// Every row's cells in one array, mostly in row order: a decision reads
+  /// the cells of hundreds of rows, and one allocation per row scattered
+  /// them (a cache miss per row, a fifth of the decision). A full row
+  /// moves to the end with twice the room; the array is compacted when
+  /// more than half of it is left behind.
+  std::vector<cell> cells_;
+  /// Cells left behind by rows that moved.
+  size_t abandoned_ = 0;
   std::unordered_map<std::string, uint32_t> model_ids_, task_ids_;
   std::vector<std::string> models_, tasks_;
   /// [task][model]

@@ -197,3 +197,52 @@ TEST_CASE("utility: priorities weigh cost against quality, one formula") {
   CHECK(pick(near_axis(0, 500)) == "cheap");
   CHECK(pick(near_axis(1, 501)) == "premium");
 }
+
+TEST_CASE("outcome memory: outcomes interleaved across prompts count as in order") {
+  // 400 prompts, 12 models each: one memory filled prompt by prompt, one
+  // model by model (every prompt's cells move several times and the cell
+  // array is compacted); the same outcomes, the same estimates.
+  auto in_order = empty(), interleaved = empty();
+  std::vector<std::string> models;
+  for (int m = 0; m < 12; ++m)
+    models.push_back("m" + std::to_string(m));
+  auto outcome_of = [&](uint32_t prompt, int m) {
+    return opt::outcome{models[static_cast<size_t>(m)],
+                        static_cast<double>((prompt * 7 + static_cast<uint32_t>(m) * 3) % 10) / 9.0,
+                        0.001 * (m + 1)};
+  };
+  for (uint32_t i = 0; i < 400; ++i)
+    for (int m = 0; m < 12; ++m)
+      REQUIRE_FALSE(in_order.add(i, near_axis(i % dim, i), "simple", outcome_of(i, m)));
+  for (int m = 0; m < 12; ++m)
+    for (uint32_t i = 0; i < 400; ++i)
+      REQUIRE_FALSE(interleaved.add(i, near_axis(i % dim, i), "simple", outcome_of(i, m)));
+  CHECK(interleaved.outcomes() == in_order.outcomes());
+  CHECK(interleaved.prompts() == 400);
+  for (uint32_t q = 0; q < 8; ++q) {
+    auto a = estimate(in_order, near_axis(q, 5000 + q), "simple", models);
+    auto b = estimate(interleaved, near_axis(q, 5000 + q), "simple", models);
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      CHECK(a[i].quality == doctest::Approx(b[i].quality).epsilon(1e-9));
+      CHECK(a[i].neighbours == b[i].neighbours);
+    }
+  }
+}
+
+TEST_CASE("outcome memory: a large memory picks the same neighbourhoods") {
+  // Past 4096 prompts the nearest are found from a sampled threshold:
+  // 6000 prompts, the cheap model good on axis 0 only.
+  auto m = empty();
+  for (uint32_t i = 0; i < 6000; ++i) {
+    auto axis = i % 2;
+    auto v = near_axis(axis, i);
+    REQUIRE_FALSE(m.add(i, v, "simple", {"premium", 1.0, 0.010}));
+    REQUIRE_FALSE(m.add(i, v, "simple", {"cheap", axis == 0 ? 1.0 : 0.0, 0.001}));
+  }
+  auto a = estimate(m, near_axis(0, 90001), "simple", {"cheap", "premium"});
+  auto b = estimate(m, near_axis(1, 90002), "simple", {"cheap", "premium"});
+  CHECK(a[0].quality > 0.95);
+  CHECK(b[0].quality < 0.05);
+  CHECK(a[0].neighbours == opt::estimate_params{}.k);
+}

@@ -158,6 +158,7 @@ int main(int argc, char** argv) {
                    {"queries", n_queries},
                    {"fill_s", fill_s},
                    {"decision_p50_us", pct(us, 0.5)},
+                   {"decision_p90_us", pct(us, 0.9)},
                    {"decision_p99_us", pct(us, 0.99)},
                    {"embed_p50_us", pct(embed_us, 0.5)},
                    {"true_quality_of_choices", true_quality / double(n_queries)},
