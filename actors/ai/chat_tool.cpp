@@ -1,5 +1,6 @@
 #include "actors/ai/errors.hpp"
 #include "actors/ai/provider_state.hpp"
+#include "actors/ai/trace_context.hpp"
 
 #include <caf/all.hpp>
 
@@ -79,6 +80,21 @@ std::shared_ptr<llm_call> start_trace(const provider_state& st, const json& body
   t->invocation_parameters = params.dump();
   t->start = std::chrono::system_clock::now();
   return t;
+}
+
+/// Makes `t` a child of the caller's span when the call's `_meta` carries a
+/// `traceparent` (the router's, for a completion it routed).
+void link_to_caller(llm_call& t, const json& params) {
+  auto meta = params.find("_meta");
+  if (meta == params.end() || !meta->is_object())
+    return;
+  auto tp = meta->find("traceparent");
+  std::string trace, parent;
+  if (tp != meta->end() && tp->is_string()
+      && parse_traceparent(tp->get<std::string>(), trace, parent)) {
+    t.trace_id = std::move(trace);
+    t.parent_span_id = std::move(parent);
+  }
 }
 
 /// Ends the span: the result, or the failure's text; sends it to the tracer.
@@ -210,6 +226,8 @@ mcp::tool chat_tool(const state_ptr& st) {
         req.retry = true;
         auto start = clock_type::now();
         auto trace = start_trace(*st, body);
+        if (trace)
+          link_to_caller(*trace, c->params());
         refresh_prices(c->self(), st);
         if (body.value("stream", false)) {
           req.tag = c->id() + "#" + std::to_string(++st->next_tag);

@@ -1,7 +1,8 @@
 #include "actors/ai/otlp.hpp"
 
 #include <cstring>
-#include <random>
+
+#include "actors/ai/trace_context.hpp"
 
 namespace sophia::actors::ai::otlp {
 
@@ -70,6 +71,7 @@ std::string encode_span(const span& s) {
   std::string out;
   put_bytes(out, 1, s.trace_id);
   put_bytes(out, 2, s.span_id);
+  if (!s.parent_span_id.empty()) put_bytes(out, 4, s.parent_span_id);
   put_bytes(out, 5, s.name);
   put_uint(out, 6, static_cast<uint64_t>(s.kind));
   put_fixed64(out, 7, s.start_unix_nano);
@@ -79,15 +81,6 @@ std::string encode_span(const span& s) {
   if (!s.status_message.empty()) put_bytes(status, 2, s.status_message);
   if (s.status != status_code::unset) put_uint(status, 3, static_cast<uint64_t>(s.status));
   put_bytes(out, 15, status);
-  return out;
-}
-
-std::string random_bytes(size_t n) {
-  thread_local std::mt19937_64 rng{ std::random_device{}() };
-  std::string out(n, '\0');
-  do {
-    for (auto& ch : out) ch = static_cast<char>(rng() & 0xff);
-  } while (out.find_first_not_of('\0') == std::string::npos);
   return out;
 }
 
@@ -114,11 +107,11 @@ std::string encode_request(const std::vector<attribute>& resource,
 }
 
 std::string new_trace_id() {
-  return random_bytes(16);
+  return random_id(16);
 }
 
 std::string new_span_id() {
-  return random_bytes(8);
+  return random_id(8);
 }
 
 } // namespace sophia::actors::ai::otlp

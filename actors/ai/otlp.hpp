@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -29,6 +30,8 @@ struct span {
   /// 16 and 8 raw bytes.
   std::string trace_id;
   std::string span_id;
+  /// 8 raw bytes; empty: a root span.
+  std::string parent_span_id;
   std::string name;
   span_kind kind = span_kind::client;
   uint64_t start_unix_nano = 0;

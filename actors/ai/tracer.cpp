@@ -32,31 +32,39 @@ uint64_t nanos(std::chrono::system_clock::time_point t) {
 /// (spec/semantic_conventions.md of Arize-ai/openinference).
 otlp::span to_span(const llm_call& c) {
   otlp::span s;
-  s.trace_id = otlp::new_trace_id();
-  s.span_id = otlp::new_span_id();
-  s.name = c.span_kind == "EMBEDDING" ? "Embeddings" : "ChatCompletion";
-  s.kind = otlp::span_kind::client;
+  s.trace_id = c.trace_id.empty() ? otlp::new_trace_id() : c.trace_id;
+  s.span_id = c.span_id.empty() ? otlp::new_span_id() : c.span_id;
+  s.parent_span_id = c.parent_span_id;
+  s.name = c.span_kind == "EMBEDDING" ? "Embeddings"
+           : c.span_kind == "CHAIN"   ? "Route"
+                                      : "ChatCompletion";
+  // A route is the router's own work; an LLM call goes out to a provider.
+  s.kind = c.span_kind == "CHAIN" ? otlp::span_kind::internal : otlp::span_kind::client;
   s.start_unix_nano = nanos(c.start);
   s.end_unix_nano = nanos(c.end);
   auto& a = s.attributes;
   auto str = [&](std::string k, std::string v) { a.push_back({ std::move(k), std::move(v) }); };
   auto num = [&](std::string k, int64_t v) { a.push_back({ std::move(k), v }); };
   str("openinference.span.kind", c.span_kind);
-  str("llm.system", c.provider);
-  str("llm.provider", c.provider);
+  if (!c.metadata.empty()) str("metadata", c.metadata);
+  auto chain = c.span_kind == "CHAIN";
+  if (!chain) {
+    str("llm.system", c.provider);
+    str("llm.provider", c.provider);
+  }
   if (c.span_kind == "EMBEDDING") {
     str("embedding.model_name", c.model);
-  } else {
+  } else if (!chain) {
     str("llm.model_name", c.model);
     str("llm.request.model_name", c.model);
   }
-  if (!c.invocation_parameters.empty())
+  if (!c.invocation_parameters.empty() && !chain)
     str("llm.invocation_parameters", c.invocation_parameters);
   if (!c.input_json.empty()) {
     str("input.value", c.input_json);
     str("input.mime_type", "application/json");
   }
-  for (size_t i = 0; i < c.input_messages.size(); ++i) {
+  for (size_t i = 0; i < c.input_messages.size() && !chain; ++i) {
     auto head = "llm.input_messages." + std::to_string(i) + ".message.";
     str(head + "role", c.input_messages[i].first);
     str(head + "content", c.input_messages[i].second);
@@ -64,14 +72,18 @@ otlp::span to_span(const llm_call& c) {
   if (c.error.empty() && c.span_kind != "EMBEDDING") {
     str("output.value", c.output_text);
     str("output.mime_type", "text/plain");
-    str("llm.output_messages.0.message.role", "assistant");
-    str("llm.output_messages.0.message.content", c.output_text);
-    if (!c.finish_reason.empty()) str("llm.finish_reason", c.finish_reason);
+    if (!chain) {
+      str("llm.output_messages.0.message.role", "assistant");
+      str("llm.output_messages.0.message.content", c.output_text);
+      if (!c.finish_reason.empty()) str("llm.finish_reason", c.finish_reason);
+    }
   }
-  num("llm.token_count.prompt", c.prompt_tokens);
-  num("llm.token_count.completion", c.completion_tokens);
-  num("llm.token_count.total", c.total_tokens);
-  if (c.cost_usd) a.push_back({ "llm.cost.total", *c.cost_usd });
+  if (!chain) {
+    num("llm.token_count.prompt", c.prompt_tokens);
+    num("llm.token_count.completion", c.completion_tokens);
+    num("llm.token_count.total", c.total_tokens);
+    if (c.cost_usd) a.push_back({ "llm.cost.total", *c.cost_usd });
+  }
   if (c.error.empty()) {
     s.status = otlp::status_code::ok;
   } else {

@@ -27,8 +27,17 @@ using flush_spans = caf::atom_constant<caf::atom("trflush")>;
 
 /// One LLM (or embedding) call as traced.
 struct llm_call {
-  /// "LLM" or "EMBEDDING".
+  /// "LLM", "EMBEDDING", or "CHAIN" (a call that routed to an LLM: no
+  /// llm.* attributes, so that its tokens and cost count once, on the
+  /// LLM span below it).
   std::string span_kind = "LLM";
+  /// Where the span sits (raw bytes, 16, 8 and 8): empty trace or span
+  /// id, new ones; empty parent, a root span.
+  std::string trace_id;
+  std::string span_id;
+  std::string parent_span_id;
+  /// OpenInference `metadata`: a JSON object's text; empty: none.
+  std::string metadata;
   /// The `[services.NAME]` that served it, e.g. "openrouter".
   std::string provider;
   std::string model;

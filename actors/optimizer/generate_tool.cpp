@@ -1,6 +1,8 @@
 // ai.intelligent_generate: decide, call the best candidate's provider,
 // fall back to the next one on another provider when a call fails.
 
+#include "actors/ai/trace_context.hpp"
+#include "actors/ai/tracer.hpp"
 #include "actors/optimizer/decide.hpp"
 #include "actors/optimizer/router_state.hpp"
 
@@ -64,6 +66,9 @@ struct job {
   std::optional<double> max_cost;
   /// The caller's API key, whose budget the calls count against.
   std::string api_key;
+  /// The route's span (raw ids; empty when tracing is off): the provider's
+  /// LLM spans hang below it.
+  std::string trace_id, span_id;
 };
 
 using job_ptr = std::shared_ptr<job>;
@@ -85,12 +90,44 @@ json describe(const scored& s, const live_record& live) {
 
 void attempt(const router_ptr& st, const job_ptr& j);
 
+/// Sends the route's span to Arize: a CHAIN span over the call (the
+/// arguments in, the answer out) whose `metadata` says how it was routed;
+/// `error` when every candidate failed.
+void trace_route(const router_ptr& st, const job_ptr& j, std::string output,
+                 const json& metadata, std::string error = {}) {
+  auto tracer = j->trace_id.empty() || !st->opts.tracer ? caf::actor{} : st->opts.tracer();
+  if (!tracer)
+    return;
+  auto t = std::make_shared<ai::llm_call>();
+  t->span_kind = "CHAIN";
+  t->trace_id = j->trace_id;
+  t->span_id = j->span_id;
+  t->input_json = j->args.dump(-1, ' ', false, json::error_handler_t::replace);
+  t->output_text = std::move(output);
+  t->metadata = metadata.dump(-1, ' ', false, json::error_handler_t::replace);
+  t->start = j->wall_start;
+  t->end = std::chrono::system_clock::now();
+  t->error = std::move(error);
+  caf::anon_send(tracer, ai::record_span::value, ai::llm_call_ptr{t});
+}
+
+/// What a route's span says of it, beyond the answer.
+json route_metadata(const job_ptr& j) {
+  return {{"sophia.tool", "ai.intelligent_generate"},
+          {"task_type", j->task_type},
+          {"api_key", j->api_key},
+          {"decision_us", j->decision_us},
+          {"candidates_total", j->d.ranked.size()},
+          {"fallbacks", j->fallbacks}};
+}
+
 void finish_failed(const router_ptr& st, const job_ptr& j) {
   ++st->failed;
   std::string why = "ai.intelligent_generate: every candidate failed";
   for (auto& f : j->fallbacks)
     why += "; " + f.value("model", "") + " on " + f.value("provider", "") + ": "
            + f.value("error", "");
+  trace_route(st, j, {}, route_metadata(j), why);
   j->call->fail(why);
 }
 
@@ -159,6 +196,13 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
            {"lambda", j->d.lambda}};
   if (j->max_cost && x.cost_usd > *j->max_cost)
     out["over_max_cost"] = true;
+  auto meta = route_metadata(j);
+  meta["interaction_id"] = x.id;
+  meta["model"] = x.model;
+  meta["provider"] = x.provider;
+  meta["estimate"] = out["estimate"];
+  meta["cost_usd"] = out["cost_usd"];
+  trace_route(st, j, text, meta);
   j->call->reply(std::move(text), std::move(out));
 }
 
@@ -186,6 +230,12 @@ void attempt(const router_ptr& st, const job_ptr& j) {
   // answer as progress notifications straight to the client's channel.
   if (auto meta = c->params().find("_meta"); meta != c->params().end())
     req.meta = *meta;
+  // The provider's LLM span becomes a child of the route's.
+  if (!j->trace_id.empty()) {
+    if (!req.meta.is_object())
+      req.meta = json::object();
+    req.meta["traceparent"] = ai::traceparent(j->trace_id, j->span_id);
+  }
   auto started = clock_type::now();
   st->budgets.reserve(j->api_key, s.cost_usd, runtime::unix_ms_now());
   auto on_failure = [st, j, s](std::string error) {
@@ -254,6 +304,10 @@ mcp::tool generate_tool(const router_ptr& st) {
         j->args = a;
         j->start = t0;
         j->wall_start = std::chrono::system_clock::now();
+        if (st->opts.tracer && st->opts.tracer()) {
+          j->trace_id = ai::random_id(16);
+          j->span_id = ai::random_id(8);
+        }
         j->prompt = prompt_text(a, "messages", "prompt");
         j->task_type = a.value("task_type", "simple");
         ask q;

@@ -74,6 +74,7 @@ function decode(buf) {
           kind: s.kind,
           trace_id: hex(s.traceId),
           span_id: hex(s.spanId),
+          parent_span_id: s.parentSpanId && s.parentSpanId.length ? hex(s.parentSpanId) : '',
           start_ns: String(s.startTimeUnixNano),
           end_ns: String(s.endTimeUnixNano),
           status: s.status ? { code: s.status.code || 0, message: s.status.message || '' } : null,

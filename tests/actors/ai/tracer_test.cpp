@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "actors/ai/trace_context.hpp"
 #include "actors/ai/tracer.hpp"
 #include "ai_fixture.hpp"
 #include "runtime/metrics/registry.hpp"
@@ -144,4 +145,29 @@ TEST_CASE("a full queue drops spans and counts them, never blocking") {
   CHECK(queued == 3);
   CHECK(reg.value("sophia_trace_spans_dropped_total", { { "reason", "queue_full" } }) - before == 2);
   caf::anon_send_exit(tracer, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("traceparent: a span's ids out and back, and what is not one") {
+  auto trace = actors::ai::random_id(16), span = actors::ai::random_id(8);
+  REQUIRE(trace.size() == 16);
+  REQUIRE(span.size() == 8);
+  auto text = actors::ai::traceparent(trace, span);
+  CHECK(text.size() == 55);
+  CHECK(text.substr(0, 3) == "00-");
+  CHECK(text.substr(52) == "-01");
+  std::string t, p;
+  REQUIRE(actors::ai::parse_traceparent(text, t, p));
+  CHECK(t == trace);
+  CHECK(p == span);
+  CHECK(actors::ai::parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", t, p));
+  CHECK(actors::ai::traceparent(t, p) == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  for (auto* bad : {"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+                    "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                    "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736x00f067aa0ba902b7-01",
+                    "00-4bf92f3577b34da6a3ce929d0e0e47zz-00f067aa0ba902b7-01"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(actors::ai::parse_traceparent(bad, t, p));
+  }
 }

@@ -225,6 +225,25 @@ const learnPhase = async () => {
     if (!span) await sleep(200);
   }
   check('logged interactions reach Arize as LLM spans', span && span.unknown_attributes.length === 0, () => j(span));
+  // A routed call: the route's CHAIN span (how it was routed, in
+  // `metadata`) with the provider's LLM span below it, in one trace.
+  let route;
+  let llm;
+  for (let i = 0; i < 100 && !(route && llm); i++) {
+    const all = (await (await fetch(`${otlp}/_otlp/requests`)).json()).requests.flatMap((r) => r.spans || []);
+    route = all.find((s) => s.attributes['openinference.span.kind'] === 'CHAIN' &&
+      String(s.attributes.metadata || '').includes(first.interaction_id));
+    llm = route && all.find((s) => s.attributes['openinference.span.kind'] === 'LLM' &&
+      s.trace_id === route.trace_id && s.parent_span_id === route.span_id);
+    if (!(route && llm)) await sleep(200);
+  }
+  const routeMeta = route ? JSON.parse(route.attributes.metadata) : {};
+  check('a routed call reaches Arize as a route span over the provider\'s LLM span',
+    route && llm && route.parent_span_id === '' && route.unknown_attributes.length === 0 &&
+      routeMeta.model === 'openai/gpt-4' && routeMeta.provider === 'openrouter' &&
+      routeMeta.candidates_total === 2 && String(llm.attributes['llm.model_name'] || '').startsWith('openai/gpt-4') &&
+      route.attributes['llm.token_count.total'] === undefined,
+    () => j({ route, llm }));
 
   // Every interaction reaches sophia.ai_interactions, with its latest
   // feedback: 7 intelligent_generate calls and 40 logged, 41 with feedback.
