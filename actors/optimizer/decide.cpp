@@ -164,9 +164,8 @@ decide(const outcome_memory& memory, std::span<const float> embedding,
     for (auto& s : all)
       d.reference_cost = std::max(d.reference_cost, s.cost_usd);
   // Eligible first, then behind an open breaker; each best first, ties
-  // by cost, then in the candidates' order. Small keys are sorted, not
-  // the scores (they hold strings: a stable sort of them was a tenth of
-  // the decision).
+  // by cost, then in the candidates' order (what a stable sort gave).
+  // Small keys are sorted, not the scores (they hold strings).
   struct rank_key {
     bool open;
     double utility, cost;

@@ -67,8 +67,9 @@ struct job {
   /// The caller's API key, whose budget the calls count against.
   std::string api_key;
   /// The route's span (raw ids; empty when tracing is off): the provider's
-  /// LLM spans hang below it.
-  std::string trace_id, span_id;
+  /// LLM spans hang below it, and it hangs below the client's span when
+  /// the client sent a `traceparent` in `_meta`.
+  std::string trace_id, span_id, parent_span_id;
 };
 
 using job_ptr = std::shared_ptr<job>;
@@ -102,6 +103,7 @@ void trace_route(const router_ptr& st, const job_ptr& j, std::string output,
   t->span_kind = "CHAIN";
   t->trace_id = j->trace_id;
   t->span_id = j->span_id;
+  t->parent_span_id = j->parent_span_id;
   t->input_json = j->args.dump(-1, ' ', false, json::error_handler_t::replace);
   t->output_text = std::move(output);
   t->metadata = metadata.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -307,7 +309,16 @@ mcp::tool generate_tool(const router_ptr& st) {
         j->start = t0;
         j->wall_start = std::chrono::system_clock::now();
         if (st->opts.tracer && st->opts.tracer()) {
-          j->trace_id = ai::random_id(16);
+          // The client's trace when it sent one (W3C trace context in
+          // `_meta`), else a new one.
+          std::string tp;
+          if (auto m = c->params().find("_meta"); m != c->params().end() && m->is_object())
+            if (auto x = m->find("traceparent"); x != m->end() && x->is_string())
+              tp = x->get<std::string>();
+          if (!ai::parse_traceparent(tp, j->trace_id, j->parent_span_id)) {
+            j->trace_id = ai::random_id(16);
+            j->parent_span_id.clear();
+          }
           j->span_id = ai::random_id(8);
         }
         j->prompt = prompt_text(a, "messages", "prompt");

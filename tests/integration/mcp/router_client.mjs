@@ -94,6 +94,15 @@ const learnPhase = async () => {
   const first = await call('ai.intelligent_generate', {
     prompt: translate('house'), cost_priority: 'low', performance_priority: 'high', models: pair, max_tokens: 20,
   });
+  // The same, with the client's own W3C trace context in _meta (its spans
+  // are looked for at Arize below).
+  const clientTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const clientSpan = '00f067aa0ba902b7';
+  const traced = await client.callTool({
+    name: 'ai.intelligent_generate',
+    arguments: { prompt: translate('house'), cost_priority: 'low', performance_priority: 'high', models: pair, max_tokens: 20 },
+    _meta: { traceparent: `00-${clientTrace}-${clientSpan}-01` },
+  });
   check('with no history, performance first picks the dearest model',
     first.model === 'openai/gpt-4' && first.provider === 'openrouter' && first.candidates.length === 2 &&
       first.candidates[0].quality_from === 'price prior' && /^ai-[0-9a-f]{16}$/.test(first.interaction_id) &&
@@ -237,6 +246,18 @@ const learnPhase = async () => {
       s.trace_id === route.trace_id && s.parent_span_id === route.span_id);
     if (!(route && llm)) await sleep(200);
   }
+  // A client that sends its own W3C trace context in _meta gets the route
+  // in its trace, below its span.
+  let joined;
+  for (let i = 0; i < 100 && !joined && !traced.isError; i++) {
+    const all = (await (await fetch(`${otlp}/_otlp/requests`)).json()).requests.flatMap((r) => r.spans || []);
+    joined = all.find((s) => s.attributes['openinference.span.kind'] === 'CHAIN' &&
+      String(s.attributes.metadata || '').includes(traced.structuredContent.interaction_id));
+    if (!joined) await sleep(200);
+  }
+  check('a client\'s traceparent puts the route span in its trace, below its span',
+    joined && joined.trace_id === clientTrace && joined.parent_span_id === clientSpan,
+    () => j({ traced, joined }));
   const routeMeta = route ? JSON.parse(route.attributes.metadata) : {};
   check('a routed call reaches Arize as a route span over the provider\'s LLM span',
     route && llm && route.parent_span_id === '' && route.unknown_attributes.length === 0 &&
