@@ -5,6 +5,7 @@
 #include "actors/ai/ai_role.hpp"
 #include "actors/conformance/fixtures.hpp"
 #include "actors/edge/edge_service.hpp"
+#include "actors/optimizer/limiter.hpp"
 #include "actors/pipeline/pipeline_role.hpp"
 #include "actors/pipeline/spool/tool_call_spool.hpp"
 #include "runtime/placement/decide.hpp"
@@ -71,7 +72,19 @@ child_spec role_supervisor(const std::string& role,
   }
   if (role == "ai_intelligence")
     children.push_back(
-      actors::ai::ai_supervisor(cluster, registry, role, membership));
+      actors::ai::ai_supervisor(cluster, registry, role, membership, node));
+  if (role == "monitoring") {
+    // The one owner of the cluster-wide limits (API keys' AI budgets and
+    // rates, providers' cluster rates), leased to the routers; it moves
+    // with the role when the role fails over.
+    child_spec limiter;
+    limiter.id = "limiter";
+    limiter.start = [=](caf::actor_system& sys, const caf::message&) {
+      return actors::optimizer::spawn_limiter(sys, { registry });
+    };
+    limiter.shutdown = shutdown_spec::timeout(std::chrono::milliseconds{ 1000 });
+    children.push_back(std::move(limiter));
+  }
   if (role == "pipeline")
     children.push_back(
       actors::pipeline::pipeline_supervisor(cluster, registry, role));

@@ -49,6 +49,8 @@ struct ai_context {
   std::shared_ptr<caf::actor> http = std::make_shared<caf::actor>();
   std::shared_ptr<caf::actor> tracer = std::make_shared<caf::actor>();
   std::shared_ptr<caf::actor> supervisor = std::make_shared<caf::actor>();
+  /// The node it runs on (names this node's router at the limiter).
+  std::string node;
 };
 
 } // namespace sophia::actors::ai

@@ -179,16 +179,18 @@ std::vector<sup::child_spec> service_children(const cfg::cluster_config& cluster
 sup::child_spec ai_supervisor(const cfg::cluster_config& cluster,
                               caf::actor registry,
                               std::string role,
-                              std::function<caf::actor()> membership) {
+                              std::function<caf::actor()> membership,
+                              std::string node) {
   // One holder for every incarnation: a restart of the whole supervisor
   // builds its children from the file as last reloaded.
   auto holder = std::make_shared<config_holder>(cluster);
   sup::child_spec spec;
   spec.id = "ai";
   spec.kind = sup::child_kind::supervisor;
-  spec.start = [holder, registry, role, membership](caf::actor_system& sys,
-                                                    const caf::message&) {
+  spec.start = [holder, registry, role, membership, node](caf::actor_system& sys,
+                                                          const caf::message&) {
     ai_context ctx{ registry, role, holder, membership };
+    ctx.node = node;
     std::vector<sup::child_spec> children;
     sup::child_spec client;
     client.id = "http";
@@ -223,14 +225,25 @@ sup::child_spec ai_supervisor(const cfg::cluster_config& cluster,
       o.domain = ctx.role;
       o.providers = [h = ctx.config] { return router_providers(h->get()); };
       o.tracer = [t = ctx.tracer] { return *t; };
+      o.node = ctx.node;
       o.limits = [h = ctx.config] {
-        std::map<std::string, optimizer::key_limits> out;
-        for (auto& [name, k] : h->get().api_keys)
+        auto cfg = h->get();
+        optimizer::limits_config out;
+        out.lease_percent = cfg.lease_percent;
+        for (auto& [name, k] : cfg.api_keys)
           if (k.daily_budget_cents > 0 || k.monthly_budget_cents > 0 ||
-              k.ai_calls_per_minute > 0)
-            out[name] = { static_cast<double>(k.daily_budget_cents) / 100.0,
-                          static_cast<double>(k.monthly_budget_cents) / 100.0,
-                          k.ai_calls_per_minute };
+              k.ai_calls_per_minute > 0 || k.tokens_per_minute > 0)
+            out.keys[name] = { static_cast<double>(k.daily_budget_cents) / 100.0,
+                               static_cast<double>(k.monthly_budget_cents) / 100.0,
+                               k.ai_calls_per_minute,
+                               k.tokens_per_minute,
+                               k.budgets_on_limiter_down == "fail_open",
+                               k.rates_on_limiter_down == "fail_open" };
+        for (auto& [name, svc] : cfg.services)
+          if (svc.cluster_requests_per_minute > 0 || svc.cluster_tokens_per_minute > 0)
+            out.providers[name] = { svc.cluster_requests_per_minute,
+                                    svc.cluster_tokens_per_minute,
+                                    svc.on_limiter_down == "fail_open" };
         return out;
       };
       return optimizer::spawn_router(sys, std::move(o));

@@ -38,7 +38,8 @@ runtime::supervision::child_spec ai_supervisor(
   const runtime::config::cluster_config& cluster,
   caf::actor registry,
   std::string role,
-  std::function<caf::actor()> membership = {});
+  std::function<caf::actor()> membership = {},
+  std::string node = {});
 
 /// The child specs of the configured services of `cluster` the AI role
 /// runs: `arize` first (the providers send it their spans), then one per AI

@@ -2,6 +2,7 @@
 // sophia.ai_interactions (the pipeline's PostgreSQL, the system of record).
 
 #include "actors/optimizer/router_state.hpp"
+#include "actors/optimizer/sql_value.hpp"
 
 #include <caf/all.hpp>
 
@@ -105,12 +106,7 @@ mcp::tool costs_tool(const router_ptr& st) {
                 size_t i = 0;
                 for (; i < names.size() && i < r.size(); ++i)
                   row[names[i]] = r[i];
-                auto num = [&](size_t k) {
-                  return k < r.size() && r[k].is_number() ? r[k].get<double>()
-                         : k < r.size() && r[k].is_string()
-                           ? std::strtod(r[k].get<std::string>().c_str(), nullptr)
-                           : 0.0;
-                };
+                auto num = [&](size_t k) { return k < r.size() ? number_of(r[k]) : 0.0; };
                 row["calls"] = static_cast<int64_t>(num(i));
                 row["cost_usd"] = num(i + 1);
                 row["prompt_tokens"] = static_cast<int64_t>(num(i + 2));

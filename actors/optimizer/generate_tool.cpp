@@ -8,7 +8,9 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <set>
 
 #include "runtime/mcp/call_tool.hpp"
@@ -64,8 +66,12 @@ struct job {
   clock_type::time_point start;
   std::chrono::system_clock::time_point wall_start;
   std::optional<double> max_cost;
-  /// The caller's API key, whose budget the calls count against.
+  /// The caller's API key, whose limits the calls count against.
   std::string api_key;
+  limit_set key_limits;
+  /// The prompt's estimated tokens and the completion's cap (0: none).
+  int64_t prompt_tokens = 0;
+  int64_t max_tokens = 0;
   /// The route's span (raw ids; empty when tracing is off): the provider's
   /// LLM spans hang below it, and it hangs below the client's span when
   /// the client sent a `traceparent` in `_meta`.
@@ -90,6 +96,29 @@ json describe(const scored& s, const live_record& live) {
 }
 
 void attempt(const router_ptr& st, const job_ptr& j);
+
+/// The tokens a call of `s` is expected to take: the prompt's, and the
+/// completion tokens the model gave recently (else the cap, else 256).
+double tokens_of(const job& j, const scored& s) {
+  double completion = s.c.completion_tokens > 0 ? s.c.completion_tokens
+                      : j.max_tokens > 0        ? static_cast<double>(j.max_tokens)
+                                                : 256.0;
+  if (j.max_tokens > 0)
+    completion = std::min(completion, static_cast<double>(j.max_tokens));
+  return static_cast<double>(j.prompt_tokens) + completion;
+}
+
+/// What one provider call of `s` spends of the cluster-wide limits: the
+/// key's budgets and tokens, the provider's tokens (its requests are
+/// counted apart: a failed call was still made), `usd` and `tokens`.
+std::vector<need> spend_of(const router_ptr& st, const job& j, const scored& s, double usd,
+                           double tokens) {
+  auto out = needs_of({j.key_limits.budgets, {}, j.key_limits.tokens}, usd, 0, tokens);
+  for (auto& n : needs_of({{}, {}, limits_of_provider(st->limits, s.c.provider).tokens}, 0,
+                          0, tokens))
+    out.push_back(std::move(n));
+  return out;
+}
 
 /// Sends the route's span to Arize: a CHAIN span over the call (the
 /// arguments in, the answer out) whose `metadata` says how it was routed;
@@ -136,14 +165,22 @@ void finish_failed(const router_ptr& st, const job_ptr& j) {
 void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
                const json& result, double latency_ms) {
   auto sc = result.value("structuredContent", json::object());
-  // The actual cost replaces the estimate (which stands in when the
-  // provider reported none).
-  auto actual = sc.value("cost_usd", json());
-  st->budgets.settle(j->api_key, s.cost_usd,
-                     actual.is_number() ? actual.get<double>() : s.cost_usd,
-                     runtime::unix_ms_now());
   auto completion =
     sc.value("usage", json::object()).value("completion_tokens", int64_t{0});
+  {
+    // The actual cost and tokens replace the estimates (which stand in
+    // when the provider reported none).
+    auto actual = sc.value("cost_usd", json());
+    auto usage = sc.value("usage", json::object());
+    auto est_tokens = tokens_of(*j, s);
+    auto tokens = usage.contains("prompt_tokens") || usage.contains("completion_tokens")
+                    ? static_cast<double>(usage.value("prompt_tokens", int64_t{0}) + completion)
+                    : est_tokens;
+    use_leases(*st, spend_of(st, *j, s,
+                             (actual.is_number() ? actual.get<double>() : s.cost_usd)
+                               - s.cost_usd,
+                             tokens - est_tokens));
+  }
   st->live.success(s.c.provider, s.c.model, latency_ms, completion);
   ++st->generated;
   interaction x;
@@ -210,6 +247,8 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
   j->call->reply(std::move(text), std::move(out));
 }
 
+void call_provider(const router_ptr& st, const job_ptr& j, const scored& s);
+
 void attempt(const router_ptr& st, const job_ptr& j) {
   auto& ranked = j->d.ranked;
   while (j->next < ranked.size() && j->failed.count(ranked[j->next].c.provider))
@@ -217,6 +256,28 @@ void attempt(const router_ptr& st, const job_ptr& j) {
   if (j->next >= ranked.size())
     return finish_failed(st, j);
   auto s = ranked[j->next++];
+  auto rates = limits_of_provider(st->limits, s.c.provider);
+  if (rates.empty())
+    return call_provider(st, j, s);
+  // The provider's cluster rates: one over them is skipped for the next
+  // candidate, as a failure that is not the provider's fault.
+  auto needs = needs_of(rates, 0, 1, tokens_of(*j, s));
+  ensure_leases(j->call->self(), st, needs, [st, j, s, needs, rates] {
+    if (j->call->cancelled())
+      return;
+    if (auto why = lease_refusal(*st, needs); !why.empty()) {
+      j->failed.insert(s.c.provider);
+      j->fallbacks.push_back(
+        {{"provider", s.c.provider}, {"model", s.c.model}, {"error", why}});
+      return attempt(st, j);
+    }
+    // Its requests now; its tokens with the key's (`spend_of`).
+    use_leases(*st, needs_of({{}, rates.calls, {}}, 0, 1, 0));
+    call_provider(st, j, s);
+  });
+}
+
+void call_provider(const router_ptr& st, const job_ptr& j, const scored& s) {
   auto& c = j->call;
   if (c->cancelled())
     return;
@@ -241,9 +302,11 @@ void attempt(const router_ptr& st, const job_ptr& j) {
     req.meta["traceparent"] = ai::traceparent(j->trace_id, j->span_id);
   }
   auto started = clock_type::now();
-  st->budgets.reserve(j->api_key, s.cost_usd, runtime::unix_ms_now());
-  auto on_failure = [st, j, s](std::string error) {
-    st->budgets.settle(j->api_key, s.cost_usd, 0, runtime::unix_ms_now());
+  // The estimate counts until the call ends; a failure gives it back.
+  auto spend = spend_of(st, *j, s, s.cost_usd, tokens_of(*j, s));
+  use_leases(*st, spend);
+  auto on_failure = [st, j, s, spend](std::string error) {
+    use_leases(*st, spend, -1);
     st->live.failure(s.c.provider, s.c.model, error);
     j->failed.insert(s.c.provider);
     j->fallbacks.push_back(
@@ -260,6 +323,53 @@ void attempt(const router_ptr& st, const job_ptr& j) {
     },
     [on_failure](caf::error& err) { on_failure(runtime::detail_of(err)); },
     c->can_ask() ? c->channel() : caf::actor{});
+}
+
+/// The caller's API key's cluster-wide limits: its calls and tokens this
+/// minute must fit, and only candidates whose estimate fits what is left
+/// of its budgets stay; then the best is called.
+void admit(const router_ptr& st, const job_ptr& j) {
+  auto start = [st, j] {
+    auto& best = j->d.ranked.front();
+    j->call->progress(0, std::nullopt,
+                      "routing to " + best.c.model + " on " + best.c.provider);
+    attempt(st, j);
+  };
+  auto& ks = j->key_limits;
+  if (ks.empty())
+    return start();
+  auto& best = j->d.ranked.front();
+  ensure_leases(
+    j->call->self(), st, needs_of(ks, best.cost_usd, 1, tokens_of(*j, best)),
+    [st, j, start] {
+      auto& c = j->call;
+      if (c->cancelled())
+        return;
+      auto& ks = j->key_limits;
+      auto rates = needs_of({{}, ks.calls, ks.tokens}, 0, 1, tokens_of(*j, j->d.ranked.front()));
+      if (auto why = lease_refusal(*st, rates); !why.empty())
+        return c->fail("ai.intelligent_generate refused: " + why);
+      if (!ks.budgets.empty()) {
+        auto now = runtime::unix_ms_now();
+        auto headroom = std::numeric_limits<double>::infinity();
+        for (auto& l : ks.budgets)
+          headroom = std::min(headroom, st->leases.left(l, now));
+        std::vector<scored> fit;
+        double cheapest = -1;
+        for (auto& s : j->d.ranked) {
+          if (s.cost_usd <= headroom)
+            fit.push_back(std::move(s));
+          else if (cheapest < 0 || s.cost_usd < cheapest)
+            cheapest = s.cost_usd;
+        }
+        if (fit.empty())
+          return c->fail("ai.intelligent_generate refused: "
+                         + lease_refusal(*st, needs_of({ks.budgets, {}, {}}, cheapest, 0, 0)));
+        j->d.ranked = std::move(fit);
+      }
+      use_leases(*st, needs_of({{}, ks.calls, {}}, 0, 1, 0));
+      start();
+    });
 }
 
 } // namespace
@@ -290,20 +400,9 @@ mcp::tool generate_tool(const router_ptr& st) {
                            "Invalid arguments for tool ai.intelligent_generate: "
                            "give exactly one of `prompt` and `messages`");
         auto t0 = clock_type::now();
-        auto key = api_key_of(c->caller());
-        auto admitted = st->budgets.admit(key, runtime::unix_ms_now());
-        if (auto* why = std::get_if<std::string>(&admitted))
-          return c->fail("ai.intelligent_generate refused: " + *why);
-        auto headroom = std::get<double>(admitted);
-        // Fail closed: a budget is enforced only once the spend before
-        // this start is known (read from sophia.ai_interactions).
-        if (headroom < budget_book::unlimited && !st->budgets_seeded)
-          return c->fail("ai.intelligent_generate refused: API key " + key
-                         + " has an AI budget and the router is still reading its "
-                           "spend from sophia.ai_interactions (the pipeline); retry "
-                           "in a few seconds");
         auto j = std::make_shared<job>();
-        j->api_key = key;
+        j->api_key = api_key_of(c->caller());
+        j->key_limits = limits_of_key(st->limits, j->api_key);
         j->call = c;
         j->args = a;
         j->start = t0;
@@ -328,8 +427,8 @@ mcp::tool generate_tool(const router_ptr& st) {
         q.cost = *parse_priority(a.value("cost_priority", "medium"));
         q.performance = *parse_priority(a.value("performance_priority", "medium"));
         // ~4 characters a token, as the providers' tokenizers average.
-        q.prompt_tokens = static_cast<int64_t>(j->prompt.size() / 4 + 1);
-        q.max_tokens = a.value("max_tokens", int64_t{0});
+        q.prompt_tokens = j->prompt_tokens = static_cast<int64_t>(j->prompt.size() / 4 + 1);
+        q.max_tokens = j->max_tokens = a.value("max_tokens", int64_t{0});
         if (a.contains("max_cost_usd"))
           q.max_cost_usd = j->max_cost = a["max_cost_usd"].get<double>();
         model_filter f;
@@ -363,21 +462,6 @@ mcp::tool generate_tool(const router_ptr& st) {
         st->decision_us.push_back(j->decision_us);
         if (st->decision_us.size() > 1000)
           st->decision_us.pop_front();
-        // The key's budget: only candidates whose estimate fits what is left.
-        if (headroom < budget_book::unlimited && !j->d.ranked.empty()) {
-          std::vector<scored> fit;
-          double cheapest = -1;
-          for (auto& s : j->d.ranked) {
-            if (s.cost_usd <= headroom)
-              fit.push_back(std::move(s));
-            else if (cheapest < 0 || s.cost_usd < cheapest)
-              cheapest = s.cost_usd;
-          }
-          if (fit.empty())
-            return c->fail("ai.intelligent_generate refused: "
-                           + st->budgets.refusal(key, cheapest, runtime::unix_ms_now()));
-          j->d.ranked = std::move(fit);
-        }
         if (j->d.ranked.empty()) {
           std::string why = "ai.intelligent_generate: no candidate fits";
           for (size_t i = 0; i < j->d.excluded.size() && i < 5; ++i)
@@ -385,10 +469,7 @@ mcp::tool generate_tool(const router_ptr& st) {
                    + j->d.excluded[i].c.provider + ": " + j->d.excluded[i].excluded;
           return c->fail(why);
         }
-        auto& best = j->d.ranked.front();
-        c->progress(0, std::nullopt,
-                    "routing to " + best.c.model + " on " + best.c.provider);
-        attempt(st, j);
+        admit(st, j);
       },
   };
 }

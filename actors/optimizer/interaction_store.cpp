@@ -5,6 +5,7 @@
 // was told.
 
 #include "actors/optimizer/router_state.hpp"
+#include "actors/optimizer/sql_value.hpp"
 
 #include <caf/all.hpp>
 
@@ -136,19 +137,6 @@ void ship(caf::event_based_actor* self, const router_ptr& st) {
       });
 }
 
-double number_of(const json& v, double fallback) {
-  if (v.is_number())
-    return v.get<double>();
-  if (v.is_string()) {
-    char* end = nullptr;
-    auto& s = v.get_ref<const std::string&>();
-    auto x = std::strtod(s.c_str(), &end);
-    if (end != s.c_str())
-      return x;
-  }
-  return fallback;
-}
-
 std::string string_of(const json& v) {
   return v.is_string() ? v.get<std::string>() : std::string{};
 }
@@ -184,51 +172,6 @@ void learn_row(router_state& st, const json& row) {
   // Kept for ai.feedback unless this router knows it already.
   if (st.interactions.count(x.id) == 0)
     st.remember(std::move(x));
-}
-
-/// Reads this day's and month's spend per API key of the calls the router
-/// made (before this process), so that a restart does not reset budgets.
-void seed_budgets(caf::event_based_actor* self, const router_ptr& st) {
-  auto month = "date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'";
-  auto day = "date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'";
-  std::string sql = std::string{"SELECT api_key, coalesce(sum(cost_usd) FILTER (WHERE at >= "}
-                    + day + "), 0), coalesce(sum(cost_usd), 0) FROM sophia.ai_interactions "
-                    "WHERE source = 'intelligent_generate' AND api_key IS NOT NULL AND at >= "
-                    + month + " GROUP BY api_key";
-  mcp::call_tool(
-    self, st->opts.registry, "mcp.pipeline",
-    {.tool = "query", .arguments = {{"sql", sql}, {"max_rows", 100000}},
-     .deadline = std::chrono::seconds{30}, .caller = "ai.router"},
-      [st](json& doc) {
-        auto now = runtime::unix_ms_now();
-        for (auto& row : doc.value("structuredContent", json::object()).value("rows", json::array()))
-          if (row.is_array() && row.size() >= 3 && row[0].is_string())
-            st->budgets.seed(row[0].get<std::string>(), number_of(row[1], 0),
-                             number_of(row[2], 0), now);
-        st->budgets_seeded = true;
-      },
-      [st](caf::error& err) {
-        if (runtime::code_of(err) == runtime::errc::call_failed) {
-          // No table: nothing was spent before.
-          if (runtime::detail_of(err).find("does not exist") != std::string::npos)
-            st->budgets_seeded = true;
-          return;
-        }
-        // No pipeline for 30 s (it may be starting on this node too): the
-        // cluster has none, no spend was ever stored, budgets count from
-        // now (documented). Else tried again at the next poll.
-        if (runtime::code_of(err) != runtime::errc::not_found)
-          return;
-        auto now = runtime::unix_ms_now();
-        if (st->no_pipeline_since == 0)
-          st->no_pipeline_since = now;
-        if (now - st->no_pipeline_since < 30000 || st->budgets_seeded)
-          return;
-        runtime::log::get("ai")->warn(
-          "router: no pipeline (mcp.pipeline) to read the API keys' spend from; "
-          "AI budgets count from this start");
-        st->budgets_seeded = true;
-      });
 }
 
 void schedule_sync(caf::event_based_actor* self, const router_ptr& st) {
@@ -321,9 +264,9 @@ caf::message_handler store_handlers(caf::event_based_actor* self,
     },
     [self, st](sync_atom) {
       if (st->opts.limits)
-        st->budgets.set_limits(st->opts.limits());
-      if (!st->budgets_seeded)
-        seed_budgets(self, st);
+        st->limits = st->opts.limits();
+      // A lease unused for 10 s goes back, for the routers of other nodes.
+      release_idle_leases(self, st, 10000);
       if (st->store.syncing)
         return;
       auto& s = st->store;

@@ -196,7 +196,7 @@ mcp::tool status_tool(const router_ptr& st) {
                  {"decision_us_p50", q(0.5)},
                  {"decision_us_p99", q(0.99)},
                  {"store", store_status(*st)},
-                 {"budgets", st->budgets.to_json(runtime::unix_ms_now())},
+                 {"leases", st->leases.to_json()},
                  {"live", st->live.to_json()}};
         auto text = std::to_string(st->memory.outcomes()) + " outcomes of "
                     + std::to_string(st->memory.prompts()) + " prompts; "

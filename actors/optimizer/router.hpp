@@ -11,7 +11,7 @@
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 
-#include "actors/optimizer/budget_book.hpp"
+#include "actors/optimizer/limits.hpp"
 
 /// The AI router (role ai_intelligence), the MCP service `router`
 /// (`mcp.router`) whose tools are `ai.*` and `sophia.optimize_routing`:
@@ -49,9 +49,13 @@ struct router_options {
   /// The configured providers, asked at each catalog refresh (the file
   /// may have been reloaded).
   std::function<std::vector<provider_ref>()> providers;
-  /// Each API key's AI limits (`[api_keys.NAME]`), read again every few
-  /// seconds (the file may have been reloaded).
-  std::function<std::map<std::string, key_limits>()> limits;
+  /// The cluster-wide limits (`[api_keys.NAME]`, `[services.NAME]`),
+  /// read again every few seconds (the file may have been reloaded); the
+  /// limiter (`limiter.hpp`) holds them across the cluster.
+  std::function<limits_config()> limits;
+  /// This router's name at the limiter (the node's name); an incarnation
+  /// id is added.
+  std::string node;
   /// Arize's exporter (`actors/ai/tracer.hpp`) for the spans of logged
   /// interactions; null when tracing is off.
   std::function<caf::actor()> tracer;

@@ -1,13 +1,28 @@
 #include "actors/optimizer/router_state.hpp"
 
+#include <cstdio>
 #include <random>
 
 #include "runtime/fnv1a.hpp"
 
 namespace sophia::actors::optimizer {
 
+namespace {
+
+/// This router at the limiter: its node and a random incarnation, so that
+/// a restarted router does not take over its earlier life's holdings
+/// (those stay counted until their window ends).
+std::string holder_name(const std::string& node) {
+  std::random_device rd;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08x", rd());
+  return (node.empty() ? std::string{"router"} : node) + "/" + buf;
+}
+
+} // namespace
+
 router_state::router_state(router_options o, outcome_memory m)
-  : opts(std::move(o)), memory(std::move(m)) {
+  : opts(std::move(o)), memory(std::move(m)), leases(holder_name(opts.node)) {
   std::random_device rd;
   id_seed = (uint64_t{rd()} << 32) ^ rd();
 }

@@ -14,9 +14,10 @@
 #include <caf/message_handler.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/optimizer/budget_book.hpp"
 #include "actors/optimizer/catalog.hpp"
 #include "actors/optimizer/decide.hpp"
+#include "actors/optimizer/lease_book.hpp"
+#include "actors/optimizer/limits.hpp"
 #include "actors/optimizer/live_record.hpp"
 #include "actors/optimizer/outcome_memory.hpp"
 #include "actors/optimizer/router.hpp"
@@ -94,13 +95,12 @@ struct router_state {
   /// Decision times of the last calls, µs.
   std::deque<double> decision_us;
   store_state store;
-  /// Spend and limits per API key; `seeded` once the spend before this
-  /// process was read from the table.
-  budget_book budgets;
-  bool budgets_seeded = false;
-  /// When the pipeline was first found missing (ms since the epoch; 0:
-  /// it was not).
-  int64_t no_pipeline_since = 0;
+  /// The cluster-wide limits as last read from the configuration, this
+  /// router's leases of them, and the calls waiting for the limiter's
+  /// answer about a limit (`ensure_leases`).
+  limits_config limits;
+  lease_book leases;
+  std::map<std::string, std::vector<std::function<void()>>> lease_waiters;
 
   /// A new interaction id ("ai-" and 16 hex digits, unique per router).
   std::string new_id();
@@ -132,6 +132,25 @@ std::vector<candidate> candidates_of(const router_state& st,
 /// The API key's name in a call's caller (`mcp:KEY/SESSION`), or
 /// `internal` for a call that did not come through the edge.
 std::string api_key_of(const std::string& caller);
+
+/// Tops up this router's leases so that `needs` fit: one ask to the
+/// limiter for every limit that falls short or runs low; `then` runs once
+/// the answers about those that fell short are in (at once when none did).
+/// It does not use them: see `lease_refusal` and `use_leases`.
+void ensure_leases(caf::event_based_actor* self, const router_ptr& st,
+                   const std::vector<need>& needs, std::function<void()> then,
+                   int retries = 1);
+
+/// Why `needs` do not fit this router's leases (empty: they fit).
+std::string lease_refusal(router_state& st, const std::vector<need>& needs);
+
+/// Uses `needs` (times `sign`: -1 gives an estimate back).
+void use_leases(router_state& st, const std::vector<need>& needs, double sign = 1);
+
+/// Gives the limiter back what this router holds unused of limits idle
+/// for `idle_ms`.
+void release_idle_leases(caf::event_based_actor* self, const router_ptr& st,
+                         int64_t idle_ms);
 
 /// The tools.
 runtime::mcp::tool generate_tool(const router_ptr& st);

@@ -48,7 +48,12 @@
       .min = 1, .max = 64)                                                    \
   KEY(std::string, log_level, "info",                                         \
       "least severe log level written: trace, debug, info, warn, error or "   \
-      "off", .choices = { "trace", "debug", "info", "warn", "error", "off" })
+      "off", .choices = { "trace", "debug", "info", "warn", "error", "off" }) \
+  KEY(int64_t, lease_percent, 5,                                              \
+      "share of a cluster-wide limit (an API key's budgets and rates, a "    \
+      "provider's cluster rates) the limiter hands a node at a time, so "     \
+      "that most calls check it locally; the cluster can overshoot a limit "  \
+      "by at most the leases outstanding", .min = 1, .max = 100)
 
 /// `[[node]]`: one process of the cluster (`node_config`).
 #define SOPHIA_CONFIG_KEYS_NODE(KEY)                                          \
@@ -81,7 +86,11 @@
       "re-place the role on a live node listing it in standby when its node " \
       "is down")                                                              \
   KEY(bool, move_back, false,                                                 \
-      "move the role back to its original node when that node rejoins")
+      "move the role back to its original node when that node rejoins")       \
+  KEY(bool, replicated, false,                                                \
+      "run the role on every node that lists it in roles at once (e.g. edge " \
+      "and ai_intelligence beside each other on several nodes), each caller " \
+      "using its own node's; never re-placed, so not with failover")
 
 /// `[services.NAME]`: how to reach an external service; its client, retries,
 /// breaker and limits are those of `runtime/http` (`service_config`).
@@ -120,8 +129,21 @@
       "requests to the service running at once; more wait in order (0: no "   \
       "limit)", .min = 0, .max = 100000)                                      \
   KEY(int64_t, rate_per_minute, 0,                                            \
-      "requests a minute (a token bucket; 0: no limit)",                      \
+      "requests a minute from this node (a token bucket; 0: no limit)",       \
       .min = 0, .max = 6000000)                                               \
+  KEY(int64_t, cluster_requests_per_minute, 0,                                \
+      "AI provider: ai.intelligent_generate calls to it a UTC minute from "   \
+      "all nodes together, held by the limiter; a provider over it is "       \
+      "skipped for the next candidate (0: no limit)",                         \
+      .min = 0, .max = 1000000000)                                            \
+  KEY(int64_t, cluster_tokens_per_minute, 0,                                  \
+      "AI provider: tokens (prompt and completion) a UTC minute from all "    \
+      "nodes together, as cluster_requests_per_minute (0: no limit)",         \
+      .min = 0, .max = 1000000000000)                                         \
+  KEY(std::string, on_limiter_down, "fail_open",                              \
+      "AI provider: when the limiter cannot be reached and this node's "      \
+      "lease is used up, fail_open goes on calling (counted locally) and "    \
+      "fail_closed skips the provider", .choices = { "fail_open", "fail_closed" }) \
   KEY(int64_t, max_response_bytes, 33554432,                                  \
       "larger responses fail with an error naming this key",                  \
       .min = 1024, .max = 1073741824)                                         \
@@ -245,8 +267,19 @@
       "as daily_budget_cents, for a UTC calendar month", .min = 0,            \
       .max = 1000000000000)                                                   \
   KEY(int64_t, ai_calls_per_minute, 0,                                         \
-      "ai.intelligent_generate calls the key may make in any 60 s; 0: no "    \
-      "limit", .min = 0, .max = 1000000000)
+      "ai.intelligent_generate calls the key may make in a UTC minute, all "  \
+      "nodes together; 0: no limit", .min = 0, .max = 1000000000)             \
+  KEY(int64_t, tokens_per_minute, 0,                                          \
+      "AI tokens (prompt and completion) the key may use in a UTC minute, "   \
+      "all nodes together; 0: no limit", .min = 0, .max = 1000000000000)      \
+  KEY(std::string, budgets_on_limiter_down, "fail_closed",                    \
+      "when the limiter cannot be reached and this node's lease of the "      \
+      "key's daily or monthly budget is used up: fail_closed refuses the "    \
+      "call, fail_open allows it (counted locally, reconciled later)",        \
+      .choices = { "fail_closed", "fail_open" })                              \
+  KEY(std::string, rates_on_limiter_down, "fail_open",                        \
+      "the same for ai_calls_per_minute and tokens_per_minute",               \
+      .choices = { "fail_closed", "fail_open" })
 
 /// `[conformance]`: the MCP conformance-suite fixtures, off by default
 /// (`conformance_config`).

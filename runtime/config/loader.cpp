@@ -252,6 +252,7 @@ private:
   void check_embedder(const fields& fs, const cluster_config& cfg);
   void finish_roles(cluster_config& cfg);
   void finish_edge(const cluster_config& cfg);
+  void finish_limits(const cluster_config& cfg);
 
   std::string file_;
   std::vector<diagnostic> diagnostics_;
@@ -552,6 +553,13 @@ void validator::read_roles(const toml::table& root, cluster_config& cfg) {
     role_config role;
     role.name = name;
     apply(fs, "roles.*", role);
+    // A replicated role runs wherever it is listed: there is nothing to
+    // re-place, and fail-over would start a second copy on a standby.
+    if (role.replicated && (role.failover || role.move_back))
+      error(at(key.source()),
+            cat("[roles.", name, "]: replicated = true runs the role on every node "
+                "listing it and cannot be combined with ",
+                role.failover ? "failover" : "move_back"));
     cfg.roles.emplace(name, std::move(role));
     role_tables_.emplace(name, at(key.source()));
   }
@@ -963,6 +971,25 @@ void validator::read_pipeline_sources(const toml::node& x,
   }
 }
 
+void validator::finish_limits(const cluster_config& cfg) {
+  // The cluster-wide limits live in the limiter of role monitoring: without
+  // it a budget would refuse every call, which the file should say now.
+  for (const auto& n : cfg.nodes)
+    if (contains(n.roles, "monitoring")) return;
+  for (const auto& [name, k] : cfg.api_keys) {
+    const char* key = k.daily_budget_cents > 0     ? "daily_budget_cents"
+                      : k.monthly_budget_cents > 0 ? "monthly_budget_cents"
+                      : k.ai_calls_per_minute > 0  ? "ai_calls_per_minute"
+                      : k.tokens_per_minute > 0    ? "tokens_per_minute"
+                                                   : nullptr;
+    if (key != nullptr)
+      error(k.position,
+            cat("[api_keys.", name, "] ", key, ": the cluster-wide limits are held by "
+                "the limiter of role monitoring, which no node runs; add \"monitoring\" "
+                "to a node's roles"));
+  }
+}
+
 void validator::finish_edge(const cluster_config& cfg) {
   // Who binds a port of a host: a node's cluster port, or a port of an edge
   // node's MCP endpoint.
@@ -1111,6 +1138,7 @@ cluster_config validator::run(const toml::table& root) {
   read_pipeline(root, cfg);
   finish_roles(cfg);
   finish_edge(cfg);
+  finish_limits(cfg);
   return cfg;
 }
 

@@ -73,7 +73,8 @@ std::map<std::string, std::string> replacements(const view& v) {
   // Count assignments made in this round, so two roles spread out.
   std::map<std::string, size_t> extra;
   for (auto& [role, rc] : v.cluster->roles) {
-    if (!rc.failover || !runners(v, role).empty() || any_owner_up(v, role))
+    if (!rc.failover || rc.replicated || !runners(v, role).empty() ||
+        any_owner_up(v, role))
       continue;
     std::optional<std::string> best;
     for (auto& n : v.cluster->nodes) {
@@ -98,7 +99,8 @@ std::vector<std::string> own_roles_to_start(const view& v) {
     if (runs(v, v.self, role)) continue;
     auto rc = role_cfg(v, role);
     auto elsewhere = runners(v, role);
-    if (elsewhere.empty() || (rc && rc->move_back)) out.push_back(role);
+    if (elsewhere.empty() || (rc && (rc->move_back || rc->replicated)))
+      out.push_back(role);
   }
   return out;
 }
@@ -109,6 +111,8 @@ std::vector<std::string> roles_to_stop(const view& v) {
   if (it == v.running.end()) return out;
   for (auto& role : it->second) {
     auto rc = role_cfg(v, role);
+    // Every node listing a replicated role runs its own copy.
+    if (rc && rc->replicated) continue;
     auto mine = contains(owners(v, role), v.self);
     if (rc && rc->move_back && !mine && any_owner_up(v, role) &&
         !runners(v, role).empty()) {

@@ -42,13 +42,15 @@ std::vector<std::string> runners(const view& v, const std::string& role);
 std::map<std::string, std::string> replacements(const view& v);
 
 /// What node `v.self` itself should start: its configured roles that run
-/// nowhere, plus `move_back` roles of its own that run elsewhere.
+/// nowhere, plus `move_back` and `replicated` roles of its own that run
+/// elsewhere.
 std::vector<std::string> own_roles_to_start(const view& v);
 
 /// What node `v.self` should stop: roles it runs that another up node runs
 /// too, when the other placement wins (the configured node of a `move_back`
 /// role, else the lower node name), and `move_back` roles it runs for a
-/// configured node that is up again.
+/// configured node that is up again. Never a
+/// `replicated` role.
 std::vector<std::string> roles_to_stop(const view& v);
 
 } // namespace sophia::runtime::placement

@@ -33,3 +33,40 @@ export async function importSdk(program, path) {
   }
   return import(pathToFileURL(`${dir}/${path}`).href);
 }
+
+/// Exits 2 naming `program` when it is not done after `seconds`; returns
+/// the timer (clear it when done).
+export function watchdog(program, seconds) {
+  return setTimeout(() => {
+    console.log(`FAIL watchdog: ${program} not done after ${seconds} s`);
+    process.exit(2);
+  }, seconds * 1000);
+}
+
+/// The checks of a test script: `ok NAME` or `FAIL NAME: reason` per check;
+/// `failures()` counts the failed ones.
+export function checker() {
+  let failed = 0;
+  const ok = (name) => console.log(`ok ${name}`);
+  const fail = (name, why) => {
+    failed++;
+    console.log(`FAIL ${name}: ${why}`);
+  };
+  return {
+    ok,
+    fail,
+    check: (name, cond, why) => (cond ? ok(name) : fail(name, why())),
+    failures: () => failed,
+  };
+}
+
+/// An SDK client over Streamable HTTP at `url`, with a bearer key.
+export async function connectHttp(program, url, bearer, name = program) {
+  const { Client } = await importSdk(program, 'client/index.js');
+  const { StreamableHTTPClientTransport } = await importSdk(program, 'client/streamableHttp.js');
+  const c = new Client({ name, version: '1' });
+  await c.connect(new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${bearer}` } },
+  }));
+  return c;
+}

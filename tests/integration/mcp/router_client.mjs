@@ -325,7 +325,7 @@ const restartedPhase = async () => {
     if (refused.isError) break;
     await sleep(200);
   }
-  check('after the restart the key\'s spend is still counted (seeded from PostgreSQL)',
+  check('after the restart the key\'s spend is still counted (the limiter on node a kept it)',
     refused.isError && /daily/.test(refused.content[0].text), () => j(refused));
 };
 

@@ -7,7 +7,8 @@
 # max_cost_usd, fallback to another provider with the breaker opening, spans
 # of logged interactions at Arize; then node b is killed (-9) and restarted:
 # the memory is rebuilt from sophia.ai_interactions. API key `team` has a
-# daily budget of one cent: spent, refused, and still spent after the restart.
+# daily budget of one cent: spent, refused, and still spent after the
+# restart (the limiter, role monitoring, runs on node a).
 . "$(dirname "$0")/lib.sh"
 . "$SOPHIA_SOURCE_DIR/tests/integration/mcp/standins.sh"
 . "$SOPHIA_SOURCE_DIR/tests/integration/mcp/postgres.sh"
@@ -28,6 +29,7 @@ export ARIZE_SPACE_ID=space-router-test
 export ROUTER_OPS_KEY=ops-router-test-key
 export ROUTER_TEAM_KEY=team-router-test-key
 AUTH=(-H "Authorization: Bearer $ROUTER_OPS_KEY")
+export TWO_NODES_A_ROLES='["edge", "monitoring"]'
 export TWO_NODES_B_ROLES='["data_intelligence", "ai_intelligence", "pipeline"]'
 start_cluster "
 [api_keys.ops]
@@ -39,14 +41,7 @@ daily_budget_cents = 1
 
 [pipeline]
 postgres = \"$PG_URL\"
-
-[services.openrouter]
-api_key = \"env:OPENROUTER_API_KEY\"
-base_url = \"$STANDIN_URL/openrouter/api/v1\"
-
-[services.together_ai]
-api_key = \"env:TOGETHER_API_KEY\"
-base_url = \"$STANDIN_URL/together_ai/v1\"
+$(standin_chat_toml "$STANDIN_URL")
 
 [services.arize]
 api_key = \"env:ARIZE_API_KEY\"

@@ -24,6 +24,22 @@ start_standin() {
   fi
 }
 
+# standin_chat_toml URL: OpenRouter and Together AI on the stand-in (keys in
+# OPENROUTER_API_KEY and TOGETHER_API_KEY), Together AI's table last so that
+# the caller may add keys to it.
+standin_chat_toml() {
+  cat <<TOML
+
+[services.openrouter]
+api_key = "env:OPENROUTER_API_KEY"
+base_url = "$1/openrouter/api/v1"
+
+[services.together_ai]
+api_key = "env:TOGETHER_API_KEY"
+base_url = "$1/together_ai/v1"
+TOML
+}
+
 # standin_services_toml URL: [services.NAME] of every stand-in service.
 standin_services_toml() {
   cat <<TOML

@@ -2,13 +2,15 @@
 # Sourced: the 2-node cluster of the MCP tests and of the edge and soak
 # benchmarks. Node a runs the edge; node b runs the conformance fixtures (as
 # role data_intelligence), so every fixture call crosses nodes.
-# TWO_NODES_B_ROLES (TOML array) gives node b other roles.
+# TWO_NODES_A_ROLES and TWO_NODES_B_ROLES (TOML arrays) give the nodes other
+# roles (node a keeps serving the edge the tests talk to).
 
 # shellcheck source=../ports.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../ports.sh"
 
 # two_nodes_config PORT_A PORT_B MCP_PORT [CLUSTER_KEYS] [EDGE_KEYS] [MORE_TOML]
 two_nodes_config() {
+  local a_roles=${TWO_NODES_A_ROLES:-'["edge"]'}
   local b_roles=${TWO_NODES_B_ROLES:-'["data_intelligence"]'}
   cat <<CONF
 [cluster]
@@ -27,7 +29,7 @@ role = "data_intelligence"
 name = "a"
 host = "127.0.0.1"
 port = $1
-roles = ["edge"]
+roles = $a_roles
 
 [[node]]
 name = "b"

@@ -482,11 +482,12 @@ TEST_CASE("the shipped cluster.conf validates") {
   REQUIRE(cfg.nodes.size() == 3);
   CHECK(cfg.nodes[0].endpoint() == "127.0.0.1:7401");
   CHECK(cfg.find_node("ai-1")->standby ==
-        std::vector<std::string>{ "data_intelligence" });
+        std::vector<std::string>{ "data_intelligence", "monitoring" });
   CHECK(cfg.find_node("data-1")->standby ==
         std::vector<std::string>{ "ai_intelligence" });
   CHECK(cfg.roles.at("ai_intelligence").failover);
   CHECK(cfg.roles.at("data_intelligence").failover);
+  CHECK(cfg.roles.at("monitoring").failover);
   CHECK(cfg.services.at("openrouter").api_key == "env:OPENROUTER_API_KEY");
   // `tools/sophia up` serves MCP on 127.0.0.1:8080, without keys or fixtures.
   CHECK(cfg.find_node("edge-1")->roles.front() == "edge");
@@ -864,6 +865,32 @@ TEST_CASE("rejects a [roles.X] table for a role no node runs") {
                8,
                "role 'pipeline' is configured in [roles.pipeline] but no node "
                "runs it");
+}
+
+TEST_CASE("rejects a replicated role that also fails over") {
+  expect_error(with_cluster(node("a", 1, R"(["edge", "pipeline"])") +
+                            "[roles.pipeline]\nreplicated = true\nfailover = true\n"),
+               8,
+               8,
+               "[roles.pipeline]: replicated = true runs the role on every node "
+               "listing it and cannot be combined with failover");
+  auto cfg = config_of(with_cluster(node("a", 1, R"(["edge", "pipeline"])") +
+                                    node("b", 2, R"(["pipeline"])") +
+                                    "[roles.pipeline]\nreplicated = true\n"));
+  CHECK(cfg.roles.at("pipeline").replicated);
+}
+
+TEST_CASE("rejects cluster-wide AI limits without the limiter's role") {
+  expect_error(with_edge_node("[api_keys.team]\nkey = \"env:TEAM_KEY\"\n"
+                              "tokens_per_minute = 1000\n"),
+               8,
+               1,
+               "[api_keys.team] tokens_per_minute: the cluster-wide limits are "
+               "held by the limiter of role monitoring, which no node runs");
+  auto cfg = config_of(with_cluster(node("a", 1, R"(["edge", "monitoring"])") +
+                                    "[api_keys.team]\nkey = \"env:TEAM_KEY\"\n"
+                                    "daily_budget_cents = 100\n"));
+  CHECK(cfg.api_keys.at("team").daily_budget_cents == 100);
 }
 
 TEST_CASE("rejects a node listing the same role twice") {

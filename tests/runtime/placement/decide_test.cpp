@@ -132,3 +132,26 @@ TEST_CASE("with move_back the configured node wins and the stand-in stops") {
         std::vector<std::string>{ "ai_intelligence" });
   CHECK(roles_to_stop(make(c, "b", { "a", "b", "c" }, running)).empty());
 }
+
+TEST_CASE("a replicated role runs on every node that lists it") {
+  auto c = three_nodes();
+  c.nodes[1].roles.push_back("edge"); // b runs an edge of its own too
+  c.roles["edge"].replicated = true;
+  auto running = std::map<std::string, std::set<std::string>>{
+    { "a", { "edge" } }, { "b", { "ai_intelligence" } }
+  };
+  CHECK(own_roles_to_start(make(c, "b", { "a", "b", "c" }, running)) ==
+        std::vector<std::string>{ "edge" });
+  running["b"].insert("edge");
+  // Neither copy stops the other, whatever the node names.
+  CHECK(roles_to_stop(make(c, "b", { "a", "b", "c" }, running)).empty());
+  CHECK(roles_to_stop(make(c, "a", { "a", "b", "c" }, running)).empty());
+  // A replicated role is never re-placed, even when its only node is down
+  // and another stands by (the loader rejects failover with replicated).
+  c.nodes[0].roles.clear();
+  c.nodes[2].standby.push_back("edge");
+  c.roles["edge"].failover = true;
+  CHECK(replacements(make(c, "a", { "a", "c" }, { { "a", {} } })).count("edge") == 0);
+  c.roles["edge"].replicated = false;
+  CHECK(replacements(make(c, "a", { "a", "c" }, { { "a", {} } })).count("edge") == 1);
+}
