@@ -226,6 +226,25 @@ sup::child_spec ai_supervisor(const cfg::cluster_config& cluster,
       o.providers = [h = ctx.config] { return router_providers(h->get()); };
       o.tracer = [t = ctx.tracer] { return *t; };
       o.node = ctx.node;
+      o.model_overrides = [h = ctx.config] {
+        std::vector<optimizer::model_override> out;
+        for (auto& [id, m] : h->get().models) {
+          optimizer::model_override x;
+          x.id = id;
+          x.provider = m.provider;
+          x.prompt_usd_per_mtok = m.prompt_usd_per_mtok;
+          x.completion_usd_per_mtok = m.completion_usd_per_mtok;
+          x.context_length = m.context_length;
+          x.capabilities = m.capabilities;
+          for (auto [task, q] : { std::pair{ "simple", m.quality_simple },
+                                  std::pair{ "complex", m.quality_complex },
+                                  std::pair{ "code", m.quality_code },
+                                  std::pair{ "analysis", m.quality_analysis } })
+            if (q >= 0) x.prior_quality[task] = q;
+          out.push_back(std::move(x));
+        }
+        return out;
+      };
       o.limits = [h = ctx.config] {
         auto cfg = h->get();
         optimizer::limits_config out;

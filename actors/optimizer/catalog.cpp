@@ -35,11 +35,16 @@ bool model_entry::has(const std::string& capability) const {
          != capabilities.end();
 }
 
+double model_entry::prior_for(const std::string& task_type) const {
+  auto i = prior_quality.find(task_type);
+  return i == prior_quality.end() ? -1 : i->second;
+}
+
 nlohmann::json model_entry::to_json() const {
   auto price = [](double x) {
     return x < 0 ? nlohmann::json() : nlohmann::json(x);
   };
-  return {{"id", id},
+  nlohmann::json out{{"id", id},
           {"name", name},
           {"provider", provider},
           {"context_length", context_length > 0 ? nlohmann::json(context_length)
@@ -47,6 +52,11 @@ nlohmann::json model_entry::to_json() const {
           {"prompt_usd_per_mtok", price(prompt_usd_per_mtok)},
           {"completion_usd_per_mtok", price(completion_usd_per_mtok)},
           {"capabilities", capabilities}};
+  if (!prior_quality.empty())
+    out["prior_quality"] = prior_quality;
+  if (configured)
+    out["configured"] = true;
+  return out;
 }
 
 size_t catalog::set_provider(const std::string& provider,
@@ -76,13 +86,60 @@ size_t catalog::set_provider(const std::string& provider,
       fresh[e.id] = std::move(e);
     }
   auto n = fresh.size();
-  by_provider_[provider] = std::move(fresh);
+  listed_[provider] = std::move(fresh);
+  merge();
   return n;
 }
 
 void catalog::put(model_entry e) {
-  auto& slot = by_provider_[e.provider][e.id];
+  auto& slot = listed_[e.provider][e.id];
   slot = std::move(e);
+  merge();
+}
+
+bool catalog::set_overrides(std::vector<model_override> xs) {
+  if (xs == overrides_)
+    return false;
+  overrides_ = std::move(xs);
+  merge();
+  return true;
+}
+
+void catalog::merge() {
+  by_provider_ = listed_;
+  auto apply = [](model_entry& e, const model_override& o) {
+    if (o.prompt_usd_per_mtok >= 0)
+      e.prompt_usd_per_mtok = o.prompt_usd_per_mtok;
+    if (o.completion_usd_per_mtok >= 0)
+      e.completion_usd_per_mtok = o.completion_usd_per_mtok;
+    if (o.context_length > 0)
+      e.context_length = o.context_length;
+    if (!o.capabilities.empty())
+      e.capabilities = o.capabilities;
+    for (auto& [task, q] : o.prior_quality)
+      e.prior_quality[task] = q;
+    e.configured = true;
+  };
+  // Overrides of every provider first, then a provider's own, which win.
+  for (auto& o : overrides_)
+    if (o.provider.empty())
+      for (auto& [provider, models] : by_provider_)
+        if (auto i = models.find(o.id); i != models.end())
+          apply(i->second, o);
+  for (auto& o : overrides_) {
+    if (o.provider.empty())
+      continue;
+    auto& models = by_provider_[o.provider];
+    auto i = models.find(o.id);
+    if (i == models.end()) {
+      model_entry e;
+      e.provider = o.provider;
+      e.id = e.name = o.id;
+      e.capabilities = {"chat"};
+      i = models.emplace(o.id, std::move(e)).first;
+    }
+    apply(i->second, o);
+  }
 }
 
 std::vector<model_entry> catalog::find(const model_filter& f) const {

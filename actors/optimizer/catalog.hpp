@@ -10,9 +10,12 @@
 
 /// The model catalog the router chooses from: what each configured AI
 /// provider serves (its `models` tool: id, name, context length, price per
-/// million prompt and completion tokens), with capabilities. A provider's
-/// rows are replaced as a whole by a refresh that succeeds; a refresh that
-/// fails keeps the provider's last good rows.
+/// million prompt and completion tokens), with capabilities, under what
+/// `cluster.conf` says of models (`[models."ID"]`: prices, context,
+/// capabilities, prior qualities per task type, models a provider serves
+/// without listing them). A provider's rows are replaced as a whole by a
+/// refresh that succeeds; a refresh that fails keeps the provider's last
+/// good rows.
 namespace sophia::actors::optimizer {
 
 /// One model on one provider.
@@ -27,9 +30,33 @@ struct model_entry {
   int64_t context_length = 0;
   /// `chat`, `embed`, `code`, `vision`, `tools`.
   std::vector<std::string> capabilities;
+  /// The configuration's prior probability of a good answer, by task type
+  /// (`simple`, `complex`, `code`, `analysis`); absent: from the price.
+  std::map<std::string, double> prior_quality;
+  /// Whether `[models."ID"]` changed or added it.
+  bool configured = false;
+
+  /// The prior quality for `task_type`, or -1.
+  double prior_for(const std::string& task_type) const;
 
   bool has(const std::string& capability) const;
   nlohmann::json to_json() const;
+};
+
+/// `[models."ID"]`: what the configuration says of one model.
+struct model_override {
+  std::string id;
+  /// Empty: every provider listing `id`; else that provider's entry, added
+  /// when it does not list the model.
+  std::string provider;
+  /// Negative, 0 and empty keep what the provider listed.
+  double prompt_usd_per_mtok = -1;
+  double completion_usd_per_mtok = -1;
+  int64_t context_length = 0;
+  std::vector<std::string> capabilities;
+  std::map<std::string, double> prior_quality;
+
+  bool operator==(const model_override&) const = default;
 };
 
 /// What `ai.models` and the router filter by; empty fields do not filter.
@@ -52,9 +79,12 @@ public:
   /// `code` and `vision` for ids that say so.
   size_t set_provider(const std::string& provider, const nlohmann::json& rows);
 
-  /// Adds or replaces one entry (models a provider serves but does not
-  /// list, and overrides).
+  /// Adds or replaces one entry as if its provider had listed it.
   void put(model_entry e);
+
+  /// Replaces the configuration's overrides (the file was reloaded);
+  /// returns whether they changed.
+  bool set_overrides(std::vector<model_override> xs);
 
   /// The entries that pass `f`, by provider then id.
   std::vector<model_entry> find(const model_filter& f) const;
@@ -64,7 +94,14 @@ public:
   std::vector<std::string> providers() const;
 
 private:
-  std::map<std::string, std::map<std::string, model_entry>> by_provider_;
+  /// Builds `by_provider_` from what the providers listed and the overrides.
+  void merge();
+
+  using table = std::map<std::string, std::map<std::string, model_entry>>;
+  /// What the providers listed, and the catalog with the overrides applied.
+  table listed_;
+  table by_provider_;
+  std::vector<model_override> overrides_;
 };
 
 } // namespace sophia::actors::optimizer

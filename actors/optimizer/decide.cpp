@@ -118,7 +118,9 @@ decide(const outcome_memory& memory, std::span<const float> embedding,
     scored s;
     auto& e = estimates[model_of[i]];
     s.from_memory = e.known;
-    s.quality = s.from_memory ? e.quality : cold_prior(c);
+    s.quality = s.from_memory       ? e.quality
+                : c.prior_quality >= 0 ? c.prior_quality
+                                       : cold_prior(c);
     s.neighbours = e.neighbours;
     auto completion = c.completion_tokens > 0
                         ? c.completion_tokens

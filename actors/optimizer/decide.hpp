@@ -35,6 +35,10 @@ struct candidate {
   /// The router's breaker for the provider is open: it is tried only
   /// when nothing else is left.
   bool breaker_open = false;
+  /// The configuration's prior probability of a good answer for the
+  /// ask's task type (`[models."ID"] quality_*`); negative: none, the
+  /// price ranks it.
+  double prior_quality = -1;
 };
 
 /// What is asked.

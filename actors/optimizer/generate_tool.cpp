@@ -85,7 +85,9 @@ json describe(const scored& s, const live_record& live) {
   return {{"provider", s.c.provider},
           {"model", s.c.model},
           {"quality", s.quality},
-          {"quality_from", s.from_memory ? "memory" : "price prior"},
+          {"quality_from", s.from_memory            ? "memory"
+                           : s.c.prior_quality >= 0 ? "configured prior"
+                                                    : "price prior"},
           {"neighbours", s.neighbours},
           {"cost_usd", s.cost_usd},
           {"cost_from", s.cost_basis},
@@ -451,7 +453,7 @@ mcp::tool generate_tool(const router_ptr& st) {
           }
           return c->fail("ai.intelligent_generate: " + why);
         }
-        auto cands = candidates_of(*st, entries);
+        auto cands = candidates_of(*st, entries, j->task_type);
         auto v = st->embed(j->prompt);
         auto d = decide(st->memory, v, q, std::move(cands));
         if (auto* err = std::get_if<std::string>(&d))

@@ -265,6 +265,8 @@ caf::message_handler store_handlers(caf::event_based_actor* self,
     [self, st](sync_atom) {
       if (st->opts.limits)
         st->limits = st->opts.limits();
+      if (st->opts.model_overrides)
+        st->models.set_overrides(st->opts.model_overrides());
       // A lease unused for 10 s goes back, for the routers of other nodes.
       release_idle_leases(self, st, 10000);
       if (st->store.syncing)

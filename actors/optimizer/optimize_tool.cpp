@@ -45,8 +45,10 @@ std::string why(const scored& s, const model_record& r, bool open) {
                 "expected quality %.3f (%s), estimated cost $%.6g (%s), success %.0f %%, "
                 "p95 %.0f ms, breaker %s",
                 s.quality,
-                s.from_memory ? (s.neighbours > 0 ? "from similar prompts" : "from its task type")
-                              : "price prior, no outcomes yet",
+                s.from_memory            ? (s.neighbours > 0 ? "from similar prompts"
+                                                             : "from its task type")
+                : s.c.prior_quality >= 0 ? "configured prior, no outcomes yet"
+                                         : "price prior, no outcomes yet",
                 s.cost_usd, s.cost_basis.c_str(), 100 * s.c.success_rate, r.p95_ms(),
                 open ? "open" : "closed");
   return buf;
@@ -94,7 +96,7 @@ mcp::tool optimize_tool(const router_ptr& st) {
         std::vector<float> v(st->embedder.dimension(), 0.0f);
         if (!prompt.empty())
           v = st->embed(prompt);
-        auto d = decide(st->memory, v, q, candidates_of(*st, entries));
+        auto d = decide(st->memory, v, q, candidates_of(*st, entries, q.task_type));
         if (auto* err = std::get_if<std::string>(&d))
           return c->fail("sophia.optimize_routing: " + *err);
         auto& plan = std::get<decision>(d);

@@ -11,6 +11,7 @@
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 
+#include "actors/optimizer/catalog.hpp"
 #include "actors/optimizer/limits.hpp"
 
 /// The AI router (role ai_intelligence), the MCP service `router`
@@ -53,6 +54,8 @@ struct router_options {
   /// read again every few seconds (the file may have been reloaded); the
   /// limiter (`limiter.hpp`) holds them across the cluster.
   std::function<limits_config()> limits;
+  /// `[models."ID"]` of the configuration, read again with the limits.
+  std::function<std::vector<model_override>()> model_overrides;
   /// This router's name at the limiter (the node's name); an incarnation
   /// id is added.
   std::string node;

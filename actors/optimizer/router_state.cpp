@@ -85,7 +85,8 @@ std::string capped(std::string s) {
 } // namespace
 
 std::vector<candidate> candidates_of(const router_state& st,
-                                     const std::vector<model_entry>& entries) {
+                                     const std::vector<model_entry>& entries,
+                                     const std::string& task_type) {
   std::vector<candidate> out;
   out.reserve(entries.size());
   for (auto& e : entries) {
@@ -101,6 +102,7 @@ std::vector<candidate> candidates_of(const router_state& st,
     x.success_rate = r.success_rate;
     x.completion_tokens = r.completion_tokens;
     x.breaker_open = st.live.open(e.provider);
+    x.prior_quality = e.prior_for(task_type);
     out.push_back(std::move(x));
   }
   return out;

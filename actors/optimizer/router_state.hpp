@@ -125,9 +125,11 @@ std::string prompt_text(const nlohmann::json& args, const char* messages_key,
                         const char* prompt_key);
 
 /// The catalog's `entries` as the decision's candidates, with their live
-/// record (success rate, completion tokens, breaker).
+/// record (success rate, completion tokens, breaker) and their configured
+/// prior quality for `task_type`.
 std::vector<candidate> candidates_of(const router_state& st,
-                                     const std::vector<model_entry>& entries);
+                                     const std::vector<model_entry>& entries,
+                                     const std::string& task_type);
 
 /// The API key's name in a call's caller (`mcp:KEY/SESSION`), or
 /// `internal` for a call that did not come through the edge.

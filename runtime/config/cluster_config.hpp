@@ -56,6 +56,14 @@ struct service_config {
   SOPHIA_CONFIG_KEYS_SERVICE(SOPHIA_CONFIG_MEMBER)
 };
 
+/// `[models."ID"]`: one model of the AI router's catalog as the
+/// configuration has it (prices, context, capabilities, prior qualities
+/// per task type), over what its providers list.
+struct model_config {
+  std::string name;
+  SOPHIA_CONFIG_KEYS_MODEL(SOPHIA_CONFIG_MEMBER)
+};
+
 /// `[api_keys.NAME]`: one bearer key of the MCP edge. With none, the edge
 /// needs no key.
 struct api_key_config {
@@ -97,6 +105,8 @@ struct cluster_config {
   std::vector<node_config> nodes;
   std::map<std::string, role_config> roles;
   std::map<std::string, service_config> services;
+  /// By model id.
+  std::map<std::string, model_config> models;
   edge_config edge;
   std::map<std::string, api_key_config> api_keys;
   conformance_config conformance;

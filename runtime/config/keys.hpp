@@ -9,14 +9,16 @@
 // checks).
 //
 // KEY(TYPE, NAME, DEFAULT, DOC, EXTRA...)
-// - TYPE: std::string, int64_t, uint16_t (ports), bool or
-//   std::vector<std::string>; the TOML type follows from it;
+// - TYPE: std::string, int64_t, uint16_t (ports), double, bool or
+//   std::vector<std::string>; the TOML type follows from it (a double
+//   takes a TOML float or integer);
 // - NAME: the key, and the member of the struct;
 // - DEFAULT: the member's initializer (`{}` for a required key); the
 //   schema's default is rendered from it, so the two cannot differ;
 // - DOC: one line for humans;
 // - EXTRA: designated initializers of `key_spec`, in its order:
-//   `.required = true`, `.secret = true`, `.min = N, .max = N` (integers),
+//   `.required = true`, `.secret = true`, `.min = N, .max = N` (integers
+//   and numbers),
 //   `.choices = { ... }` (strings).
 //
 // This header holds macros only: it includes nothing and costs nothing.
@@ -280,6 +282,35 @@
   KEY(std::string, rates_on_limiter_down, "fail_open",                        \
       "the same for ai_calls_per_minute and tokens_per_minute",               \
       .choices = { "fail_closed", "fail_open" })
+
+/// `[models."ID"]`: what the configuration says of one model of the AI
+/// router's catalog, over what its providers list (`model_config`).
+#define SOPHIA_CONFIG_KEYS_MODEL(KEY)                                         \
+  KEY(std::string, provider, "",                                              \
+      "the [services.NAME] this applies to; empty: every provider serving "  \
+      "the model. With a provider, a model it does not list is added to the " \
+      "catalog for it")                                                       \
+  KEY(double, prompt_usd_per_mtok, -1,                                        \
+      "price of a million prompt tokens, USD; -1 keeps the provider's",       \
+      .min = -1, .max = 1000000)                                              \
+  KEY(double, completion_usd_per_mtok, -1,                                    \
+      "price of a million completion tokens, USD; -1 keeps the provider's",   \
+      .min = -1, .max = 1000000)                                              \
+  KEY(int64_t, context_length, 0,                                             \
+      "tokens of prompt and completion together; 0 keeps the provider's",     \
+      .min = 0, .max = 100000000)                                             \
+  KEY(std::vector<std::string>, capabilities, {},                             \
+      "what it can do: chat, embed, code, vision, tools; empty keeps what "   \
+      "the catalog guessed")                                                  \
+  KEY(double, quality_simple, -1,                                             \
+      "prior probability in [0, 1] of a good answer to a simple prompt, "     \
+      "used until the outcome memory knows the model; -1: from its price",    \
+      .min = -1, .max = 1)                                                    \
+  KEY(double, quality_complex, -1, "the same for complex prompts",            \
+      .min = -1, .max = 1)                                                    \
+  KEY(double, quality_code, -1, "the same for code", .min = -1, .max = 1)     \
+  KEY(double, quality_analysis, -1, "the same for analysis",                  \
+      .min = -1, .max = 1)
 
 /// `[conformance]`: the MCP conformance-suite fixtures, off by default
 /// (`conformance_config`).

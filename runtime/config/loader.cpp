@@ -1,6 +1,7 @@
 #include "runtime/config/loader.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -68,7 +69,7 @@ std::string_view type_name(const toml::node& x) {
 
 /// A validated value of one key.
 using value =
-  std::variant<bool, int64_t, std::string, std::vector<std::string>>;
+  std::variant<bool, int64_t, std::string, std::vector<std::string>, double>;
 
 /// One validated key of a table.
 struct field {
@@ -129,6 +130,7 @@ SOPHIA_BINDINGS(cluster_config, SOPHIA_CONFIG_KEYS_CLUSTER)
 SOPHIA_BINDINGS(node_config, SOPHIA_CONFIG_KEYS_NODE)
 SOPHIA_BINDINGS(role_config, SOPHIA_CONFIG_KEYS_ROLE)
 SOPHIA_BINDINGS(service_config, SOPHIA_CONFIG_KEYS_SERVICE)
+SOPHIA_BINDINGS(model_config, SOPHIA_CONFIG_KEYS_MODEL)
 SOPHIA_BINDINGS(edge_config, SOPHIA_CONFIG_KEYS_EDGE)
 SOPHIA_BINDINGS(api_key_config, SOPHIA_CONFIG_KEYS_API_KEY)
 SOPHIA_BINDINGS(conformance_config, SOPHIA_CONFIG_KEYS_CONFORMANCE)
@@ -195,6 +197,8 @@ std::variant<toml::table, syntax_error> parse_toml(std::string_view text,
 
 // -- the validator ------------------------------------------------------------
 
+std::string table_key(std::string_view x); // below, with the rendering
+
 class validator {
 public:
   explicit validator(std::string file)
@@ -239,6 +243,7 @@ private:
                        std::string_view where);
   void read_roles(const toml::table& root, cluster_config& cfg);
   void read_services(const toml::table& root, cluster_config& cfg);
+  void read_models(const toml::table& root, cluster_config& cfg);
   const toml::table* optional_table(const toml::table& root,
                                     std::string_view name);
   void read_edge(const toml::table& root, cluster_config& cfg);
@@ -314,6 +319,23 @@ bool validator::convert(const toml::node& x,
       if (n < spec.min || n > spec.max)
         return fail(n, " is out of range ", spec.min, "..", spec.max);
       out.val = n;
+      return true;
+    }
+    case value_type::number: {
+      double v = 0;
+      if (const auto* f = x.as_floating_point())
+        v = f->get();
+      else if (const auto* n = x.as_integer())
+        v = static_cast<double>(n->get());
+      else
+        return mismatch();
+      if (!std::isfinite(v)) return fail(v, " is not a finite number");
+      auto lo = static_cast<double>(spec.min);
+      if (v < lo && spec.max == unbounded)
+        return fail(v, " is below the minimum ", spec.min);
+      if (v < lo || (spec.max != unbounded && v > static_cast<double>(spec.max)))
+        return fail(v, " is out of range ", spec.min, "..", spec.max);
+      out.val = v;
       return true;
     }
     case value_type::boolean: {
@@ -597,6 +619,38 @@ void validator::read_services(const toml::table& root, cluster_config& cfg) {
     svc.name = name;
     apply(fs, "services.*", svc);
     cfg.services.emplace(name, std::move(svc));
+  }
+}
+
+void validator::read_models(const toml::table& root, cluster_config& cfg) {
+  const auto* x = root.get("models");
+  if (x == nullptr) return;
+  const auto* tbl = x->as_table();
+  if (tbl == nullptr) {
+    error(at(x->source()),
+          cat("models: expected [models.\"ID\"] tables, got ", type_name(*x)));
+    return;
+  }
+  for (auto&& [key, item] : *tbl) {
+    // Model ids are the providers' (`openai/gpt-4o`, `meta-llama/...`):
+    // any non-empty string, quoted in the file.
+    auto name = std::string{ key.str() };
+    const auto* model_tbl = item.as_table();
+    if (model_tbl == nullptr) {
+      error(at(item.source()),
+            cat(toml_quote(name), " in [models]: expected a [models.\"ID\"] table, got ",
+                type_name(item)));
+      continue;
+    }
+    if (name.empty()) {
+      error(at(key.source()), "[models.\"\"]: a model id must not be empty");
+      continue;
+    }
+    auto fs = read_table(*model_tbl, "models.*", cat("[models.", table_key(name), "]"));
+    model_config model;
+    model.name = name;
+    apply(fs, "models.*", model);
+    cfg.models.emplace(name, std::move(model));
   }
 }
 
@@ -1132,6 +1186,7 @@ cluster_config validator::run(const toml::table& root) {
   read_nodes(root, cfg);
   read_roles(root, cfg);
   read_services(root, cfg);
+  read_models(root, cfg);
   read_edge(root, cfg);
   read_api_keys(root, cfg);
   read_conformance(root, cfg);
@@ -1155,6 +1210,7 @@ std::string table_key(std::string_view x) {
 std::string render_value(const key_spec& spec, const value& x) {
   if (const auto* b = std::get_if<bool>(&x)) return *b ? "true" : "false";
   if (const auto* n = std::get_if<int64_t>(&x)) return std::to_string(*n);
+  if (const auto* d = std::get_if<double>(&x)) return toml_number(*d);
   if (const auto* s = std::get_if<std::string>(&x)) {
     // The key of [api_keys.NAME] is always a reference once validated; a
     // sha256: digest is not the key either.
@@ -1246,6 +1302,10 @@ std::string render_effective(const cluster_config& cfg) {
   for (const auto& [name, svc] : cfg.services) {
     out << "\n[services." << table_key(name) << "]\n";
     render_keys(out, "services.*", svc);
+  }
+  for (const auto& [name, model] : cfg.models) {
+    out << "\n[models." << table_key(name) << "]\n";
+    render_keys(out, "models.*", model);
   }
   out << "\n[edge]\n";
   render_keys(out, "edge", cfg.edge);

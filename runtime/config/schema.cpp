@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <string>
 #include <type_traits>
@@ -16,6 +17,7 @@ std::string_view to_string(value_type x) {
     case value_type::integer: return "integer";
     case value_type::boolean: return "boolean";
     case value_type::string_array: return "string array";
+    case value_type::number: return "number";
   }
   return "?";
 }
@@ -29,6 +31,8 @@ constexpr value_type type_of() {
     return value_type::boolean;
   else if constexpr (std::is_integral_v<T>)
     return value_type::integer;
+  else if constexpr (std::is_floating_point_v<T>)
+    return value_type::number;
   else if constexpr (std::is_same_v<T, std::string>)
     return value_type::string;
   else {
@@ -51,6 +55,10 @@ std::string toml_text(uint16_t x) {
   return std::to_string(x);
 }
 
+std::string toml_text(double x) {
+  return toml_number(x);
+}
+
 std::string toml_text(const std::string& x) {
   return toml_quote(x);
 }
@@ -60,6 +68,15 @@ std::string toml_text(const std::vector<std::string>& xs) {
 }
 
 } // namespace
+
+std::string toml_number(double x) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  std::string out{ buf, ec == std::errc{} ? end : buf };
+  // TOML reads `1` as an integer: a float needs its point or exponent.
+  if (out.find_first_of(".eEni") == std::string::npos) out += ".0";
+  return out;
+}
 
 std::string toml_quote(std::string_view x) {
   std::string out = "\"";
@@ -115,6 +132,7 @@ const std::vector<key_spec>& schema() {
     SOPHIA_KEY_TABLE("roles.*", role_config, SOPHIA_CONFIG_KEYS_ROLE)
     SOPHIA_KEY_TABLE("services.*", service_config, SOPHIA_CONFIG_KEYS_SERVICE)
     SOPHIA_KEY_TABLE("edge", edge_config, SOPHIA_CONFIG_KEYS_EDGE)
+    SOPHIA_KEY_TABLE("models.*", model_config, SOPHIA_CONFIG_KEYS_MODEL)
     SOPHIA_KEY_TABLE("api_keys.*", api_key_config, SOPHIA_CONFIG_KEYS_API_KEY)
     SOPHIA_KEY_TABLE(
       "conformance", conformance_config, SOPHIA_CONFIG_KEYS_CONFORMANCE)
@@ -152,6 +170,13 @@ const std::vector<table_spec>& tables() {
       .kind = table_kind::named_tables,
       .header = "[services.NAME]",
       .doc = "how to reach an external service" },
+    { .name = "models",
+      .keys = "models.*",
+      .kind = table_kind::named_tables,
+      .header = "[models.\"ID\"]",
+      .doc = "one model of the AI router's catalog as the configuration has "
+             "it (prices, context, capabilities, prior qualities per task "
+             "type), over what its providers list" },
     { .name = "edge",
       .keys = "edge",
       .kind = table_kind::table,
@@ -217,7 +242,7 @@ std::string cell(std::string_view x) {
 
 /// The values an integer or string key accepts, for the reference.
 std::string accepted(const key_spec& spec) {
-  if (spec.type == value_type::integer) {
+  if (spec.type == value_type::integer || spec.type == value_type::number) {
     if (spec.max == unbounded) return "≥ " + std::to_string(spec.min);
     return std::to_string(spec.min) + " … " + std::to_string(spec.max);
   }

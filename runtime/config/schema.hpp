@@ -9,10 +9,10 @@
 namespace sophia::runtime::config {
 
 /// The TOML type a key accepts.
-enum class value_type { string, integer, boolean, string_array };
+enum class value_type { string, integer, boolean, string_array, number };
 
 /// Returns the name diagnostics use: `string`, `integer`, `boolean`,
-/// `string array`.
+/// `string array`, `number` (a float or an integer).
 std::string_view to_string(value_type x);
 
 /// The `key_spec::max` of an integer key without an upper bound.
@@ -36,7 +36,8 @@ struct key_spec {
   bool required = false;
   /// A literal value is printed as `<redacted>`; references are kept.
   bool secret = false;
-  /// Inclusive range of an integer key; `max` may be `unbounded`.
+  /// Inclusive range of an integer or number key; `max` may be
+  /// `unbounded`.
   int64_t min = 0;
   int64_t max = 0;
   /// The values a string key may take; empty means any.
@@ -83,6 +84,9 @@ const table_spec* find_table(std::string_view name);
 
 /// Quotes `x` as a TOML basic string.
 std::string toml_quote(std::string_view x);
+
+/// Renders `x` as a TOML float that reads back exactly.
+std::string toml_number(double x);
 
 /// Renders `xs` as a TOML array of strings.
 std::string toml_array(const std::vector<std::string>& xs);

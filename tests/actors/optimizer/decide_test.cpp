@@ -117,6 +117,26 @@ TEST_CASE("with no history the price ranks the models") {
   CHECK(thrifty.ranked.back().c.model == "premium");
 }
 
+TEST_CASE("a configured prior quality replaces the price's until outcomes come") {
+  using P = opt::priority;
+  auto made = opt::outcome_memory::make(dim);
+  auto& m = std::get<opt::outcome_memory>(made);
+  auto v = near_axis(2, 7);
+  // The operator measured cheap to be as good as premium at simple prompts.
+  auto cands = three();
+  cands[0].prior_quality = 0.9;
+  auto d = decide(m, v, asking(P::medium, P::medium, "simple"), cands);
+  CHECK(d.ranked.front().c.model == "cheap");
+  CHECK(d.ranked.front().quality == doctest::Approx(0.9));
+  CHECK_FALSE(d.ranked.front().from_memory);
+  // Outcomes of the model, once there, win over the configuration.
+  auto mem = fixed_memory();
+  cands[0].prior_quality = 0.1;
+  auto learned = decide(mem, near_axis(0, 3), asking(P::medium, P::medium), cands);
+  CHECK(learned.ranked.front().c.model == "cheap");
+  CHECK(learned.ranked.front().from_memory);
+}
+
 TEST_CASE("max_cost_usd and the context length leave candidates out") {
   using P = opt::priority;
   auto m = fixed_memory();

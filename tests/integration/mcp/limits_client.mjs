@@ -85,6 +85,20 @@ const spendPhase = async () => {
   const opsA = await open(urlA, opsKey);
   const opsB = await open(urlB, opsKey);
   if (!(await catalogReady(opsA, 'edge a')) || !(await catalogReady(opsB, 'edge b'))) return;
+  // cluster.conf's [models."ID"]: a prior quality, a model added for a
+  // provider that does not list it; the plan says where the quality is from.
+  const models = await call(opsA, 'ai.models', { capability: 'code' });
+  const house = models.models.find((m) => m.id === 'sophia/house-model');
+  check('ai.models lists a model the file adds for a provider, with its prior quality',
+    house && house.provider === 'together_ai' && house.configured === true &&
+      house.prompt_usd_per_mtok === 0.05 && house.prior_quality?.code === 0.8,
+    () => j(models.models.filter((m) => m.configured)));
+  const plan = await call(opsA, 'sophia.optimize_routing', {
+    request_type: 'chat', task_type: 'code', models: ['deepseek-ai/DeepSeek-V3'],
+  });
+  check('a configured prior quality stands in until outcomes come',
+    plan.steps[0].quality === 0.85 && /configured prior/.test(plan.steps[0].reason),
+    () => j(plan.steps));
   const teamA = await open(urlA, teamKey);
   const teamB = await open(urlB, teamKey);
   const a = { calls: 0, spent: 0, other: [] };

@@ -6,7 +6,9 @@
 # budget through both edges at once: the total stays within the budget plus
 # the leases; Together AI's cluster_requests_per_minute holds across both
 # edges. Then node a is killed (-9) and restarted: its new limiter reads the
-# day's spend from sophia.ai_interactions and still refuses the key.
+# day's spend from sophia.ai_interactions and still refuses the key. The
+# catalog carries the file's [models."ID"] (a prior quality, a model Together
+# AI serves without listing it).
 . "$(dirname "$0")/lib.sh"
 . "$SOPHIA_SOURCE_DIR/tests/integration/mcp/standins.sh"
 . "$SOPHIA_SOURCE_DIR/tests/integration/mcp/postgres.sh"
@@ -37,7 +39,17 @@ daily_budget_cents = 3
 [pipeline]
 postgres = \"$PG_URL\"
 $(standin_chat_toml "$STANDIN_URL")
-cluster_requests_per_minute = 6" || finish
+cluster_requests_per_minute = 6
+
+[models.\"deepseek-ai/DeepSeek-V3\"]
+quality_code = 0.85
+
+[models.\"sophia/house-model\"]
+provider = \"together_ai\"
+prompt_usd_per_mtok = 0.05
+completion_usd_per_mtok = 0.1
+capabilities = [\"chat\", \"code\"]
+quality_code = 0.8" || finish
 # Node b's own edge (port 0: the kernel's choice), from its log.
 url_of() { grep -o 'serving http://[^ ]*/mcp' "$1" | tail -n 1 | cut -d' ' -f2; }
 b_up() { URL_B=$(url_of "$WORK/b.log"); [ -n "$URL_B" ]; }

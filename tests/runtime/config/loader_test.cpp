@@ -113,6 +113,9 @@ void check_same(const cluster_config& x, const cluster_config& y) {
   check_same_tables(x.services, y.services, [](auto& x, auto& y) {
     SOPHIA_CONFIG_KEYS_SERVICE(SAME_KEY)
   });
+  check_same_tables(x.models, y.models, [](auto& x, auto& y) {
+    SOPHIA_CONFIG_KEYS_MODEL(SAME_KEY)
+  });
   [](const edge_config& x, const edge_config& y) {
     SOPHIA_CONFIG_KEYS_EDGE(SAME_KEY)
   }(x.edge, y.edge);
@@ -520,6 +523,7 @@ TEST_CASE("render_effective round-trips through parse") {
   // The shipped file has no [api_keys.NAME]; add one so its keys print too.
   auto shipped = config_of(
     read_all(path) + "\n[api_keys.ops]\nkey = \"env:K\"\n"
+      + "\n[models.\"openai/gpt-4o\"]\nprompt_usd_per_mtok = 2.5\nquality_code = 0.1\n"
       + "\n[pipeline.sources.s1]\ncommand = [\"/bin/src\"]\ncatalog = "
         "\"/etc/c.json\"\nconfig = { host = \"h\", n = 2, tls = { on = true } }\n", path.string());
   auto text = render_effective(shipped);
@@ -794,6 +798,58 @@ TEST_CASE("rejects values out of range") {
                3,
                21,
                "0 is out of range 1..64");
+}
+
+TEST_CASE("[models.\"ID\"] tables take numbers, floats or integers") {
+  auto cfg = config_of(with_edge_node(R"([models."openai/gpt-4o"]
+provider = "openrouter"
+prompt_usd_per_mtok = 2.5
+completion_usd_per_mtok = 10
+quality_code = 0.93
+capabilities = ["chat", "code"]
+
+[models.local]
+quality_simple = 0
+)"));
+  REQUIRE(cfg.models.size() == 2);
+  const auto& m = cfg.models.at("openai/gpt-4o");
+  CHECK(m.name == "openai/gpt-4o");
+  CHECK(m.provider == "openrouter");
+  CHECK(m.prompt_usd_per_mtok == 2.5);
+  CHECK(m.completion_usd_per_mtok == 10.0);
+  CHECK(m.quality_code == 0.93);
+  CHECK(m.quality_simple == -1);
+  CHECK(m.context_length == 0);
+  CHECK(m.capabilities == std::vector<std::string>{ "chat", "code" });
+  CHECK(cfg.models.at("local").quality_simple == 0);
+  auto text = render_effective(cfg);
+  INFO(text);
+  CHECK(text.find("[models.\"openai/gpt-4o\"]") != std::string::npos);
+  CHECK(text.find("completion_usd_per_mtok = 10.0\n") != std::string::npos);
+  CHECK(text.find("quality_code = 0.93\n") != std::string::npos);
+  check_same(cfg, config_of(text, "effective.conf"));
+  CHECK(toml_number(0.1) == "0.1");
+  CHECK(toml_number(-1) == "-1.0");
+  CHECK(toml_number(1e-7) == "1e-07");
+}
+
+TEST_CASE("rejects numbers out of range or of the wrong type") {
+  expect_error(with_edge_node("[models.m]\nquality_code = 1.5\n"),
+               9,
+               16,
+               "quality_code in [models.m]: 1.5 is out of range -1..1");
+  expect_error(with_edge_node("[models.m]\nprompt_usd_per_mtok = \"cheap\"\n"),
+               9,
+               23,
+               "prompt_usd_per_mtok in [models.m]: expected number, got string");
+  expect_error(with_edge_node("[models.\"a/b\"]\nquality_simple = nan\n"),
+               9,
+               18,
+               "quality_simple in [models.\"a/b\"]: nan is not a finite number");
+  expect_error(with_edge_node("[models.m]\nqualty_code = 0.5\n"),
+               9,
+               1,
+               "unknown key 'qualty_code' in [models.m]; did you mean 'quality_code'?");
 }
 
 TEST_CASE("rejects strings outside their choices") {
