@@ -7,9 +7,13 @@ namespace sophia::actors::optimizer {
 
 namespace {
 
-limit make(std::string id, double amount, period per, bool fail_open, std::string what,
-           std::string config, bool usd) {
-  return {std::move(id), amount, per, fail_open, std::move(what), std::move(config), usd};
+/// Adds a limit of `amount` to `out` when it is set (0 is no limit): `id`
+/// names it across the cluster, `what` and `config` name it for people.
+void add(std::vector<limit>& out, double amount, std::string id, period per,
+         bool fail_open, std::string what, std::string config, bool usd) {
+  if (amount > 0)
+    out.push_back({std::move(id), amount, per, fail_open, std::move(what),
+                   std::move(config), usd});
 }
 
 } // namespace
@@ -22,26 +26,16 @@ limit_set limits_of_key(const limits_config& cfg, const std::string& key) {
   auto& k = i->second;
   auto at = "[api_keys." + key + "] ";
   auto who = "API key " + key + "'s ";
-  if (k.daily_usd > 0)
-    out.budgets.push_back(make(key_limit_id(key, "daily_usd"), k.daily_usd, period::day,
-                               k.budgets_fail_open, who + "daily AI budget",
-                               at + "daily_budget_cents", true));
-  if (k.monthly_usd > 0)
-    out.budgets.push_back(make(key_limit_id(key, "monthly_usd"), k.monthly_usd,
-                               period::month, k.budgets_fail_open,
-                               who + "monthly AI budget", at + "monthly_budget_cents",
-                               true));
-  if (k.calls_per_minute > 0)
-    out.calls.push_back(make(key_limit_id(key, "calls"),
-                             static_cast<double>(k.calls_per_minute), period::minute,
-                             k.rates_fail_open,
-                             who + "ai.intelligent_generate calls this minute",
-                             at + "ai_calls_per_minute", false));
-  if (k.tokens_per_minute > 0)
-    out.tokens.push_back(make(key_limit_id(key, "tokens"),
-                              static_cast<double>(k.tokens_per_minute), period::minute,
-                              k.rates_fail_open, who + "AI tokens this minute",
-                              at + "tokens_per_minute", false));
+  auto id = [&](const char* what) { return key_limit_id(key, what); };
+  add(out.budgets, k.daily_usd, id("daily_usd"), period::day, k.budgets_fail_open,
+      who + "daily AI budget", at + "daily_budget_cents", true);
+  add(out.budgets, k.monthly_usd, id("monthly_usd"), period::month, k.budgets_fail_open,
+      who + "monthly AI budget", at + "monthly_budget_cents", true);
+  add(out.calls, static_cast<double>(k.calls_per_minute), id("calls"), period::minute,
+      k.rates_fail_open, who + "ai.intelligent_generate calls this minute",
+      at + "ai_calls_per_minute", false);
+  add(out.tokens, static_cast<double>(k.tokens_per_minute), id("tokens"), period::minute,
+      k.rates_fail_open, who + "AI tokens this minute", at + "tokens_per_minute", false);
   return out;
 }
 
@@ -52,16 +46,12 @@ limit_set limits_of_provider(const limits_config& cfg, const std::string& provid
     return out;
   auto& p = i->second;
   auto at = "[services." + provider + "] ";
-  if (p.requests_per_minute > 0)
-    out.calls.push_back(make(provider_limit_id(provider, "requests"),
-                             static_cast<double>(p.requests_per_minute), period::minute,
-                             p.fail_open, provider + "'s calls this minute",
-                             at + "cluster_requests_per_minute", false));
-  if (p.tokens_per_minute > 0)
-    out.tokens.push_back(make(provider_limit_id(provider, "tokens"),
-                              static_cast<double>(p.tokens_per_minute), period::minute,
-                              p.fail_open, provider + "'s tokens this minute",
-                              at + "cluster_tokens_per_minute", false));
+  add(out.calls, static_cast<double>(p.requests_per_minute),
+      provider_limit_id(provider, "requests"), period::minute, p.fail_open,
+      provider + "'s calls this minute", at + "cluster_requests_per_minute", false);
+  add(out.tokens, static_cast<double>(p.tokens_per_minute),
+      provider_limit_id(provider, "tokens"), period::minute, p.fail_open,
+      provider + "'s tokens this minute", at + "cluster_tokens_per_minute", false);
   return out;
 }
 

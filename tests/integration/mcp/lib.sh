@@ -108,6 +108,21 @@ expect() {
   fi
 }
 
+# sdk_phase NAME PHASE ARGS...: runs tests/integration/mcp/NAME_client.mjs
+# --phase PHASE ARGS... on Node 22, counts it as one check and shows its
+# checks indented (its output also stays in $WORK/NAME-PHASE.out).
+sdk_phase() {
+  local name=$1 phase=$2
+  shift 2
+  if "$SOPHIA_NODE22" "$SOPHIA_SOURCE_DIR/tests/integration/mcp/${name}_client.mjs" \
+      --phase "$phase" "$@" >"$WORK/$name-$phase.out" 2>&1; then
+    ok "SDK client: the $name $phase scenarios"
+  else
+    fail "SDK client: the $name $phase scenarios"
+  fi
+  sed 's/^/  sdk: /' "$WORK/$name-$phase.out"
+}
+
 finish() {
   if [ "$FAILS" -ne 0 ]; then
     echo "$FAILS check(s) failed"

@@ -55,14 +55,8 @@ url_of() { grep -o 'serving http://[^ ]*/mcp' "$1" | tail -n 1 | cut -d' ' -f2; 
 b_up() { URL_B=$(url_of "$WORK/b.log"); [ -n "$URL_B" ]; }
 wait_until 30 "node b's edge serves" b_up || finish
 client() { # PHASE URL_A
-  if "$SOPHIA_NODE22" "$SOPHIA_SOURCE_DIR/tests/integration/mcp/limits_client.mjs" --phase "$1" \
-      --a "$2" --b "$URL_B" --standin "$STANDIN_URL" --key "$LIMITS_OPS_KEY" \
-      --team-key "$LIMITS_TEAM_KEY" >"$WORK/limits-$1.out" 2>&1; then
-    ok "SDK client: the limits' $1 scenarios"
-  else
-    fail "SDK client: the limits' $1 scenarios"
-  fi
-  sed 's/^/  sdk: /' "$WORK/limits-$1.out"
+  sdk_phase limits "$1" --a "$2" --b "$URL_B" --standin "$STANDIN_URL" \
+    --key "$LIMITS_OPS_KEY" --team-key "$LIMITS_TEAM_KEY"
 }
 client spend "$URL"
 kill -9 "$PID_a"

@@ -8,12 +8,9 @@
 // and restarted, and checks what the router remembers.
 // Prints `ok NAME` or `FAIL NAME: reason` per check; exits 1 when one failed,
 // 2 on bad usage or after the 120 s watchdog.
-import { argReader, importSdk } from './node_support.mjs';
+import { argReader, checker, connectHttp, watchdog } from './node_support.mjs';
 
-const watchdog = setTimeout(() => {
-  console.log('FAIL watchdog: not done after 120 s');
-  process.exit(2);
-}, 120_000);
+const timer = watchdog('router_client', 120);
 const arg = argReader('router_client');
 const url = arg('--http');
 const standin = arg('--standin');
@@ -21,27 +18,11 @@ const otlp = arg('--otlp');
 const phase = arg('--phase');
 const key = arg('--key');
 const teamKey = arg('--team-key');
-const sdk = (p) => importSdk('router_client', p);
-const { Client } = await sdk('client/index.js');
-const { StreamableHTTPClientTransport } = await sdk('client/streamableHttp.js');
-
-let failures = 0;
-const ok = (name) => console.log(`ok ${name}`);
-const fail = (name, why) => {
-  failures++;
-  console.log(`FAIL ${name}: ${why}`);
-};
-const check = (name, cond, why) => (cond ? ok(name) : fail(name, why()));
+const { fail, check, failures } = checker();
 const j = (v) => JSON.stringify(v)?.slice(0, 600);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const connect = async (bearer) => {
-  const c = new Client({ name: 'router-test', version: '1' });
-  await c.connect(new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: { Authorization: `Bearer ${bearer}` } },
-  }));
-  return c;
-};
+const connect = (bearer) => connectHttp('router_client', url, bearer, 'router-test');
 const client = await connect(key);
 const team = await connect(teamKey);
 const rawWith = (c, name, args) => c.callTool({ name, arguments: args }, undefined, { timeout: 60_000 });
@@ -338,5 +319,5 @@ try {
 }
 await client.close();
 await team.close();
-clearTimeout(watchdog);
-process.exit(failures ? 1 : 0);
+clearTimeout(timer);
+process.exit(failures() ? 1 : 0);

@@ -48,14 +48,8 @@ api_key = \"env:ARIZE_API_KEY\"
 space_id = \"env:ARIZE_SPACE_ID\"
 base_url = \"$OTLP_URL\"" || finish
 client() { # PHASE
-  if "$SOPHIA_NODE22" "$SOPHIA_SOURCE_DIR/tests/integration/mcp/router_client.mjs" --phase "$1" \
-      --http "$URL" --standin "$STANDIN_URL" --otlp "$OTLP_URL" --key "$ROUTER_OPS_KEY" \
-      --team-key "$ROUTER_TEAM_KEY" >"$WORK/router-$1.out" 2>&1; then
-    ok "SDK client: the router's $1 scenarios"
-  else
-    fail "SDK client: the router's $1 scenarios"
-  fi
-  sed 's/^/  sdk: /' "$WORK/router-$1.out"
+  sdk_phase router "$1" --http "$URL" --standin "$STANDIN_URL" --otlp "$OTLP_URL" \
+    --key "$ROUTER_OPS_KEY" --team-key "$ROUTER_TEAM_KEY"
 }
 client learn
 kill -9 "$PID_b"

@@ -42,11 +42,8 @@ TOML
 
 # standin_services_toml URL: [services.NAME] of every stand-in service.
 standin_services_toml() {
+  standin_chat_toml "$1"
   cat <<TOML
-
-[services.openrouter]
-api_key = "env:OPENROUTER_API_KEY"
-base_url = "$1/openrouter/api/v1"
 
 [services.portkey]
 api_key = "env:PORTKEY_API_KEY"
@@ -56,10 +53,6 @@ provider = "openai"
 [services.huggingface]
 api_key = "env:HF_TOKEN"
 base_url = "$1/huggingface"
-
-[services.together_ai]
-api_key = "env:TOGETHER_API_KEY"
-base_url = "$1/together_ai/v1"
 
 [services.vllm]
 kind = "openai_compatible"
