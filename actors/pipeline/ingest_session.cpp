@@ -1,5 +1,7 @@
 #include "actors/pipeline/ingest_session.hpp"
 
+#include <system_error>
+
 #include "actors/pipeline/postgres/rows.hpp"
 
 namespace sophia::actors::pipeline {
@@ -14,13 +16,15 @@ void ingest_session::dead(std::string reason, std::string_view line,
   if (replaying_) {
     // Still not readable: the dead letter stays as it is, waiting.
     batch_.replayed.pop_back();
-    --report_.replayed;
-    ++report_.still_dead;
-    if (report_.still_dead_reasons.size() < 10)
-      report_.still_dead_reasons.push_back(std::move(reason));
+    count([&](ingest_report& r) {
+      --r.replayed;
+      ++r.still_dead;
+      if (r.still_dead_reasons.size() < 10)
+        r.still_dead_reasons.push_back(std::move(reason));
+    });
     return;
   }
-  ++report_.dead_letters;
+  count([](ingest_report& r) { ++r.dead_letters; });
   batch_.bytes += line.size();
   batch_.dead_letters.push_back(
     {std::move(reason), std::string{line}, std::move(stream)});
@@ -29,7 +33,7 @@ void ingest_session::dead(std::string reason, std::string_view line,
 std::optional<std::string> ingest_session::line(std::string_view text) {
   if (blocked_)
     return std::string{"an earlier batch is not committed yet: flush first"};
-  ++report_.lines;
+  count([](ingest_report& r) { ++r.lines; });
   if (airbyte::is_blank(text))
     return std::nullopt;
   auto parsed = airbyte::parse_message(text, limits_.max_line_bytes);
@@ -51,16 +55,16 @@ std::optional<std::string> ingest_session::line(std::string_view text) {
              + " ms is outside PostgreSQL's timestamps (years 1 to 294275)",
            text, r->stream.text());
     else {
-      ++report_.records;
+      count([](ingest_report& rep) { ++rep.records; });
       batch_.bytes += text.size();
       batch_.records.push_back(std::move(*r));
       if (batch_.records.size() >= limits_.batch_records
           || batch_.bytes >= limits_.batch_bytes)
-        return flush();
+        return close();
     }
   } else if (auto* s = std::get_if<airbyte::state>(&msg)) {
     batch_.state = std::move(*s);
-    return flush();
+    return close();
   } else if (auto* st = std::get_if<airbyte::stream_status>(&msg)) {
     using v = airbyte::stream_status::value;
     if (st->status == v::complete || st->status == v::incomplete) {
@@ -78,39 +82,103 @@ std::optional<std::string> ingest_session::replay(int64_t id,
   // In the batch before the line: a STATE or a full batch commits it at
   // once, with the mark.
   batch_.replayed.push_back(id);
-  ++report_.replayed;
+  count([](ingest_report& r) { ++r.replayed; });
   replaying_ = true;
   auto err = line(text);
   replaying_ = false;
   return err;
 }
 
-std::optional<std::string> ingest_session::flush() {
-  if (batch_.empty())
+ingest_session::~ingest_session() {
+  // The writer outlives the session, but not necessarily long after it.
+  if (inflight_.valid())
+    inflight_.wait();
+}
+
+postgres::batch ingest_session::recycle(postgres::batch& used) {
+  // Regrowing the records from nothing each batch asks malloc for ever
+  // larger blocks.
+  auto records = std::move(used.records);
+  records.clear();
+  postgres::batch fresh;
+  fresh.records = std::move(records);
+  return fresh;
+}
+
+ingest_report ingest_session::report() const {
+  std::lock_guard<std::mutex> guard{report_lock_};
+  return report_;
+}
+
+std::optional<std::string> ingest_session::commit(const postgres::batch& b) {
+  auto r = writer_.commit(b);
+  if (auto* err = std::get_if<std::string>(&r))
+    return std::move(*err);
+  auto& st = std::get<postgres::commit_stats>(r);
+  count([&](ingest_report& rep) {
+    ++rep.commits;
+    rep.rows += st.rows;
+    rep.nulled += st.nulled;
+    rep.swapped += st.swapped;
+    if (b.state) {
+      ++rep.states;
+      rep.last_state = b.state->raw;
+    }
+  });
+  if (committed_)
+    committed_(b);
+  return std::nullopt;
+}
+
+std::optional<std::string> ingest_session::settle() {
+  if (!sent_)
     return std::nullopt;
-  auto r = writer_.commit(batch_);
-  if (auto* err = std::get_if<std::string>(&r)) {
+  auto err = inflight_.valid() ? inflight_.get() : commit(*sent_);
+  if (err) {
     blocked_ = true;
-    return *err;
+    return err;
   }
   blocked_ = false;
-  auto& st = std::get<postgres::commit_stats>(r);
-  ++report_.commits;
-  report_.rows += st.rows;
-  report_.nulled += st.nulled;
-  report_.swapped += st.swapped;
-  if (batch_.state) {
-    ++report_.states;
-    report_.last_state = batch_.state->raw;
-  }
-  if (committed_)
-    committed_(batch_);
-  // The next batch starts empty but keeps the records' room: regrowing it
-  // from nothing each batch asks malloc for ever larger blocks.
-  auto records = std::move(batch_.records);
-  records.clear();
+  spare_ = std::move(sent_->records);
+  spare_.clear();
+  sent_.reset();
+  return std::nullopt;
+}
+
+std::optional<std::string> ingest_session::close() {
+  if (!limits_.overlap)
+    return flush();
+  if (auto err = settle())
+    return err;
+  if (batch_.empty())
+    return std::nullopt;
+  // Only the commit's thread touches the writer until it is settled; this
+  // one only parses into the next batch.
+  sent_.emplace(std::move(batch_));
   batch_ = {};
-  batch_.records = std::move(records);
+  batch_.records = std::move(spare_);
+  try {
+    inflight_ = std::async(std::launch::async, [this] { return commit(*sent_); });
+  } catch (const std::system_error&) {
+    // No thread to be had: this one commits it.
+    return settle();
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ingest_session::flush() {
+  if (auto err = settle())
+    return err;
+  if (batch_.empty()) {
+    blocked_ = false;
+    return std::nullopt;
+  }
+  if (auto err = commit(batch_)) {
+    blocked_ = true;
+    return err;
+  }
+  blocked_ = false;
+  batch_ = recycle(batch_);
   return std::nullopt;
 }
 

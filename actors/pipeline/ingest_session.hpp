@@ -3,10 +3,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +33,12 @@ struct ingest_limits {
   /// `append` keeps both copies, as in Airbyte).
   size_t batch_records = 50000;
   size_t batch_bytes = 64 << 20;
+  /// Commit a closed batch on a thread of its own while the next one is
+  /// read: PostgreSQL stores one batch while this process parses the next
+  /// (the two take about as long, so a sync goes up to twice as fast), at
+  /// the cost of a second batch in memory. A failed commit then shows at
+  /// the next batch's end, `settle` or `flush`, not at its own line.
+  bool overlap = false;
 };
 
 struct ingest_report {
@@ -70,26 +79,60 @@ public:
   /// Commits what is pending (the end of the input, or a retry).
   std::optional<std::string> flush();
 
+  /// Waits for the batch being committed in the background (`overlap`)
+  /// and commits it again when that failed; leaves the batch being read
+  /// alone (a source that failed: what came after its last STATE is not
+  /// committed). The error of a commit that failed again.
+  std::optional<std::string> settle();
+
+  /// Waits for a background commit; its outcome counts at the next call.
+  ~ingest_session();
+
   /// Called with each batch once PostgreSQL committed it (the next stages
-  /// start from what the system of record holds).
+  /// start from what the system of record holds). With `overlap`, on the
+  /// commit's own thread, which alone uses the writer until the batch is
+  /// settled: a batch goes on as soon as it is committed, however long
+  /// the next one takes to arrive.
   void on_committed(std::function<void(const postgres::batch&)> f) {
     committed_ = std::move(f);
   }
 
   /// Whether a batch waits to be committed.
-  bool pending() const { return !batch_.empty(); }
+  bool pending() const { return !batch_.empty() || sent_.has_value(); }
   /// Whether a commit failed and waits for `flush`.
   bool blocked() const { return blocked_; }
-  const ingest_report& report() const { return report_; }
+  /// What the session did so far (a copy: with `overlap` the commit's
+  /// thread counts its commits while this one reads).
+  ingest_report report() const;
 
 private:
   void dead(std::string reason, std::string_view line, std::string stream = {});
+  /// A batch closed (a STATE, or full): committed now, or in the
+  /// background with `overlap` once the previous one is settled.
+  std::optional<std::string> close();
+  /// Commits `b`, counts it and hands it on (`on_committed`); the error.
+  std::optional<std::string> commit(const postgres::batch& b);
+  /// Updates the report under its lock.
+  template <class F>
+  void count(F&& f) {
+    std::lock_guard<std::mutex> guard{report_lock_};
+    f(report_);
+  }
+  /// A fresh batch that keeps `used`'s records' room.
+  static postgres::batch recycle(postgres::batch& used);
 
   postgres::writer& writer_;
   airbyte::configured_catalog catalog_;
   ingest_limits limits_;
   postgres::batch batch_;
+  /// With `overlap`: the batch committed in the background (`inflight_`
+  /// valid), or whose commit failed and is to be tried again.
+  std::optional<postgres::batch> sent_;
+  std::future<std::optional<std::string>> inflight_;
+  /// The records' room of the last batch committed in the background.
+  std::vector<airbyte::record> spare_;
   ingest_report report_;
+  mutable std::mutex report_lock_;
   /// Streams that ended (COMPLETE or INCOMPLETE) in this sync.
   std::set<airbyte::stream_id> ended_;
   bool blocked_ = false;

@@ -163,31 +163,38 @@ caf::expected<std::string> run_sync(worker_state& st,
   ingest_limits limits;
   limits.batch_records = st.opts.batch_records;
   limits.max_line_bytes = st.opts.max_line_bytes;
+  limits.overlap = true;
   ingest_session session{*w, cat, limits};
   session.on_committed([&st, &w, &source, &session](const pg::batch& b) {
     to_redis(st, *w, b);
     // The vectors stage: waits while the stage is behind (vectors/feed.hpp).
     if (st.opts.vectors)
       st.opts.vectors->offer(*w, b, source);
-    publish(st, &session.report());
+    auto now = session.report();
+    publish(st, &now);
   });
   auto started = std::chrono::steady_clock::now();
   // A failed commit is retried, with backoff, until PostgreSQL is back or
   // `retry_ms` passed: the caller waits meanwhile (that is the flow
-  // control), and memory holds one batch.
-  auto retry = [&](std::string err) -> std::optional<std::string> {
+  // control), and memory holds two batches (one committing, one read).
+  // `again` is the session's flush, or its settle when what was read after
+  // the last STATE must stay out.
+  auto retry = [&](std::string err,
+                   std::optional<std::string> (ingest_session::*again)() =
+                     &ingest_session::flush) -> std::optional<std::string> {
     auto give_up = std::chrono::steady_clock::now()
                    + std::chrono::milliseconds{st.opts.retry_ms};
     auto pause = std::chrono::milliseconds{100};
     while (std::chrono::steady_clock::now() < give_up) {
       st.last_error = err;
-      publish(st, &session.report());
+      auto now = session.report();
+      publish(st, &now);
       std::this_thread::sleep_for(pause);
       pause = std::min(pause * 2, std::chrono::milliseconds{2000});
-      auto again = session.flush();
-      if (!again)
+      auto failed = (session.*again)();
+      if (!failed)
         return std::nullopt;
-      err = *again;
+      err = *failed;
     }
     return err;
   };
@@ -216,13 +223,12 @@ caf::expected<std::string> run_sync(worker_state& st,
                 "its STATE)");
   // Records after the last STATE of a failed source are not committed:
   // its next read starts from that STATE again.
-  if (!stopped)
-    if (auto err = session.flush())
-      if (auto last = retry(*err))
-        return fail("PostgreSQL: " + *last);
+  if (auto err = stopped ? session.settle() : session.flush())
+    if (auto last = retry(*err, stopped ? &ingest_session::settle : &ingest_session::flush))
+      return fail("PostgreSQL: " + *last);
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now()
                                             - started).count();
-  auto& r = session.report();
+  auto r = session.report();
   st.records += r.records;
   st.rows += r.rows;
   st.nulled += r.nulled;

@@ -1,5 +1,7 @@
 #include "actors/pipeline/postgres/connection.hpp"
 
+#include <algorithm>
+
 #include <libpq-fe.h>
 
 // The header declares libpq's own struct tags (PGconn is `struct
@@ -146,6 +148,20 @@ connection::query(const std::string& sql,
 
 std::optional<std::string> connection::copy_in(const std::string& copy_sql,
                                                std::string_view data) {
+  constexpr size_t piece = 64 * 1024;
+  size_t at = 0;
+  return copy_in(copy_sql, [&]() -> std::optional<std::string_view> {
+    if (at >= data.size())
+      return std::nullopt;
+    auto n = std::min(piece, data.size() - at);
+    at += n;
+    return data.substr(at - n, n);
+  });
+}
+
+std::optional<std::string> connection::copy_in(
+  const std::string& copy_sql,
+  const std::function<std::optional<std::string_view>()>& next) {
   auto* c = raw(conn_);
   auto* r = PQexec(c, copy_sql.c_str());
   if (PQresultStatus(r) != PGRES_COPY_IN) {
@@ -154,13 +170,13 @@ std::optional<std::string> connection::copy_in(const std::string& copy_sql,
     return err;
   }
   PQclear(r);
-  constexpr size_t piece = 64 * 1024;
   std::optional<std::string> err;
-  for (size_t at = 0; at < data.size() && !err; at += piece) {
-    auto n = std::min(piece, data.size() - at);
-    if (PQputCopyData(c, data.data() + at, static_cast<int>(n)) != 1)
+  while (!err)
+    if (auto piece = next(); !piece)
+      break;
+    else if (!piece->empty()
+             && PQputCopyData(c, piece->data(), static_cast<int>(piece->size())) != 1)
       err = error_of(c, nullptr);
-  }
   if (PQputCopyEnd(c, err ? err->c_str() : nullptr) != 1 && !err)
     err = error_of(c, nullptr);
   // The COPY's own result, then the end of the command.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,8 +16,8 @@ struct pg_result;
 /// Why libpq and not libpqxx here: Debian 12's libpqxx 6.4 `stream_to`
 /// takes a COPY row only as a tuple it escapes field by field and sends
 /// line by line (its raw-line writer is private); the writer builds COPY
-/// text in place and hands libpq 64 KB at a time. Never throws: errors
-/// are PostgreSQL's message (and detail), as text.
+/// text in place and hands it to libpq a piece at a time, as it is made.
+/// Never throws: errors are PostgreSQL's message (and detail), as text.
 namespace sophia::actors::pipeline::postgres {
 
 /// A query's rows, as text (NULL: none).
@@ -62,6 +63,14 @@ public:
   /// rows, in 64 KB pieces.
   std::optional<std::string> copy_in(const std::string& copy_sql,
                                      std::string_view data);
+
+  /// Runs `copy_sql` and sends the COPY text `next` makes, a piece at a
+  /// time, until it returns none (a piece stays valid until the next
+  /// call). The server parses and stores one piece while the next is
+  /// made, instead of waiting for the whole batch.
+  std::optional<std::string> copy_in(
+    const std::string& copy_sql,
+    const std::function<std::optional<std::string_view>()>& next);
 
   /// Whether the connection still works (false after the server went).
   bool alive() const;

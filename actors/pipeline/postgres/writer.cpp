@@ -95,37 +95,50 @@ writer::write_stream(stream_table& t, const std::vector<size_t>& idx,
   if (t.pending_ddl())
     if (auto err = t.apply(*db_))
       return err;
-  buffer_.clear();
-  bool null_key = false;
-  for (auto i : idx)
-    st.nulled += rows_->append(buffer_, t, b.records[i], null_key);
-  st.rows += idx.size();
   auto cols = copy_columns(t);
-  if (t.config().mode == airbyte::write_mode::append)
-    return db_->copy_in("COPY " + t.target() + " (" + join(cols)
-                          + ") FROM STDIN",
-                        buffer_);
+  auto dedup = t.config().mode != airbyte::write_mode::append;
   // append_dedup: stage, then merge.
-  auto& stage = stages_[t.config().id];
-  auto stage_version = t.layout_version() * 2 + (t.writing_tmp() ? 1 : 0);
-  if (stage.first.empty() || stage.second != stage_version) {
-    if (stage.first.empty())
-      stage.first = "_sophia_stage_" + std::to_string(stages_.size());
-    if (auto err = db_->exec(
-          "DROP TABLE IF EXISTS " + stage.first + "; CREATE TEMP TABLE "
-          + stage.first + " (LIKE " + t.target()
-          + ") ON COMMIT DELETE ROWS; ALTER TABLE " + stage.first
-          + " ADD COLUMN _sophia_seq bigserial"))
-      return err;
-    stage.second = stage_version;
+  std::string stage_table;
+  if (dedup) {
+    auto& stage = stages_[t.config().id];
+    auto stage_version = t.layout_version() * 2 + (t.writing_tmp() ? 1 : 0);
+    if (stage.first.empty() || stage.second != stage_version) {
+      if (stage.first.empty())
+        stage.first = "_sophia_stage_" + std::to_string(stages_.size());
+      if (auto err = db_->exec(
+            "DROP TABLE IF EXISTS " + stage.first + "; CREATE TEMP TABLE "
+            + stage.first + " (LIKE " + t.target()
+            + ") ON COMMIT DELETE ROWS; ALTER TABLE " + stage.first
+            + " ADD COLUMN _sophia_seq bigserial"))
+        return err;
+      stage.second = stage_version;
+    }
+    stage_table = stage.first;
   }
-  if (auto err = db_->copy_in("COPY " + stage.first + " (" + join(cols)
-                                + ") FROM STDIN",
-                              buffer_))
+  // The rows go out as they are made, 256 KiB at a time, so that the
+  // server stores one piece while the next is formatted (and the batch's
+  // COPY text is never all in memory).
+  constexpr size_t piece = 1024 * 1024;
+  bool null_key = false;
+  size_t next = 0;
+  auto more = [&]() -> std::optional<std::string_view> {
+    if (next == idx.size())
+      return std::nullopt;
+    buffer_.clear();
+    for (; next < idx.size() && buffer_.size() < piece; ++next)
+      st.nulled += rows_->append(buffer_, t, b.records[idx[next]], null_key);
+    return buffer_;
+  };
+  if (auto err = db_->copy_in("COPY " + (dedup ? stage_table : t.target()) + " ("
+                                + join(cols) + ") FROM STDIN",
+                              more))
     return err;
+  st.rows += idx.size();
+  if (!dedup)
+    return std::nullopt;
   dedup::plan p;
   p.target = t.target();
-  p.stage = stage.first;
+  p.stage = stage_table;
   for (auto* k : t.key_columns())
     if (k)
       p.key.push_back(names::quoted(k->name));

@@ -41,7 +41,11 @@ ap::ingest_report sync(const std::string& uri,
   pg::writer w{{uri, "public", source}};
   if (auto err = w.begin(cat))
     FAIL("begin: " << *err);
-  ap::ingest_session s{w, cat};
+  // As the pipeline's worker runs it: a batch commits while the next is
+  // read (postgres_writer_test covers the plain session too).
+  ap::ingest_limits limits;
+  limits.overlap = true;
+  ap::ingest_session s{w, cat, limits};
   for (auto& l : lines)
     if (auto err = s.line(l))
       FAIL("commit: " << *err);

@@ -264,3 +264,52 @@ TEST_CASE("a batch and its STATE commit together or not at all; the "
   CHECK(scalar(uri, "SELECT state->'stream'->'stream_state'->>'cursor' FROM "
                     "sophia_pipeline.state WHERE source = 'src'") == "2");
 }
+
+TEST_CASE("overlapped commits: a batch commits while the next is read; one "
+          "that failed shows at the next batch's end and commits again, in "
+          "order, before the next") {
+  auto uri = fresh_database();
+  auto cat = catalog({{"streams", {stream("s", json::object(), "append")}}});
+  pg::writer w{{uri, "public", "src"}};
+  REQUIRE_FALSE(w.begin(cat));
+  ap::ingest_limits limits;
+  limits.overlap = true;
+  ap::ingest_session s{w, cat, limits};
+  auto rows = [&] {
+    return scalar(uri, "SELECT coalesce(string_agg(data, ',' ORDER BY data), '') "
+                       "FROM (SELECT a::text AS data FROM public.s) x");
+  };
+  REQUIRE_FALSE(s.line(record_line("s", {{"a", 1}})));
+  REQUIRE_FALSE(s.line(state_line("s", 1))); // commits in the background
+  REQUIRE_FALSE(s.settle());
+  CHECK(s.report().states == 1);
+  CHECK(rows() == "1");
+  server().stop();
+  REQUIRE_FALSE(s.line(record_line("s", {{"a", 2}})));
+  REQUIRE_FALSE(s.line(state_line("s", 2))); // fails in the background
+  REQUIRE_FALSE(s.line(record_line("s", {{"a", 3}})));
+  auto err = s.line(state_line("s", 3)); // the failure shows here
+  REQUIRE(err);
+  CHECK(s.blocked());
+  CHECK(s.pending());
+  CHECK(s.report().states == 1);
+  CHECK(s.line(record_line("s", {{"a", 4}}))); // refused while blocked
+  CHECK(s.flush());                             // still down
+  server().start();
+  REQUIRE_FALSE(s.flush()); // the failed batch, then the one read meanwhile
+  CHECK_FALSE(s.blocked());
+  CHECK(s.report().states == 3);
+  CHECK(s.report().commits == 3);
+  CHECK(rows() == "1,2,3");
+  CHECK(scalar(uri, "SELECT state->'stream'->'stream_state'->>'cursor' FROM "
+                    "sophia_pipeline.state WHERE source = 'src'") == "3");
+  // settle leaves the batch being read alone: a source that failed keeps
+  // what came after its last STATE out.
+  REQUIRE_FALSE(s.line(record_line("s", {{"a", 5}})));
+  REQUIRE_FALSE(s.line(state_line("s", 5)));
+  REQUIRE_FALSE(s.line(record_line("s", {{"a", 6}})));
+  REQUIRE_FALSE(s.settle());
+  CHECK(s.pending());
+  CHECK(rows() == "1,2,3,5");
+  CHECK(s.report().records == 5);
+}

@@ -42,7 +42,10 @@ load_result sophia_sync(const std::string& uri, const input& in, bool dedup,
     return out;
   }
   auto backend = backend_of(*w.db());
-  ap::ingest_session session{w, cat};
+  // As the pipeline's worker runs it: a batch commits while the next is read.
+  ap::ingest_limits limits;
+  limits.overlap = true;
+  ap::ingest_session session{w, cat, limits};
   std::unique_ptr<ap::redis::writer> cache;
   std::string redis_error;
   if (!redis.empty()) {
@@ -75,7 +78,7 @@ load_result sophia_sync(const std::string& uri, const input& in, bool dedup,
     out.error = "Redis: " + redis_error;
     return out;
   }
-  auto& rep = session.report();
+  auto rep = session.report();
   if (rep.records != in.record_lines || rep.states != in.state_lines
       || rep.dead_letters != 0)
     out.error = "the session took " + std::to_string(rep.records)
