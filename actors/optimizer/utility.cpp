@@ -16,8 +16,8 @@ std::optional<priority> parse_priority(std::string_view text) {
 
 double cost_weight(priority cost, priority performance) {
   // Indexed by d + 2 (see the header for how they were chosen).
-  static constexpr std::array<double, 5> lambdas{0.040, 0.0722, 0.1302, 0.599,
-                                                 2.752};
+  static constexpr std::array<double, 5> lambdas{0.051, 0.0798, 0.125, 0.5755,
+                                                 2.65};
   auto d = static_cast<int>(cost) - static_cast<int>(performance);
   return lambdas[static_cast<size_t>(d + 2)];
 }

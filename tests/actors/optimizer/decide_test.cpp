@@ -83,13 +83,13 @@ TEST_CASE("every priority combination makes the documented choice") {
       // Where every model answers well, the cheapest wins at any priority.
       CHECK(decide(m, easy, asking(cost, perf)).ranked.front().c.model == "cheap");
       // Where only premium does, it wins unless cost outranks performance
-      // by two levels (lambda 2.752: premium costs 100x the cheapest).
+      // by two levels (lambda 2.65: premium costs 100x the cheapest).
       auto want = static_cast<int>(cost) - static_cast<int>(perf) == 2 ? "cheap"
                                                                         : "premium";
       CHECK(decide(m, hard, asking(cost, perf)).ranked.front().c.model == want);
     }
   auto d = decide(m, hard, asking(P::medium, P::medium));
-  CHECK(d.lambda == doctest::Approx(0.1302));
+  CHECK(d.lambda == doctest::Approx(0.125));
   // The reference is premium's mean recorded cost.
   CHECK(d.reference_cost == doctest::Approx(0.01));
   CHECK(d.ranked.front().from_memory);
@@ -110,7 +110,7 @@ TEST_CASE("with no history the price ranks the models") {
   CHECK(d.ranked.front().cost_basis == "price");
   // 200 prompt tokens and 100 completion tokens at premium's price.
   CHECK(d.ranked.front().cost_usd == doctest::Approx(200 * 10e-6 + 100 * 30e-6));
-  // Cost first: premium (0.9 - 2.752 * 1) falls to last; mid's prior 0.7
+  // Cost first: premium (0.9 - 2.65 * 1) falls to last; mid's prior 0.7
   // at 8 % of premium's cost beats cheap's 0.5 at 1.2 %.
   auto thrifty = decide(m, v, asking(P::high, P::low, "simple"));
   CHECK(thrifty.ranked.front().c.model == "mid");
