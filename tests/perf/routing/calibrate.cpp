@@ -7,12 +7,18 @@
 // lambdas and params_for()'s estimate parameters are chosen; the test
 // split is read only with --test, to report, never to choose.
 //
+// Built by `tools/sophia bench routing` (or `cmake --build build --target
+// sophia-routing-calibrate`); RouterBench is read from
+// ../shared/reference/routing-data beside the sources unless given.
+//
 //   sophia-routing-calibrate [--dataset FILE] [--models FILE] [--folds 10]
 //       [--lambdas 0.01,0.02,...] [--params TASK=k,w,shrink,prior_k,prior_shrink]...
 //       [--test]
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -50,11 +56,17 @@ std::string arg(int argc, char** argv, const std::string& name,
   return all.empty() ? fallback : all.back();
 }
 
-std::vector<double> numbers(const std::string& text) {
+/// The comma-separated numbers of `text`; none when one is not a number.
+std::optional<std::vector<double>> numbers(const std::string& text) {
   std::vector<double> out;
   std::stringstream in{text};
-  for (std::string x; std::getline(in, x, ',');)
-    out.push_back(std::stod(x));
+  for (std::string x; std::getline(in, x, ',');) {
+    char* end = nullptr;
+    auto v = std::strtod(x.c_str(), &end);
+    if (x.empty() || *end != '\0')
+      return std::nullopt;
+    out.push_back(v);
+  }
   return out;
 }
 
@@ -90,26 +102,34 @@ const std::string& choose(const judged& j, double lambda) {
 } // namespace
 
 int main(int argc, char** argv) {
-  auto data_dir = std::string{"../shared/reference/routing-data/"};
+  auto data_dir = std::string{SOPHIA_SOURCE_DIR "/../shared/reference/routing-data/"};
   auto dataset = arg(argc, argv, "--dataset", data_dir + "routerbench_arc_wino_mbpp.jsonl");
   auto models_file = arg(argc, argv, "--models", data_dir + "models.json");
-  auto folds = std::stoul(arg(argc, argv, "--folds", "10"));
+  auto usage = [](const std::string& why) {
+    std::cerr << "sophia-routing-calibrate: " << why << "\n";
+    return 2;
+  };
+  auto folds_arg = numbers(arg(argc, argv, "--folds", "10"));
+  if (!folds_arg || folds_arg->size() != 1 || (*folds_arg)[0] < 2)
+    return usage("--folds takes a whole number >= 2");
+  auto folds = static_cast<uint64_t>((*folds_arg)[0]);
   auto on_test = std::find_if(argv + 1, argv + argc, [](const char* a) {
                    return std::string_view{a} == "--test";
                  }) != argv + argc;
-  auto lambdas = numbers(arg(argc, argv, "--lambdas",
-                             "0.01,0.02,0.03,0.035,0.04,0.045,0.05,0.055,0.06,0.065,"
-                             "0.07,0.08,0.1,0.13,0.16,0.2,0.3,0.6,1,2,2.752,4"));
+  auto lambdas_arg = numbers(arg(argc, argv, "--lambdas",
+                                 "0.01,0.02,0.03,0.035,0.04,0.045,0.05,0.055,0.06,0.065,"
+                                 "0.07,0.08,0.1,0.125,0.16,0.2,0.3,0.6,1,2,2.65,4"));
+  if (!lambdas_arg || lambdas_arg->empty())
+    return usage("--lambdas takes numbers separated by commas");
+  auto lambdas = std::move(*lambdas_arg);
   std::map<std::string, opt::estimate_params> params;
   for (auto& p : args_of(argc, argv, "--params")) {
     auto eq = p.find('=');
-    auto v = numbers(p.substr(eq + 1));
-    if (eq == std::string::npos || v.size() != 5) {
-      std::cerr << "--params TASK=k,w,shrink,prior_k,prior_shrink, not " << p << "\n";
-      return 2;
-    }
-    params[p.substr(0, eq)] = {static_cast<size_t>(v[0]), v[1], v[2],
-                               static_cast<size_t>(v[3]), v[4]};
+    auto v = eq == std::string::npos ? std::nullopt : numbers(p.substr(eq + 1));
+    if (!v || v->size() != 5 || (*v)[0] < 1 || (*v)[3] < 1)
+      return usage("--params takes TASK=k,w,shrink,prior_k,prior_shrink, not " + p);
+    params[p.substr(0, eq)] = {static_cast<size_t>((*v)[0]), (*v)[1], (*v)[2],
+                               static_cast<size_t>((*v)[3]), (*v)[4]};
   }
   std::ifstream din{dataset}, min{models_file};
   if (!din || !min) {
@@ -121,8 +141,12 @@ int main(int argc, char** argv) {
   std::vector<opt::candidate> candidates;
   std::string premium;
   double dearest = 0;
-  auto prices = json::parse(min);
+  auto prices = json::parse(min, nullptr, false);
+  if (!prices.is_object() || !prices.contains("usd_per_1M_tokens_in_out"))
+    return usage(models_file + ": not a models file (no usd_per_1M_tokens_in_out)");
   for (auto& [name, p] : prices["usd_per_1M_tokens_in_out"].items()) {
+    if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number())
+      return usage(models_file + ": " + name + ": prices must be [input, output]");
     opt::candidate c;
     c.provider = "routerbench";
     c.model = name;
@@ -135,14 +159,23 @@ int main(int argc, char** argv) {
     candidates.push_back(std::move(c));
   }
   std::vector<row> rows;
+  size_t line_no = 0;
   for (std::string line; std::getline(din, line);) {
-    auto j = json::parse(line);
-    row r{j["id"], j["task_type"], j["routerdc_split"], j["prompt"], {}, {}};
-    for (auto& [m, q] : j["quality"].items())
-      r.quality[m] = q.get<double>();
-    for (auto& [m, c] : j["cost_usd"].items())
-      r.cost[m] = c.get<double>();
-    rows.push_back(std::move(r));
+    ++line_no;
+    if (line.empty())
+      continue;
+    // A row must give every model of the models file a quality and a cost.
+    try {
+      auto j = json::parse(line);
+      row r{j.at("id"), j.at("task_type"), j.at("routerdc_split"), j.at("prompt"), {}, {}};
+      for (auto& c : candidates) {
+        r.quality[c.model] = j.at("quality").at(c.model).get<double>();
+        r.cost[c.model] = j.at("cost_usd").at(c.model).get<double>();
+      }
+      rows.push_back(std::move(r));
+    } catch (const json::exception& e) {
+      return usage(dataset + ":" + std::to_string(line_no) + ": " + e.what());
+    }
   }
   sophia::runtime::vectors::hashing_embedder emb;
   std::vector<std::vector<float>> vecs(rows.size(), std::vector<float>(emb.dimension()));
@@ -191,6 +224,8 @@ int main(int argc, char** argv) {
           held.push_back(judge(mem, i));
     }
   }
+  if (held.empty())
+    return usage(dataset + ": no " + (on_test ? "test" : "train") + " rows to decide");
   double premium_cost = 0, premium_quality = 0;
   for (auto& j : held) {
     premium_cost += j.r->cost.at(premium);
