@@ -97,6 +97,19 @@ void catalog::put(model_entry e) {
   merge();
 }
 
+void model_facts::override_with(const model_facts& o) {
+  if (o.prompt_usd_per_mtok >= 0)
+    prompt_usd_per_mtok = o.prompt_usd_per_mtok;
+  if (o.completion_usd_per_mtok >= 0)
+    completion_usd_per_mtok = o.completion_usd_per_mtok;
+  if (o.context_length > 0)
+    context_length = o.context_length;
+  if (!o.capabilities.empty())
+    capabilities = o.capabilities;
+  for (auto& [task, q] : o.prior_quality)
+    prior_quality[task] = q;
+}
+
 bool catalog::set_overrides(std::vector<model_override> xs) {
   if (xs == overrides_)
     return false;
@@ -108,16 +121,7 @@ bool catalog::set_overrides(std::vector<model_override> xs) {
 void catalog::merge() {
   by_provider_ = listed_;
   auto apply = [](model_entry& e, const model_override& o) {
-    if (o.prompt_usd_per_mtok >= 0)
-      e.prompt_usd_per_mtok = o.prompt_usd_per_mtok;
-    if (o.completion_usd_per_mtok >= 0)
-      e.completion_usd_per_mtok = o.completion_usd_per_mtok;
-    if (o.context_length > 0)
-      e.context_length = o.context_length;
-    if (!o.capabilities.empty())
-      e.capabilities = o.capabilities;
-    for (auto& [task, q] : o.prior_quality)
-      e.prior_quality[task] = q;
+    e.override_with(o);
     e.configured = true;
   };
   // Overrides of every provider first, then a provider's own, which win.

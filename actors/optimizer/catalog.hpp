@@ -18,21 +18,31 @@
 /// good rows.
 namespace sophia::actors::optimizer {
 
-/// One model on one provider.
-struct model_entry {
-  std::string provider;
-  std::string id;
-  std::string name;
-  /// USD per million tokens; negative: not published.
+/// What is known of a model wherever it is served: its prices, context,
+/// capabilities and prior qualities. Negative, 0 and empty: not known (in
+/// an override: keep what the provider listed).
+struct model_facts {
+  /// USD per million tokens.
   double prompt_usd_per_mtok = -1;
   double completion_usd_per_mtok = -1;
-  /// 0: not published.
   int64_t context_length = 0;
   /// `chat`, `embed`, `code`, `vision`, `tools`.
   std::vector<std::string> capabilities;
   /// The configuration's prior probability of a good answer, by task type
   /// (`simple`, `complex`, `code`, `analysis`); absent: from the price.
   std::map<std::string, double> prior_quality;
+
+  /// Takes what `o` knows, keeping the rest.
+  void override_with(const model_facts& o);
+
+  bool operator==(const model_facts&) const = default;
+};
+
+/// One model on one provider.
+struct model_entry : model_facts {
+  std::string provider;
+  std::string id;
+  std::string name;
   /// Whether `[models."ID"]` changed or added it.
   bool configured = false;
 
@@ -44,17 +54,11 @@ struct model_entry {
 };
 
 /// `[models."ID"]`: what the configuration says of one model.
-struct model_override {
+struct model_override : model_facts {
   std::string id;
   /// Empty: every provider listing `id`; else that provider's entry, added
   /// when it does not list the model.
   std::string provider;
-  /// Negative, 0 and empty keep what the provider listed.
-  double prompt_usd_per_mtok = -1;
-  double completion_usd_per_mtok = -1;
-  int64_t context_length = 0;
-  std::vector<std::string> capabilities;
-  std::map<std::string, double> prior_quality;
 
   bool operator==(const model_override&) const = default;
 };

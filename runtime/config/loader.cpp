@@ -241,6 +241,14 @@ private:
   void check_role_list(const fields& fs,
                        std::string_view key,
                        std::string_view where);
+  /// Calls `each(name, key, table)` for every table of `x`, which holds
+  /// `header`'s tables (`[roles.NAME]`, ...) of `[section]`; reports a
+  /// value that is not a table of tables (as `label`) and an entry that is
+  /// not a table. `quote` shows names quoted (model ids hold slashes).
+  template <class F>
+  void each_named_table(const toml::node& x, std::string_view label,
+                        std::string_view section, std::string_view header,
+                        bool quote, F&& each);
   void read_roles(const toml::table& root, cluster_config& cfg);
   void read_services(const toml::table& root, cluster_config& cfg);
   void read_models(const toml::table& root, cluster_config& cfg);
@@ -540,27 +548,36 @@ void validator::read_nodes(const toml::table& root, cluster_config& cfg) {
   }
 }
 
+template <class F>
+void validator::each_named_table(const toml::node& x, std::string_view label,
+                                 std::string_view section, std::string_view header,
+                                 bool quote, F&& each) {
+  const auto* tbl = x.as_table();
+  if (tbl == nullptr) {
+    error(at(x.source()),
+          cat(label, ": expected ", header, " tables, got ", type_name(x)));
+    return;
+  }
+  for (auto&& [key, item] : *tbl) {
+    auto name = std::string{ key.str() };
+    const auto* entry = item.as_table();
+    if (entry == nullptr) {
+      error(at(item.source()),
+            cat(quote ? toml_quote(name) : name, " in [", section,
+                "]: expected a ", header, " table, got ", type_name(item)));
+      continue;
+    }
+    each(name, key, *entry);
+  }
+}
+
 void validator::read_roles(const toml::table& root, cluster_config& cfg) {
   const auto* x = root.get("roles");
   if (x == nullptr) return;
-  const auto* tbl = x->as_table();
-  if (tbl == nullptr) {
-    error(at(x->source()),
-          cat("roles: expected [roles.NAME] tables, got ", type_name(*x)));
-    return;
-  }
   const auto& known = known_roles();
-  for (auto&& [key, item] : *tbl) {
-    auto name = std::string{ key.str() };
-    const auto* role_tbl = item.as_table();
-    if (role_tbl == nullptr) {
-      error(at(item.source()),
-            cat(name,
-                " in [roles]: expected a [roles.",
-                "NAME] table, got ",
-                type_name(item)));
-      continue;
-    }
+  each_named_table(*x, "roles", "roles", "[roles.NAME]", false,
+                   [&](const std::string& name, const toml::key& key,
+                       const toml::table& role_tbl) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       error(at(key.source()),
             cat("unknown role '",
@@ -569,9 +586,9 @@ void validator::read_roles(const toml::table& root, cluster_config& cfg) {
                 name,
                 "]",
                 hint(name, known)));
-      continue;
+      return;
     }
-    auto fs = read_table(*role_tbl, "roles.*", cat("[roles.", name, "]"));
+    auto fs = read_table(role_tbl, "roles.*", cat("[roles.", name, "]"));
     role_config role;
     role.name = name;
     apply(fs, "roles.*", role);
@@ -584,74 +601,46 @@ void validator::read_roles(const toml::table& root, cluster_config& cfg) {
                 role.failover ? "failover" : "move_back"));
     cfg.roles.emplace(name, std::move(role));
     role_tables_.emplace(name, at(key.source()));
-  }
+  });
 }
 
 void validator::read_services(const toml::table& root, cluster_config& cfg) {
   const auto* x = root.get("services");
   if (x == nullptr) return;
-  const auto* tbl = x->as_table();
-  if (tbl == nullptr) {
-    error(at(x->source()),
-          cat("services: expected [services.NAME] tables, "
-              "got ",
-              type_name(*x)));
-    return;
-  }
-  for (auto&& [key, item] : *tbl) {
-    auto name = std::string{ key.str() };
-    const auto* svc_tbl = item.as_table();
-    if (svc_tbl == nullptr) {
-      error(at(item.source()),
-            cat(name,
-                " in [services]: expected a ",
-                "[services.NAME] table, got ",
-                type_name(item)));
-      continue;
-    }
+  each_named_table(*x, "services", "services", "[services.NAME]", false,
+                   [&](const std::string& name, const toml::key& key,
+                       const toml::table& svc_tbl) {
     if (!is_service_name(name)) {
       error(at(key.source()),
             cat("invalid service name '", name, "': must match [a-z0-9_]+"));
-      continue;
+      return;
     }
-    auto fs = read_table(*svc_tbl, "services.*", cat("[services.", name, "]"));
+    auto fs = read_table(svc_tbl, "services.*", cat("[services.", name, "]"));
     service_config svc;
     svc.name = name;
     apply(fs, "services.*", svc);
     cfg.services.emplace(name, std::move(svc));
-  }
+  });
 }
 
 void validator::read_models(const toml::table& root, cluster_config& cfg) {
   const auto* x = root.get("models");
   if (x == nullptr) return;
-  const auto* tbl = x->as_table();
-  if (tbl == nullptr) {
-    error(at(x->source()),
-          cat("models: expected [models.\"ID\"] tables, got ", type_name(*x)));
-    return;
-  }
-  for (auto&& [key, item] : *tbl) {
-    // Model ids are the providers' (`openai/gpt-4o`, `meta-llama/...`):
-    // any non-empty string, quoted in the file.
-    auto name = std::string{ key.str() };
-    const auto* model_tbl = item.as_table();
-    if (model_tbl == nullptr) {
-      error(at(item.source()),
-            cat(toml_quote(name), " in [models]: expected a [models.\"ID\"] table, got ",
-                type_name(item)));
-      continue;
-    }
+  // Model ids are the providers' (`openai/gpt-4o`, `meta-llama/...`): any
+  // non-empty string, quoted in the file.
+  each_named_table(*x, "models", "models", "[models.\"ID\"]", true,
+                   [&](const std::string& name, const toml::key& key,
+                       const toml::table& model_tbl) {
     if (name.empty()) {
       error(at(key.source()), "[models.\"\"]: a model id must not be empty");
-      continue;
+      return;
     }
-    auto fs = read_table(*model_tbl, "models.*", cat("[models.", table_key(name), "]"));
+    auto fs = read_table(model_tbl, "models.*", cat("[models.", table_key(name), "]"));
     model_config model;
     model.name = name;
     apply(fs, "models.*", model);
     cfg.models.emplace(name, std::move(model));
-  }
+  });
 }
 
 const toml::table* validator::optional_table(const toml::table& root,
@@ -778,37 +767,23 @@ void validator::check_api_key(const fields& fs,
 void validator::read_api_keys(const toml::table& root, cluster_config& cfg) {
   const auto* x = root.get("api_keys");
   if (x == nullptr) return;
-  const auto* tbl = x->as_table();
-  if (tbl == nullptr) {
-    error(
-      at(x->source()),
-      cat("api_keys: expected [api_keys.NAME] tables, got ", type_name(*x)));
-    return;
-  }
-  for (auto&& [key, item] : *tbl) {
-    auto name = std::string{ key.str() };
-    const auto* key_tbl = item.as_table();
-    if (key_tbl == nullptr) {
-      error(at(item.source()),
-            cat(name,
-                " in [api_keys]: expected a [api_keys.NAME] table, got ",
-                type_name(item)));
-      continue;
-    }
+  each_named_table(*x, "api_keys", "api_keys", "[api_keys.NAME]", false,
+                   [&](const std::string& name, const toml::key& key,
+                       const toml::table& key_tbl) {
     if (!is_service_name(name)) {
       error(at(key.source()),
             cat("invalid API key name '", name, "': must match [a-z0-9_]+"));
-      continue;
+      return;
     }
     auto where = cat("[api_keys.", name, "]");
-    auto fs = read_table(*key_tbl, "api_keys.*", where);
+    auto fs = read_table(key_tbl, "api_keys.*", where);
     api_key_config api_key;
     api_key.name = name;
-    api_key.position = at(key_tbl->source());
+    api_key.position = at(key_tbl.source());
     apply(fs, "api_keys.*", api_key);
     check_api_key(fs, api_key, where);
     cfg.api_keys.emplace(name, std::move(api_key));
-  }
+  });
 }
 
 void validator::read_conformance(const toml::table& root, cluster_config& cfg) {
@@ -956,41 +931,26 @@ void validator::check_embedder(const fields& fs, const cluster_config& cfg) {
 
 void validator::read_pipeline_sources(const toml::node& x,
                                       cluster_config& cfg) {
-  const auto* tbl = x.as_table();
-  if (tbl == nullptr) {
-    error(at(x.source()),
-          cat("sources in [pipeline]: expected [pipeline.sources.NAME] "
-              "tables, got ",
-              type_name(x)));
-    return;
-  }
   // A relative catalog is relative to this file, wherever the node runs.
   namespace fs = std::filesystem;
   auto base = fs::path{ file_ }.parent_path();
-  for (auto&& [key, item] : *tbl) {
-    auto name = std::string{ key.str() };
-    const auto* src = item.as_table();
-    if (src == nullptr) {
-      error(at(item.source()),
-            cat(name,
-                " in [pipeline.sources]: expected a [pipeline.sources.NAME] "
-                "table, got ",
-                type_name(item)));
-      continue;
-    }
+  each_named_table(x, "sources in [pipeline]", "pipeline.sources",
+                   "[pipeline.sources.NAME]", false,
+                   [&](const std::string& name, const toml::key& key,
+                       const toml::table& src) {
     if (!is_node_name(name)) {
       error(at(key.source()),
             cat("invalid source name '",
                 name,
                 "': must match [a-z0-9][a-z0-9_-]*"));
-      continue;
+      return;
     }
     auto where = cat("[pipeline.sources.", name, "]");
     pipeline_source_config source;
     source.name = name;
-    source.position = at(src->source());
-    const toml::node* config = src->get("config");
-    auto fields = read_table(*src, "pipeline.sources.*", where, "config");
+    source.position = at(src.source());
+    const toml::node* config = src.get("config");
+    auto fields = read_table(src, "pipeline.sources.*", where, "config");
     apply(fields, "pipeline.sources.*", source);
     if (config != nullptr) {
       if (const auto* ct = config->as_table())
@@ -1022,7 +982,7 @@ void validator::read_pipeline_sources(const toml::node& x,
       }
     }
     cfg.pipeline.sources.emplace(name, std::move(source));
-  }
+  });
 }
 
 void validator::finish_limits(const cluster_config& cfg) {
