@@ -206,8 +206,6 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
              {"prompt_tokens", prompt_tokens},
              {"completion_tokens", completion},
              {"latency_ms", latency_ms}};
-  store_interaction(st, x);
-  st->remember(x);
   json candidates = json::array();
   for (size_t i = 0; i < j->d.ranked.size() && i < shown; ++i)
     candidates.push_back(describe(j->d.ranked[i], st->live));
@@ -243,10 +241,15 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
   meta["provider"] = x.provider;
   meta["estimate"] = out["estimate"];
   meta["cost_usd"] = out["cost_usd"];
-  trace_route(st, j, text, meta);
   // The whole call inside the router, for who measures its overhead.
   out["router_us"] = std::chrono::duration<double, std::micro>(clock_type::now() - j->start).count();
-  j->call->reply(std::move(text), std::move(out));
+  j->call->reply(text, std::move(out));
+  // The bookkeeping after the answer is on its way: the caller need not
+  // wait for it, and a feedback on this interaction_id is a later message
+  // of this actor, so it finds the interaction remembered.
+  store_interaction(st, x);
+  st->remember(std::move(x));
+  trace_route(st, j, std::move(text), meta);
 }
 
 void call_provider(const router_ptr& st, const job_ptr& j, const scored& s);

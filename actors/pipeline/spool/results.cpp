@@ -54,6 +54,12 @@ void add_answer(json& rec, const std::string& answer, const result_options& o) {
     rec["cost_usd"] = *c;
   if (!o.keep || rec.value("service", "") == "pipeline")
     return;
+  // The answer holds the result: when the answer fits, so does the
+  // result, without serialising it once more only to measure it.
+  if (answer.size() <= o.max_bytes) {
+    rec["result"] = std::move(*sc);
+    return;
+  }
   auto text = sc->dump(-1, ' ', false, json::error_handler_t::replace);
   rec["result"] = text.size() <= o.max_bytes ? std::move(*sc)
                                               : truncated(*sc, text.size());

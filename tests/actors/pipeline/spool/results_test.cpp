@@ -73,6 +73,20 @@ TEST_CASE("results: kept whole, cut past the limit, off when asked, never "
   CHECK_FALSE(cut.contains("long")); // a string over 1000 bytes
   CHECK_FALSE(rec.contains("model"));
 
+  // An answer over the limit whose result is within it (a long text
+  // beside a small result): the result is kept whole.
+  auto wordy = edge_record("openrouter.chat", "openrouter");
+  auto small = json{{"model", "m"}, {"cost_usd", 0.5}};
+  sp::add_answer(wordy,
+                 json{{"jsonrpc", "2.0"},
+                      {"id", 8},
+                      {"result",
+                       {{"content", {{{"type", "text"}, {"text", std::string(5000, 'w')}}}},
+                        {"structuredContent", small}}}}
+                   .dump(),
+                 {true, 2048});
+  CHECK(wordy["result"] == small);
+
   auto off = edge_record("tavily.search", "tavily");
   sp::add_answer(off, answer_with({{"n", 1}}), {false, 2048});
   CHECK_FALSE(off.contains("result"));
