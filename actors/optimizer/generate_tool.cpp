@@ -26,8 +26,9 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-/// Candidates shown in a result (the ranking can hold hundreds).
-constexpr size_t shown = 10;
+/// Candidates a result lists unless `candidates` says otherwise (the
+/// ranking can hold hundreds; the schema allows up to 100).
+constexpr int64_t shown_by_default = 10;
 
 const char* input_schema = R"({
   "type": "object",
@@ -46,7 +47,9 @@ const char* input_schema = R"({
     "models": {"type": "array", "items": {"type": "string"}, "minItems": 1,
                "description": "Only these models."},
     "max_cost_usd": {"type": "number", "exclusiveMinimum": 0,
-                     "description": "Refuse candidates whose estimate exceeds this."}
+                     "description": "Refuse candidates whose estimate exceeds this."},
+    "candidates": {"type": "integer", "minimum": 0, "maximum": 100, "default": 10,
+                   "description": "How many of the ranked candidates (and of those left out) the result lists, best first; 0 for none. candidates_total counts them all."}
   },
   "additionalProperties": false
 })";
@@ -207,6 +210,7 @@ void succeeded(const router_ptr& st, const job_ptr& j, const scored& s,
              {"completion_tokens", completion},
              {"latency_ms", latency_ms}};
   json candidates = json::array();
+  auto shown = static_cast<size_t>(j->args.value("candidates", shown_by_default));
   for (size_t i = 0; i < j->d.ranked.size() && i < shown; ++i)
     candidates.push_back(describe(j->d.ranked[i], st->live));
   json excluded = json::array();

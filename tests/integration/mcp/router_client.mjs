@@ -122,6 +122,17 @@ const learnPhase = async () => {
   check('ai.log_ai_interaction refuses a feedback outside [0, 1], naming it',
     badLog.code === -32602 && badLog.message.includes('/metadata/feedback'), () => String(badLog));
 
+  // `candidates`: how many of the ranking the result lists (fewer: a
+  // smaller result on every call); the total is always there.
+  const lean = await call('ai.intelligent_generate', { prompt: translate('house'), models: pair, candidates: 0 });
+  const one = await call('ai.intelligent_generate', { prompt: translate('house'), models: pair, candidates: 1 });
+  check('candidates limits the ranking the result lists; candidates_total counts it all',
+    lean.candidates.length === 0 && lean.candidates_total === 2 && lean.model === one.model &&
+      one.candidates.length === 1 && one.candidates[0].model === one.model, () => j({ lean, one }));
+  const badShown = await raw('ai.intelligent_generate', { prompt: 'x', candidates: 101 }).then((r) => r, (e) => e);
+  check('candidates over 100 is refused, naming it',
+    badShown.code === -32602 && badShown.message.includes('/candidates'), () => String(badShown));
+
   // max_cost_usd: refused on the estimate, before any call.
   const before = (await control('GET', '/_standin/requests?service=openrouter')).requests.length;
   const refused = await raw('ai.intelligent_generate', { prompt: 'Hello', models: ['openai/gpt-4'], max_cost_usd: 1e-9 });

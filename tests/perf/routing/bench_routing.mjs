@@ -206,11 +206,11 @@ const timed = async (name, args) => {
     const s = process.hrtime.bigint();
     const r = await call(name, args);
     xs.push(Number(process.hrtime.bigint() - s) / 1e3);
-    if (name === 'ai.intelligent_generate') {
+    if (args === routedArgs) {
       parts.router_decision_us.push(r.decision_us);
       parts.router_provider_call_us.push(r.latency_ms * 1e3);
       parts.router_us.push(r.router_us);
-    } else {
+    } else if (name !== 'ai.intelligent_generate') {
       parts.provider_http_us.push(r.latency_ms * 1e3);
     }
   }
@@ -229,11 +229,15 @@ const args = { model: picked, prompt: probe.prompt, max_tokens: 16 };
 await timed(`${service}.chat`, args); // warm-up
 await timed('ai.intelligent_generate', routedArgs);
 // Interleaved rounds so that drift of the machine hits both alike.
+// And routed with `candidates: 0`: what the ranking in the result costs.
+const leanArgs = { ...routedArgs, candidates: 0 };
 const direct = [];
 const routed = [];
+const lean = [];
 for (let round = 0; round < 4; round++) {
   direct.push(...(await timed(`${service}.chat`, args)));
   routed.push(...(await timed('ai.intelligent_generate', routedArgs)));
+  lean.push(...(await timed('ai.intelligent_generate', leanArgs)));
 }
 const status = await call('ai.router_status', {});
 await client.close();
@@ -285,6 +289,8 @@ const overhead = {
   direct_p50_us: pct(direct, 0.5),
   routed_p50_us: pct(routed, 0.5),
   added_p50_us: pct(routed, 0.5) - pct(direct, 0.5),
+  lean_p50_us: pct(lean, 0.5),
+  added_lean_p50_us: pct(lean, 0.5) - pct(direct, 0.5),
   direct_p99_us: pct(direct, 0.99),
   routed_p99_us: pct(routed, 0.99),
   calls: direct.length,
@@ -299,7 +305,7 @@ console.log('|---|---|');
 for (const x of targets) console.log(`| ${x.name} | ${x.met ? 'yes' : 'NO'} |`);
 console.log(`| (information) ${hindsight.name} | ${hindsight.met ? 'yes' : `no: ${hindsight.dominated.map((d) => `${d.cost_priority}/${d.performance_priority} by ${JSON.stringify(d.by)}`).join('; ')}`} |`);
 console.log(`\nDecision time in the router (${models.length} models, ${status.outcomes} outcomes): p50 ${decision.p50.toFixed(0)} µs, p99 ${decision.p99.toFixed(0)} µs`);
-console.log(`Through the edge, ${overhead.calls} calls each: ${service}.chat p50 ${overhead.direct_p50_us.toFixed(0)} µs; ai.intelligent_generate p50 ${overhead.routed_p50_us.toFixed(0)} µs (added ${overhead.added_p50_us.toFixed(0)} µs)`);
+console.log(`Through the edge, ${overhead.calls} calls each: ${service}.chat p50 ${overhead.direct_p50_us.toFixed(0)} µs; ai.intelligent_generate p50 ${overhead.routed_p50_us.toFixed(0)} µs (added ${overhead.added_p50_us.toFixed(0)} µs); with candidates: 0, p50 ${overhead.lean_p50_us.toFixed(0)} µs (added ${overhead.added_lean_p50_us.toFixed(0)} µs)`);
 {
   const p = overhead.parts_p50_us;
   const own = p.router_us - p.router_decision_us - p.router_provider_call_us;
